@@ -1,0 +1,30 @@
+"""The API root: /api/v1/. Every resource below is scoped to one organization."""
+
+from __future__ import annotations
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from customers.api.views import ContactViewSet, CustomerViewSet
+from invoices.api.views import InvoiceViewSet, PaymentViewSet
+from organizations.api.views import CurrentOrganizationView
+
+app_name = "api"
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("invoices", InvoiceViewSet, basename="invoice")
+router.register("payments", PaymentViewSet, basename="payment")
+
+urlpatterns = [
+    path("organization/", CurrentOrganizationView.as_view(), name="organization"),
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[],
+                                                authentication_classes=[]), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", permission_classes=[],
+                                                authentication_classes=[]), name="redoc"),
+    *router.urls,
+]

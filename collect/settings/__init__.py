@@ -1,0 +1,3 @@
+"""Default settings: the embedded, single-machine configuration (see base.py)."""
+
+from collect.settings.base import *  # noqa: F403

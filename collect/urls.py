@@ -1,0 +1,41 @@
+"""URL map. Organization pages live under /o/<organization_slug>/; the API under /api/v1/."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from collect import views
+from invoices.views import DashboardView
+from organizations.views import OrganizationSwitchView, home
+
+organization_patterns = [
+    path("", DashboardView.as_view(), name="dashboard"),
+    path("customers/", include("customers.urls")),
+    path("invoices/", include("invoices.urls")),
+    path("configuration/", include("organizations.urls")),
+    path("configuration/outgoing-mail/", include("mailroom.urls")),
+    *[
+        path(f"{section}/", views.SectionPlaceholderView.as_view(section=section), name=section)
+        for section in views.SECTIONS
+    ],
+]
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("switch/", OrganizationSwitchView.as_view(), name="organization-switch"),
+    path("o/<slug:organization_slug>/", include(organization_patterns)),
+    path("api/v1/", include("collect.api.urls")),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("accounts/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+

@@ -1,0 +1,91 @@
+"""Project-level pages: the health check and the sections whose features arrive in later waves."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+
+from collect.celery import app as celery_app
+from collect.tasks import HEARTBEAT_CACHE_KEY
+from organizations.views_base import OrganizationView
+
+
+def _database_ok() -> tuple[bool, str]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as error:  # noqa: BLE001 - any failure means unhealthy
+        return False, type(error).__name__
+    return True, connection.vendor
+
+
+def _broker_ok() -> tuple[bool, str]:
+    try:
+        with celery_app.connection_for_write() as broker:
+            broker.ensure_connection(max_retries=1, timeout=2)
+            transport = broker.transport_cls
+    except Exception as error:  # noqa: BLE001 - any failure means unhealthy
+        return False, type(error).__name__
+    return True, str(transport)
+
+
+@never_cache
+def healthz(request):
+    """Database and broker status; 503 when either is down. The worker heartbeat is informational."""
+    database_ok, database_detail = _database_ok()
+    broker_ok, broker_detail = _broker_ok()
+    heartbeat = None
+    try:
+        heartbeat = cache.get(HEARTBEAT_CACHE_KEY)
+    except Exception:  # noqa: BLE001 - the cache is not part of the verdict
+        heartbeat = None
+    healthy = database_ok and broker_ok
+    body = {
+        "status": "ok" if healthy else "unavailable",
+        "time": timezone.now().isoformat(),
+        "database": {"ok": database_ok, "detail": database_detail},
+        "broker": {"ok": broker_ok, "detail": broker_detail},
+        "worker": {"last_heartbeat": heartbeat},
+    }
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+SECTIONS = {
+    "campaigns": (
+        _("Campaigns"),
+        _("Invite filtered customers to sign SEPA direct-debit mandates and follow each campaign as a funnel."),
+        [_("Invited, opened, started, signed and declined, with % signed"), _("Remind those who have not signed"),
+         _("Add customers to a running campaign, or close it")],
+    ),
+    "follow-up": (
+        _("Follow-up"),
+        _("Follow-up (dunning) plans send reminders by e-mail, letter and SMS, and create tasks, exactly once."),
+        [_("Plans with steps before and after the due date"), _("Sending windows, holidays and time zones"),
+         _("What goes out in the next 7 days, and why an invoice gets nothing")],
+    ),
+    "actions": (
+        _("Actions"),
+        _("Tasks for you and your team: calls to make, disputes to resolve, letters to check."),
+        [_("Assigned to the account manager or a chosen member"), _("To do and done")],
+    ),
+    "reports": (
+        _("Reports"),
+        _("Receivables reports per organization, account manager and customer."),
+        [_("Aging and DSO over time"), _("Effect of follow-up and collection"), _("Portfolio per account manager")],
+    ),
+}
+
+
+class SectionPlaceholderView(OrganizationView):
+    section = ""
+
+    def get(self, request, organization_slug):
+        heading, description, points = SECTIONS[self.section]
+        context = {"heading": heading, "description": description, "points": points, "nav": self.section}
+        return render(request, "placeholder.html", context)

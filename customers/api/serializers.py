@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from collect.api.bases import OrganizationScopedSerializer
+from customers.models import Contact, Customer
+from organizations.selectors import members_list
+
+
+class ContactSerializer(OrganizationScopedSerializer):
+    class Meta:
+        model = Contact
+        fields = ["id", "customer", "name", "email", "phone", "notify", "email_status", "email_status_detail",
+                  "created_at"]
+        read_only_fields = ["email_status", "email_status_detail", "created_at"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None:
+            # A contact stays with its customer; move it by creating a new one.
+            fields["customer"].read_only = True
+        return fields
+
+
+class NestedContactSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contact
+        fields = ["id", "name", "email", "phone", "notify", "email_status"]
+
+
+class CustomerSerializer(OrganizationScopedSerializer):
+    contacts = NestedContactSerializer(many=True, read_only=True)
+    open_balance = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True, required=False)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id", "external_ref", "name", "type", "language", "vat_number", "street", "postal_code", "city",
+            "country", "account_manager", "communication_preference", "notes", "open_balance", "contacts",
+            "created_at", "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        organization = self.context.get("organization")
+        if organization is not None and "account_manager" in self.fields:
+            self.fields["account_manager"].queryset = members_list(organization=organization)
+
+    def validate_country(self, value: str) -> str:
+        return value.upper()
+
+    def validate_external_ref(self, value: str) -> str:
+        value = value.strip()
+        organization = self.context["organization"]
+        clash = Customer.objects.filter(organization=organization, external_ref=value).exclude(
+            pk=getattr(self.instance, "pk", None)
+        )
+        if value and clash.exists():
+            raise serializers.ValidationError(_("Another customer already has this external reference."))
+        return value

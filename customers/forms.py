@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Contact, Customer
+from organizations.models import Organization
+from organizations.selectors import members_list
+
+
+class CustomerForm(forms.ModelForm):
+    class Meta:
+        model = Customer
+        fields = ["name", "external_ref", "type", "language", "vat_number", "street", "postal_code", "city", "country",
+                  "account_manager", "communication_preference", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        self.fields["account_manager"].queryset = members_list(organization=organization)
+        self.fields["account_manager"].label_from_instance = lambda membership: str(membership.user)
+
+    def clean_country(self) -> str:
+        return self.cleaned_data["country"].upper()
+
+    def clean_external_ref(self) -> str:
+        value = self.cleaned_data["external_ref"].strip()
+        clash = Customer.objects.filter(organization=self.organization, external_ref=value)
+        if value and clash.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("Another customer already has this external reference."))
+        return value
+
+
+class ContactForm(forms.ModelForm):
+    email = forms.EmailField(label=_("E-mail"), required=False)
+
+    class Meta:
+        model = Contact
+        fields = ["name", "email", "phone", "notify"]

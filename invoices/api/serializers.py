@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from collect.api.bases import OrganizationScopedSerializer
+from customers.models import Customer
+from invoices.models import Invoice, InvoiceStatus, Payment
+
+MAX_PDF_BYTES = 10 * 1024 * 1024
+
+
+class InvoiceSerializer(OrganizationScopedSerializer):
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all(), required=False)
+    customer_ref = serializers.CharField(
+        write_only=True, required=False,
+        help_text="Instead of `customer`: the customer's external reference.",
+    )
+    status = serializers.ChoiceField(choices=InvoiceStatus.choices, required=False)
+    open_amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+    pdf = serializers.FileField(write_only=True, required=False)
+    pdf_url = serializers.SerializerMethodField()
+    days_overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id", "number", "customer", "customer_ref", "issue_date", "due_date", "amount", "open_amount",
+            "currency", "status", "days_overdue", "pdf", "pdf_url", "created_at", "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def get_pdf_url(self, invoice: Invoice) -> str | None:
+        if not invoice.pdf:
+            return None
+        request = self.context.get("request")
+        url = reverse("api:invoice-pdf", kwargs={"pk": invoice.pk})
+        return request.build_absolute_uri(url) if request else url
+
+    def get_days_overdue(self, invoice: Invoice) -> int:
+        from django.utils import timezone
+
+        today = timezone.localdate(timezone=invoice.organization.zone) if invoice.organization_id else None
+        if today is None or invoice.status not in Invoice.OWED_STATUSES:
+            return 0
+        return max((today - invoice.due_date).days, 0)
+
+    def validate_number(self, value: str) -> str:
+        value = value.strip()
+        clash = Invoice.objects.filter(organization=self.context["organization"], number=value)
+        if clash.exclude(pk=getattr(self.instance, "pk", None)).exists():
+            raise serializers.ValidationError(_("Another invoice already has this number."))
+        return value
+
+    def validate_pdf(self, value):
+        if value.size > MAX_PDF_BYTES:
+            raise serializers.ValidationError(_("The PDF is larger than 10 MB."))
+        if value.read(5) != b"%PDF-":
+            raise serializers.ValidationError(_("This file is not a PDF."))
+        value.seek(0)
+        return value
+
+    def validate(self, attrs):
+        reference = attrs.pop("customer_ref", None)
+        if reference is not None:
+            customer = Customer.objects.filter(organization=self.context["organization"], external_ref=reference).first()
+            if customer is None:
+                raise serializers.ValidationError({"customer_ref": _("No customer has this external reference.")})
+            attrs["customer"] = customer
+        if self.instance is None:
+            missing = [name for name in ("customer", "number", "issue_date", "due_date", "amount") if name not in attrs]
+            if missing:
+                raise serializers.ValidationError({name: _("This field is required.") for name in missing})
+            if attrs.get("status", InvoiceStatus.OPEN) != InvoiceStatus.OPEN:
+                raise serializers.ValidationError({"status": _("New invoices start open.")})
+        return attrs
+
+
+class PaymentSerializer(OrganizationScopedSerializer):
+    class Meta:
+        model = Payment
+        fields = ["id", "invoice", "amount", "paid_on", "method", "reference", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None:
+            # Amount, date and invoice are fixed once recorded; correct a mistake with a new entry.
+            for name in ("invoice", "amount", "paid_on"):
+                fields[name].read_only = True
+        return fields

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import django_filters
+from django.http import FileResponse, Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+
+from collect.api.bases import OrganizationScopedViewSet
+from invoices.api.serializers import InvoiceSerializer, PaymentSerializer
+from invoices.models import Invoice, Payment
+from invoices.services import invoice_change_status, invoice_create, invoice_update, payment_record
+from organizations.services import log_action
+
+
+class InvoiceFilter(django_filters.FilterSet):
+    number = django_filters.CharFilter(help_text="Exact invoice number.")
+    customer = django_filters.NumberFilter(field_name="customer_id")
+    customer_ref = django_filters.CharFilter(field_name="customer__external_ref")
+    status = django_filters.CharFilter()
+    due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lt")
+    due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
+
+    class Meta:
+        model = Invoice
+        fields = ["number", "customer", "customer_ref", "status", "currency"]
+
+
+class InvoiceViewSet(OrganizationScopedViewSet):
+    """Invoices. Look one up by number with `?number=`; create with `customer` or `customer_ref`."""
+
+    model = Invoice
+    serializer_class = InvoiceSerializer
+    filterset_class = InvoiceFilter
+
+    def scope_queryset(self, queryset):
+        return queryset.select_related("organization")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("status", None)
+        customer = data.pop("customer")
+        serializer.instance = invoice_create(organization=self.organization, customer=customer, actor=self.actor, **data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        status = data.pop("status", None)
+        invoice = invoice_update(invoice=serializer.instance, actor=self.actor, **data)
+        if status is not None:
+            invoice = invoice_change_status(invoice=invoice, status=status, actor=self.actor)
+        serializer.instance = invoice
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, pk=None):
+        """Download the invoice PDF."""
+        invoice = self.get_object()
+        if not invoice.pdf:
+            raise Http404("This invoice has no PDF.")
+        log_action(organization=self.organization, subject=invoice, code="invoice.pdf_downloaded", actor=self.actor)
+        return FileResponse(invoice.pdf.open("rb"), content_type="application/pdf", filename=f"{invoice.number}.pdf")
+
+
+class PaymentFilter(django_filters.FilterSet):
+    invoice = django_filters.NumberFilter(field_name="invoice_id")
+    customer = django_filters.NumberFilter(field_name="invoice__customer_id")
+
+    class Meta:
+        model = Payment
+        fields = ["invoice", "customer", "method"]
+
+
+class PaymentViewSet(OrganizationScopedViewSet):
+    """Payments. Recording one lowers the invoice's open amount; at zero the invoice is paid."""
+
+    model = Payment
+    serializer_class = PaymentSerializer
+    filterset_class = PaymentFilter
+
+    def perform_create(self, serializer):
+        serializer.instance = payment_record(actor=self.actor, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        payment = serializer.instance
+        changes = {k: v for k, v in serializer.validated_data.items() if getattr(payment, k) != v}
+        serializer.save()
+        if changes:
+            log_action(organization=self.organization, subject=payment.invoice, code="invoice.payment_updated",
+                       actor=self.actor, data={"payment": payment.pk, "changes": {k: str(v) for k, v in changes.items()}})

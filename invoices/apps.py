@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InvoicesConfig(AppConfig):
+    name = "invoices"
+    verbose_name = _("Invoices")
+
+    def ready(self) -> None:
+        from organizations.activity import register_activity_labels
+
+        register_activity_labels({
+            "invoice.created": _("Invoice created"),
+            "invoice.updated": _("Invoice changed"),
+            "invoice.payment_recorded": _("Payment recorded"),
+            "invoice.payment_updated": _("Payment changed"),
+            "invoice.disputed": _("Marked as disputed"),
+            "invoice.open": _("Reopened"),
+            "invoice.paid": _("Marked as paid"),
+            "invoice.credited": _("Credited"),
+            "invoice.written_off": _("Written off"),
+            "invoice.pdf_downloaded": _("PDF downloaded"),
+        })

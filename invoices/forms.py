@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Customer
+from invoices.models import Invoice, InvoiceStatus, PaymentMethod
+from organizations.models import Organization
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class InvoiceForm(forms.ModelForm):
+    open_amount = forms.DecimalField(label=_("Open amount"), max_digits=14, decimal_places=2, required=False,
+                                     help_text=_("Leave empty when nothing has been paid yet."))
+
+    class Meta:
+        model = Invoice
+        fields = ["customer", "number", "issue_date", "due_date", "amount", "open_amount", "currency", "pdf"]
+        widgets = {"issue_date": DateInput(), "due_date": DateInput()}
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        self.fields["customer"].queryset = Customer.objects.filter(organization=organization)
+        self.fields["currency"].initial = organization.currency
+
+    def clean_number(self) -> str:
+        value = self.cleaned_data["number"].strip()
+        if Invoice.objects.filter(organization=self.organization, number=value).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("Another invoice already has this number."))
+        return value
+
+    def clean_pdf(self):
+        pdf = self.cleaned_data.get("pdf")
+        if pdf and hasattr(pdf, "read"):
+            if pdf.read(5) != b"%PDF-":
+                raise forms.ValidationError(_("This file is not a PDF."))
+            pdf.seek(0)
+        return pdf
+
+    def clean(self):
+        data = super().clean()
+        if data.get("open_amount") is None and data.get("amount") is not None:
+            data["open_amount"] = data["amount"]
+        return data
+
+
+class PaymentForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0.01)
+    paid_on = forms.DateField(label=_("Paid on"), widget=DateInput(), initial=timezone.localdate)
+    method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
+    reference = forms.CharField(label=_("Reference"), max_length=140, required=False)
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=[
+        (InvoiceStatus.DISPUTED, _("Disputed")), (InvoiceStatus.OPEN, _("Open (dispute resolved)")),
+        (InvoiceStatus.CREDITED, _("Credited")), (InvoiceStatus.WRITTEN_OFF, _("Written off")),
+    ])
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)

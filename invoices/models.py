@@ -1,0 +1,107 @@
+"""Invoices owed by customers, and the payments that settle them."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Customer
+from organizations.models import Organization
+
+
+class InvoiceStatus(models.TextChoices):
+    OPEN = "open", _("Open")  # something is still owed
+    PAID = "paid", _("Paid")  # the open amount reached zero through payments
+    CREDITED = "credited", _("Credited")  # cancelled by a credit note; nothing owed
+    DISPUTED = "disputed", _("Disputed")  # the customer contests it; follow-up stops until resolved
+    WRITTEN_OFF = "written_off", _("Written off")  # given up as uncollectable
+
+
+# Allowed status changes, in one place. Payments drive OPEN/DISPUTED -> PAID themselves.
+INVOICE_TRANSITIONS: dict[str, set[str]] = {
+    InvoiceStatus.OPEN: {InvoiceStatus.PAID, InvoiceStatus.CREDITED, InvoiceStatus.DISPUTED, InvoiceStatus.WRITTEN_OFF},
+    InvoiceStatus.DISPUTED: {InvoiceStatus.OPEN, InvoiceStatus.PAID, InvoiceStatus.CREDITED, InvoiceStatus.WRITTEN_OFF},
+    InvoiceStatus.PAID: {InvoiceStatus.OPEN},
+    InvoiceStatus.CREDITED: set(),
+    InvoiceStatus.WRITTEN_OFF: {InvoiceStatus.OPEN},
+}
+
+
+def invoice_pdf_path(invoice: Invoice, filename: str) -> str:
+    # Media paths carry the organization so files of different tenants never share a folder.
+    return f"organizations/{invoice.organization_id}/invoices/{invoice.number}.pdf"
+
+
+class Invoice(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="invoices")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
+    number = models.CharField(_("number"), max_length=64)
+    issue_date = models.DateField(_("issue date"))
+    due_date = models.DateField(_("due date"))
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    open_amount = models.DecimalField(_("open amount"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    status = models.CharField(_("status"), max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.OPEN)
+    pdf = models.FileField(_("PDF"), upload_to=invoice_pdf_path, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["due_date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "number"], name="invoice_number_per_organization"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="invoice_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(open_amount__gte=0) & Q(open_amount__lte=F("amount")),
+                name="invoice_open_amount_within_amount",
+            ),
+            models.CheckConstraint(condition=~Q(due_date__lt=F("issue_date")), name="invoice_due_after_issue"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "due_date", "id"], name="invoice_by_due_date"),
+            models.Index(fields=["organization", "customer", "status"], name="invoice_by_customer"),
+            models.Index(fields=["organization", "status", "due_date"], name="invoice_by_status"),
+        ]
+
+    # Statuses in which the customer still owes the open amount.
+    OWED_STATUSES = (InvoiceStatus.OPEN, InvoiceStatus.DISPUTED)
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def paid_amount(self):
+        return self.amount - self.open_amount
+
+
+class PaymentMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")  # credit transfer received
+    DIRECT_DEBIT = "direct_debit", _("Direct debit")  # collected through a SEPA mandate
+    CARD = "card", _("Card")  # card or online payment
+    CASH = "cash", _("Cash")  # paid in cash
+    OTHER = "other", _("Other")  # anything else (offset, settlement)
+
+
+class Payment(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="payments")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    paid_on = models.DateField(_("paid on"))
+    method = models.CharField(
+        _("method"), max_length=16, choices=PaymentMethod.choices, default=PaymentMethod.BANK_TRANSFER
+    )
+    reference = models.CharField(_("reference"), max_length=140, blank=True)
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-paid_on", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
+        indexes = [models.Index(fields=["organization", "invoice"], name="payment_by_invoice")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} on {self.paid_on}"

@@ -1,0 +1,139 @@
+"""Invoice pages and the dashboard."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from invoices.forms import InvoiceForm, PaymentForm, StatusForm
+from invoices.models import Invoice, InvoiceStatus
+from invoices.selectors import invoices_list, payments_for, receivables_summary
+from invoices.services import invoice_change_status, invoice_create, payment_record
+from organizations.selectors import activity_for
+from organizations.services import log_action
+from organizations.views_base import OrganizationView
+
+PAGE_SIZE = 50
+
+
+def _today(organization):
+    return timezone.localdate(timezone=organization.zone)
+
+
+class DashboardView(OrganizationView):
+    def get(self, request, organization_slug):
+        today = _today(self.organization)
+        context = {"summary": receivables_summary(organization=self.organization, today=today), "today": today,
+                   "nav": "dashboard"}
+        return render(request, "invoices/dashboard.html", context)
+
+
+class InvoiceListView(OrganizationView):
+    model = Invoice
+
+    def get(self, request, organization_slug):
+        search = request.GET.get("q", "").strip()
+        status = request.GET.get("status", "")
+        status = status if status in InvoiceStatus.values else ""
+        queryset = invoices_list(organization=self.organization, search=search, status=status)
+        page = Paginator(queryset.order_by("due_date", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+        today = _today(self.organization)
+        for invoice in page.object_list:
+            owed = invoice.status in Invoice.OWED_STATUSES
+            invoice.days_overdue = max((today - invoice.due_date).days, 0) if owed else 0
+        context = {"page_obj": page, "invoices": page.object_list, "q": search, "status": status,
+                   "statuses": InvoiceStatus.choices, "nav": "invoices"}
+        return render(request, "invoices/invoice_list.html", context)
+
+
+class InvoiceDetailView(OrganizationView):
+    model = Invoice
+
+    def get(self, request, organization_slug, pk):
+        return self.render(self.get_object())
+
+    def render(self, invoice, payment_form=None, status_form=None, status=200):
+        today = _today(self.organization)
+        context = {
+            "invoice": invoice,
+            "days_overdue": max((today - invoice.due_date).days, 0) if invoice.status in Invoice.OWED_STATUSES else 0,
+            "payments": payments_for(invoice=invoice),
+            "activity": activity_for(organization=self.organization, subject=invoice)[:200],
+            "payment_form": payment_form or PaymentForm(initial={"amount": invoice.open_amount}),
+            "status_form": status_form or StatusForm(),
+            "nav": "invoices",
+        }
+        return render(self.request, "invoices/invoice_detail.html", context, status=status)
+
+
+class PaymentCreateView(InvoiceDetailView):
+    def post(self, request, organization_slug, pk):
+        invoice = self.get_object()
+        form = PaymentForm(request.POST)
+        if form.is_valid():
+            try:
+                payment_record(invoice=invoice, actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+        if not form.is_valid():
+            return self.render(invoice, payment_form=form, status=400)
+        messages.success(request, _("Payment recorded."))
+        return redirect("invoices:detail", organization_slug=organization_slug, pk=invoice.pk)
+
+
+class InvoiceStatusView(InvoiceDetailView):
+    def post(self, request, organization_slug, pk):
+        invoice = self.get_object()
+        form = StatusForm(request.POST)
+        if form.is_valid():
+            try:
+                invoice_change_status(invoice=invoice, actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+        if not form.is_valid():
+            return self.render(invoice, status_form=form, status=400)
+        messages.success(request, _("Invoice status changed."))
+        return redirect("invoices:detail", organization_slug=organization_slug, pk=invoice.pk)
+
+
+class InvoiceCreateView(OrganizationView):
+    model = Invoice
+
+    def get(self, request, organization_slug):
+        initial = {"issue_date": _today(self.organization), "customer": request.GET.get("customer")}
+        return self.render(InvoiceForm(organization=self.organization, initial=initial))
+
+    def post(self, request, organization_slug):
+        form = InvoiceForm(request.POST, request.FILES, organization=self.organization)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            customer = data.pop("customer")
+            try:
+                invoice = invoice_create(organization=self.organization, customer=customer, actor=request.user, **data)
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+        if not form.is_valid():
+            return self.render(form, status=400)
+        messages.success(request, _("Invoice created."))
+        return redirect("invoices:detail", organization_slug=organization_slug, pk=invoice.pk)
+
+    def render(self, form, status=200):
+        return render(self.request, "invoices/invoice_form.html", {"form": form, "nav": "invoices"}, status=status)
+
+
+class InvoicePdfView(OrganizationView):
+    model = Invoice
+
+    def get(self, request, organization_slug, pk):
+        invoice = self.get_object()
+        if not invoice.pdf:
+            raise Http404
+        log_action(organization=self.organization, subject=invoice, code="invoice.pdf_downloaded", actor=request.user)
+        return FileResponse(invoice.pdf.open("rb"), content_type="application/pdf", filename=f"{invoice.number}.pdf")

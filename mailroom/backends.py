@@ -1,0 +1,58 @@
+"""An e-mail backend that stores every message in the database instead of sending it."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.message import EmailMessage, EmailMultiAlternatives
+
+
+def _html_body(message: EmailMessage) -> str:
+    if isinstance(message, EmailMultiAlternatives):
+        for content, mimetype in message.alternatives:
+            if mimetype == "text/html":
+                return str(content)
+    return message.body if message.content_subtype == "html" else ""
+
+
+def _attachments(message: EmailMessage) -> list[dict]:
+    described = []
+    for attachment in message.attachments:
+        if isinstance(attachment, tuple):
+            filename, content, mimetype = attachment
+            size = len(content) if content is not None else 0
+        else:
+            filename, mimetype = attachment.get_filename(), attachment.get_content_type()
+            size = len(attachment.get_payload(decode=True) or b"")
+        described.append({"filename": filename, "mimetype": mimetype, "size": size})
+    return described
+
+
+class DatabaseEmailBackend(BaseEmailBackend):
+    """Keeps mail in `StoredEmail`. Anymail-style `metadata["organization_id"]` files it under its organization."""
+
+    def send_messages(self, email_messages) -> int:
+        from mailroom.models import StoredEmail
+
+        sent = 0
+        for message in email_messages:
+            metadata = dict(getattr(message, "metadata", None) or {})
+            message_id = f"<{uuid.uuid4()}@collect.localhost>"
+            StoredEmail.objects.create(
+                organization_id=metadata.get("organization_id"),
+                from_email=message.from_email,
+                to=list(message.to),
+                cc=list(message.cc),
+                bcc=list(message.bcc),
+                reply_to=list(message.reply_to),
+                subject=message.subject,
+                text_body=message.body if message.content_subtype != "html" else "",
+                html_body=_html_body(message),
+                attachments=_attachments(message),
+                metadata=metadata,
+                message_id=message_id,
+            )
+            message.extra_headers = {**message.extra_headers, "Message-ID": message_id}
+            sent += 1
+        return sent

@@ -1,0 +1,1 @@
+"""SEPA mandates: models arrive with their issue; the app exists so the layout and dependencies are fixed."""

@@ -1,0 +1,220 @@
+"""Tenancy: Tenant (the subscribing company) -> Organization (a creditor) -> everything else."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+TIME_ZONE_CHOICES = sorted((name, name) for name in zoneinfo.available_timezones() if "/" in name)
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who logs in; identified by e-mail address."""
+
+    username = None
+    email = models.EmailField(_("e-mail address"), unique=True)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="en")
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+    objects = UserManager()
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+
+class Tenant(models.Model):
+    """A subscribing company. It never sees another tenant's data."""
+
+    name = models.CharField(_("name"), max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tenant")
+        verbose_name_plural = _("tenants")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organization(models.Model):
+    """A legal entity (creditor) inside a tenant, with its own customers, templates and integrations."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="organizations")
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166 code, e.g. BE"))
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Brussels", validators=[validate_time_zone]
+    )
+    default_language = models.CharField(
+        _("default language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    sender_name = models.CharField(_("sender name"), max_length=200, blank=True)
+    sender_email = models.EmailField(_("sender e-mail"), blank=True)
+    reply_to_email = models.EmailField(_("reply-to e-mail"), blank=True)
+    vat_number = models.CharField(_("VAT number"), max_length=32, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")  # everything, including members and the tenant itself
+    ADMIN = "admin", _("Admin")  # configuration (API keys, templates, integrations) and finance work
+    MEMBER = "member", _("Member")  # finance work on customers, invoices and follow-up
+
+
+class Membership(models.Model):
+    """A user's place in a tenant: role, account-manager status and which organizations they reach."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
+    is_account_manager = models.BooleanField(_("account manager"), default=False)
+    all_organizations = models.BooleanField(_("access to all organizations"), default=True)
+    organizations = models.ManyToManyField(
+        Organization, blank=True, related_name="memberships", verbose_name=_("organizations")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [models.UniqueConstraint(fields=["tenant", "user"], name="membership_once_per_tenant")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.tenant} ({self.get_role_display()})"
+
+    @property
+    def can_configure(self) -> bool:
+        return self.role in (Role.OWNER, Role.ADMIN)
+
+
+class ApiKeyScope(models.TextChoices):
+    READ = "read", _("Read only")  # GET, HEAD and OPTIONS
+    READ_WRITE = "read_write", _("Read and write")  # every method
+
+
+class ApiKey(models.Model):
+    """A secret for integrators, bound to one organization. Only its SHA-256 hash is stored."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="api_keys")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True)
+    hashed_secret = models.CharField(max_length=64)
+    scope = models.CharField(_("scope"), max_length=16, choices=ApiKeyScope.choices, default=ApiKeyScope.READ)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == ApiKeyScope.READ_WRITE
+
+
+class ActorType(models.TextChoices):
+    USER = "user", _("User")  # a member, in the browser or through the API with a session
+    API_KEY = "api_key", _("API key")  # an integration
+    CUSTOMER = "customer", _("Customer")  # a debtor acting through a public link or the portal
+    SYSTEM = "system", _("System")  # the scheduler, imports and other background work
+
+
+class ActivityLog(models.Model):
+    """Who did what to which record, when. Timelines and audit trails read this table."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="activity")
+    subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    subject_id = models.PositiveBigIntegerField()
+    subject = GenericForeignKey("subject_type", "subject_id")
+    code = models.CharField(_("action"), max_length=64)
+    actor_type = models.CharField(max_length=16, choices=ActorType.choices, default=ActorType.SYSTEM)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_label = models.CharField(max_length=200, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activity")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "subject_type", "subject_id", "-created_at"], name="activity_subject"),
+            models.Index(fields=["organization", "-created_at"], name="activity_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} by {self.actor_label or self.actor_type}"
+
+    def describe(self) -> str:
+        from organizations.activity import describe
+
+        return describe(self.code)
+
+    def details(self) -> str:
+        from organizations.activity import summarize
+
+        return summarize(self.data)

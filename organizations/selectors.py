@@ -1,0 +1,72 @@
+"""Reads for tenancy: which organizations a user reaches, and with what membership."""
+
+from __future__ import annotations
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from organizations.models import ActivityLog, ApiKey, Membership, Organization
+
+
+def organizations_for_user(*, user: AbstractBaseUser) -> QuerySet[Organization]:
+    """Every organization the user may open, across their memberships."""
+    if not user.is_authenticated:
+        return Organization.objects.none()
+    memberships = Membership.objects.filter(user=user)
+    everything = memberships.filter(all_organizations=True).values("tenant_id")
+    chosen = memberships.filter(all_organizations=False).values("organizations")
+    return (Organization.objects.filter(tenant_id__in=everything) | Organization.objects.filter(pk__in=chosen)).distinct()
+
+
+def membership_for(*, user: AbstractBaseUser, organization: Organization) -> Membership | None:
+    """The user's membership that grants access to `organization`, or None."""
+    if not user.is_authenticated:
+        return None
+    membership = Membership.objects.filter(user=user, tenant_id=organization.tenant_id).first()
+    if membership is None:
+        return None
+    if membership.all_organizations or membership.organizations.filter(pk=organization.pk).exists():
+        return membership
+    return None
+
+
+def organization_get_for_user(*, user: AbstractBaseUser, slug: str) -> tuple[Organization, Membership]:
+    """Look up and authorize in one step; a foreign and a missing organization both give 404."""
+    organization = Organization.objects.select_related("tenant").filter(slug=slug).first()
+    membership = membership_for(user=user, organization=organization) if organization else None
+    if membership is None:
+        raise Http404("No such organization.")
+    return organization, membership
+
+
+def api_keys_list(*, organization: Organization) -> QuerySet[ApiKey]:
+    return ApiKey.objects.filter(organization=organization).select_related("created_by")
+
+
+def api_key_get(*, organization: Organization, api_key_id: int) -> ApiKey:
+    try:
+        return ApiKey.objects.get(organization=organization, pk=api_key_id)
+    except ApiKey.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def activity_for(*, organization: Organization, subject) -> QuerySet[ActivityLog]:
+    from django.contrib.contenttypes.models import ContentType
+
+    return ActivityLog.objects.filter(
+        organization=organization,
+        subject_type=ContentType.objects.get_for_model(subject, for_concrete_model=True),
+        subject_id=subject.pk,
+    ).select_related("actor_user")
+
+
+def members_list(*, organization: Organization) -> QuerySet[Membership]:
+    """Members of the organization's tenant who can reach it."""
+    return (
+        Membership.objects.filter(tenant_id=organization.tenant_id)
+        .filter(Q(all_organizations=True) | Q(organizations=organization))
+        .select_related("user")
+        .distinct()
+        .order_by("user__first_name", "user__email")
+    )

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from organizations import views
+
+app_name = "configuration"
+
+urlpatterns = [
+    path("", views.ConfigurationIndexView.as_view(), name="index"),
+    path("organization/", views.OrganizationSettingsView.as_view(), name="organization"),
+    path("members/", views.MembersView.as_view(), name="members"),
+    path("api-keys/", views.ApiKeyListView.as_view(), name="api-keys"),
+    path("api-keys/<int:pk>/revoke/", views.ApiKeyRevokeView.as_view(), name="api-key-revoke"),
+]

@@ -1,0 +1,108 @@
+"""Home, organization switcher and Configuration pages (organization, API keys, members)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+
+from organizations.forms import ApiKeyForm, OrganizationForm
+from organizations.middleware import SESSION_KEY
+from organizations.models import ApiKey
+from organizations.selectors import api_keys_list, members_list, organizations_for_user
+from organizations.services import api_key_create, api_key_revoke, log_action
+from organizations.views_base import OrganizationView
+
+
+@login_required
+def home(request):
+    """Open the organization used last, else the first one the user may open."""
+    organizations = organizations_for_user(user=request.user)
+    organization = organizations.filter(slug=request.session.get(SESSION_KEY)).first() or organizations.first()
+    if organization is None:
+        return render(request, "organizations/no_organization.html", status=403)
+    return redirect("dashboard", organization_slug=organization.slug)
+
+
+@method_decorator(login_required, name="dispatch")
+class OrganizationSwitchView(View):
+    def get(self, request):
+        organization = organizations_for_user(user=request.user).filter(slug=request.GET.get("to", "")).first()
+        if organization is None:
+            raise Http404
+        return redirect("dashboard", organization_slug=organization.slug)
+
+
+class ConfigurationIndexView(OrganizationView):
+    def get(self, request, organization_slug):
+        return render(request, "organizations/configuration.html", {"nav": "configuration"})
+
+
+class OrganizationSettingsView(OrganizationView):
+    requires_configure = True
+    fields_logged = OrganizationForm.Meta.fields
+
+    def get(self, request, organization_slug):
+        return self.render(OrganizationForm(instance=self.organization))
+
+    def post(self, request, organization_slug):
+        before = {name: getattr(self.organization, name) for name in self.fields_logged}
+        form = OrganizationForm(request.POST, instance=self.organization)
+        if not form.is_valid():
+            return self.render(form, status=400)
+        organization = form.save()
+        changes = {n: [before[n], getattr(organization, n)] for n in self.fields_logged if before[n] != getattr(organization, n)}
+        if changes:
+            log_action(organization=organization, subject=organization, code="organization.updated",
+                       actor=request.user, data={"changes": changes})
+        messages.success(request, _("Organization details saved."))
+        return redirect("configuration:organization", organization_slug=organization.slug)
+
+    def render(self, form, status=200):
+        return render(request=self.request, template_name="organizations/organization_form.html",
+                      context={"form": form, "nav": "configuration"}, status=status)
+
+
+class ApiKeyListView(OrganizationView):
+    requires_configure = True
+    model = ApiKey
+
+    def get(self, request, organization_slug):
+        return self.render(ApiKeyForm())
+
+    def post(self, request, organization_slug):
+        form = ApiKeyForm(request.POST)
+        if not form.is_valid():
+            return self.render(form, status=400)
+        api_key, secret = api_key_create(
+            organization=self.organization, name=form.cleaned_data["name"], scope=form.cleaned_data["scope"],
+            actor=request.user,
+        )
+        return self.render(ApiKeyForm(), new_key=api_key, secret=secret)
+
+    def render(self, form, status=200, **extra):
+        context = {"form": form, "api_keys": api_keys_list(organization=self.organization), "nav": "configuration", **extra}
+        return render(self.request, "organizations/api_keys.html", context, status=status)
+
+
+class ApiKeyRevokeView(OrganizationView):
+    requires_configure = True
+    model = ApiKey
+
+    def post(self, request, organization_slug, pk):
+        api_key = api_key_revoke(api_key=self.get_object(), actor=request.user)
+        messages.success(request, _("The key “%(name)s” was revoked; requests with it now fail.") % {"name": api_key.name})
+        return HttpResponseRedirect(reverse("configuration:api-keys", kwargs={"organization_slug": organization_slug}))
+
+
+class MembersView(OrganizationView):
+    def get(self, request, organization_slug):
+        context = {"members": members_list(organization=self.organization), "nav": "configuration"}
+        return render(request, "organizations/members.html", context)
+
+
