@@ -59,15 +59,27 @@ def healthz(request):
 SECTIONS = {
     "campaigns": (
         _("Campaigns"),
-        _("Invite filtered customers to sign SEPA direct-debit mandates and follow each campaign as a funnel."),
-        [_("Invited, opened, started, signed and declined, with % signed"), _("Remind those who have not signed"),
-         _("Add customers to a running campaign, or close it")],
+        _(
+            "Invite filtered customers to sign SEPA direct-debit mandates and follow each campaign "
+            "as a funnel."
+        ),
+        [
+            _("Invited, opened, started, signed and declined, with % signed"),
+            _("Remind those who have not signed"),
+            _("Add customers to a running campaign, or close it"),
+        ],
     ),
     "follow-up": (
         _("Follow-up"),
-        _("Follow-up (dunning) plans send reminders by e-mail, letter and SMS, and create tasks, exactly once."),
-        [_("Plans with steps before and after the due date"), _("Sending windows, holidays and time zones"),
-         _("What goes out in the next 7 days, and why an invoice gets nothing")],
+        _(
+            "Follow-up (dunning) plans send reminders by e-mail, letter and SMS, and create tasks, "
+            "exactly once."
+        ),
+        [
+            _("Plans with steps before and after the due date"),
+            _("Sending windows, holidays and time zones"),
+            _("What goes out in the next 7 days, and why an invoice gets nothing"),
+        ],
     ),
     "actions": (
         _("Actions"),
@@ -77,7 +89,11 @@ SECTIONS = {
     "reports": (
         _("Reports"),
         _("Receivables reports per organization, account manager and customer."),
-        [_("Aging and DSO over time"), _("Effect of follow-up and collection"), _("Portfolio per account manager")],
+        [
+            _("Aging and DSO over time"),
+            _("Effect of follow-up and collection"),
+            _("Portfolio per account manager"),
+        ],
     ),
 }
 

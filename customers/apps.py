@@ -11,11 +11,13 @@ class CustomersConfig(AppConfig):
     def ready(self) -> None:
         from organizations.activity import register_activity_labels
 
-        register_activity_labels({
-            "customer.created": _("Customer created"),
-            "customer.updated": _("Customer changed"),
-            "contact.created": _("Contact added"),
-            "contact.updated": _("Contact changed"),
-            "contact.deleted": _("Contact removed"),
-            "contact.email_bounced": _("E-mail address bounced"),
-        })
+        register_activity_labels(
+            {
+                "customer.created": _("Customer created"),
+                "customer.updated": _("Customer changed"),
+                "contact.created": _("Contact added"),
+                "contact.updated": _("Contact changed"),
+                "contact.deleted": _("Contact removed"),
+                "contact.email_bounced": _("E-mail address bounced"),
+            }
+        )

@@ -11,8 +11,20 @@ from organizations.selectors import members_list
 class CustomerForm(forms.ModelForm):
     class Meta:
         model = Customer
-        fields = ["name", "external_ref", "type", "language", "vat_number", "street", "postal_code", "city", "country",
-                  "account_manager", "communication_preference", "notes"]
+        fields = [
+            "name",
+            "external_ref",
+            "type",
+            "language",
+            "vat_number",
+            "street",
+            "postal_code",
+            "city",
+            "country",
+            "account_manager",
+            "communication_preference",
+            "notes",
+        ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, organization: Organization, **kwargs):

@@ -25,11 +25,15 @@ class CommunicationPreference(models.TextChoices):
 class Customer(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="customers")
     external_ref = models.CharField(
-        _("external reference"), max_length=64, blank=True,
+        _("external reference"),
+        max_length=64,
+        blank=True,
         help_text=_("The customer's number in your accounting system."),
     )
     name = models.CharField(_("name"), max_length=200)
-    type = models.CharField(_("type"), max_length=16, choices=CustomerType.choices, default=CustomerType.COMPANY)
+    type = models.CharField(
+        _("type"), max_length=16, choices=CustomerType.choices, default=CustomerType.COMPANY
+    )
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="en")
     vat_number = models.CharField(_("VAT number"), max_length=32, blank=True)
     street = models.CharField(_("street and number"), max_length=200, blank=True)
@@ -37,12 +41,18 @@ class Customer(models.Model):
     city = models.CharField(_("city"), max_length=100, blank=True)
     country = models.CharField(_("country"), max_length=2, blank=True, help_text=_("ISO 3166 code, e.g. BE"))
     account_manager = models.ForeignKey(
-        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="portfolio",
+        Membership,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="portfolio",
         verbose_name=_("account manager"),
     )
     communication_preference = models.CharField(
-        _("communication preference"), max_length=16,
-        choices=CommunicationPreference.choices, default=CommunicationPreference.DEFAULT,
+        _("communication preference"),
+        max_length=16,
+        choices=CommunicationPreference.choices,
+        default=CommunicationPreference.DEFAULT,
     )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -54,7 +64,8 @@ class Customer(models.Model):
         ordering = ["name", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "external_ref"], condition=~Q(external_ref=""),
+                fields=["organization", "external_ref"],
+                condition=~Q(external_ref=""),
                 name="customer_external_ref_per_organization",
             ),
         ]

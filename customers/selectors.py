@@ -17,7 +17,9 @@ def customers_list(*, organization: Organization, search: str = "") -> QuerySet[
     queryset = Customer.objects.filter(organization=organization).select_related("account_manager__user")
     if search:
         queryset = queryset.filter(
-            Q(name__icontains=search) | Q(external_ref__icontains=search) | Q(vat_number__icontains=search)
+            Q(name__icontains=search)
+            | Q(external_ref__icontains=search)
+            | Q(vat_number__icontains=search)
             | Q(contacts__email__icontains=search)
         ).distinct()
     return queryset
@@ -43,7 +45,9 @@ def with_open_balance(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
 
 def customer_get(*, organization: Organization, customer_id: int) -> Customer:
     try:
-        return Customer.objects.select_related("account_manager__user").get(organization=organization, pk=customer_id)
+        return Customer.objects.select_related("account_manager__user").get(
+            organization=organization, pk=customer_id
+        )
     except Customer.DoesNotExist as exc:
         raise Http404 from exc
 

@@ -13,8 +13,18 @@ from organizations.models import Membership, Organization
 from organizations.services import Actor, log_action
 
 CUSTOMER_FIELDS = (
-    "external_ref", "name", "type", "language", "vat_number", "street", "postal_code", "city", "country",
-    "account_manager", "communication_preference", "notes",
+    "external_ref",
+    "name",
+    "type",
+    "language",
+    "vat_number",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "account_manager",
+    "communication_preference",
+    "notes",
 )
 CONTACT_FIELDS = ("name", "email", "phone", "notify")
 
@@ -48,7 +58,9 @@ def _plain(value: Any) -> Any:
 
 def _check_account_manager(organization: Organization, manager: Membership | None) -> None:
     if manager is not None and manager.tenant_id != organization.tenant_id:
-        raise ValidationError({"account_manager": "The account manager must be a member of this organization."})
+        raise ValidationError(
+            {"account_manager": "The account manager must be a member of this organization."}
+        )
 
 
 @transaction.atomic
@@ -56,8 +68,13 @@ def customer_create(*, organization: Organization, actor: Actor = None, **data: 
     fields = {key: value for key, value in data.items() if key in CUSTOMER_FIELDS}
     _check_account_manager(organization, fields.get("account_manager"))
     customer = Customer.objects.create(organization=organization, **fields)
-    log_action(organization=organization, subject=customer, code="customer.created", actor=actor,
-               data={"name": customer.name})
+    log_action(
+        organization=organization,
+        subject=customer,
+        code="customer.created",
+        actor=actor,
+        data={"name": customer.name},
+    )
     return customer
 
 
@@ -68,8 +85,13 @@ def customer_update(*, customer: Customer, actor: Actor = None, **data: Any) -> 
     changed = _changes(customer, fields)
     if changed:
         customer.save()
-        log_action(organization=customer.organization, subject=customer, code="customer.updated",
-                   actor=actor, data={"changes": changed})
+        log_action(
+            organization=customer.organization,
+            subject=customer,
+            code="customer.updated",
+            actor=actor,
+            data={"changes": changed},
+        )
     return customer
 
 
@@ -78,11 +100,18 @@ def contact_create(*, customer: Customer, actor: Actor = None, **data: Any) -> C
     fields = {key: value for key, value in data.items() if key in CONTACT_FIELDS}
     fields["email"] = fields.get("email", "").strip()
     contact = Contact.objects.create(
-        organization=customer.organization, customer=customer,
-        email_status=email_status_for(fields["email"]), **fields,
+        organization=customer.organization,
+        customer=customer,
+        email_status=email_status_for(fields["email"]),
+        **fields,
     )
-    log_action(organization=customer.organization, subject=customer, code="contact.created", actor=actor,
-               data={"contact": str(contact), "email": contact.email, "notify": contact.notify})
+    log_action(
+        organization=customer.organization,
+        subject=customer,
+        code="contact.created",
+        actor=actor,
+        data={"contact": str(contact), "email": contact.email, "notify": contact.notify},
+    )
     return contact
 
 
@@ -97,15 +126,25 @@ def contact_update(*, contact: Contact, actor: Actor = None, **data: Any) -> Con
         contact.email_status_detail = ""
     if changed:
         contact.save()
-        log_action(organization=contact.organization, subject=contact.customer, code="contact.updated",
-                   actor=actor, data={"contact": str(contact), "changes": changed})
+        log_action(
+            organization=contact.organization,
+            subject=contact.customer,
+            code="contact.updated",
+            actor=actor,
+            data={"contact": str(contact), "changes": changed},
+        )
     return contact
 
 
 @transaction.atomic
 def contact_delete(*, contact: Contact, actor: Actor = None) -> None:
-    log_action(organization=contact.organization, subject=contact.customer, code="contact.deleted",
-               actor=actor, data={"contact": str(contact), "email": contact.email})
+    log_action(
+        organization=contact.organization,
+        subject=contact.customer,
+        code="contact.deleted",
+        actor=actor,
+        data={"contact": str(contact), "email": contact.email},
+    )
     contact.delete()
 
 
@@ -115,6 +154,11 @@ def contact_mark_email_bounced(*, contact: Contact, detail: str, actor: Actor = 
     contact.email_status = EmailStatus.BOUNCED
     contact.email_status_detail = detail[:300]
     contact.save(update_fields=["email_status", "email_status_detail"])
-    log_action(organization=contact.organization, subject=contact.customer, code="contact.email_bounced",
-               actor=actor, data={"email": contact.email, "detail": detail[:300]})
+    log_action(
+        organization=contact.organization,
+        subject=contact.customer,
+        code="contact.email_bounced",
+        actor=actor,
+        data={"email": contact.email, "detail": detail[:300]},
+    )
     return contact

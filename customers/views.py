@@ -10,7 +10,13 @@ from django.utils.translation import gettext as _
 from customers.forms import ContactForm, CustomerForm
 from customers.models import Contact, Customer, CustomerType
 from customers.selectors import customers_list, with_open_balance
-from customers.services import contact_create, contact_delete, contact_update, customer_create, customer_update
+from customers.services import (
+    contact_create,
+    contact_delete,
+    contact_update,
+    customer_create,
+    customer_update,
+)
 from organizations.selectors import activity_for
 from organizations.views_base import OrganizationView
 
@@ -27,8 +33,14 @@ class CustomerListView(OrganizationView):
         if customer_type in CustomerType.values:
             queryset = queryset.filter(type=customer_type)
         page = Paginator(with_open_balance(queryset), PAGE_SIZE).get_page(request.GET.get("page"))
-        context = {"page_obj": page, "customers": page.object_list, "q": search, "type": customer_type,
-                   "types": CustomerType.choices, "nav": "customers"}
+        context = {
+            "page_obj": page,
+            "customers": page.object_list,
+            "q": search,
+            "type": customer_type,
+            "types": CustomerType.choices,
+            "nav": "customers",
+        }
         return render(request, "customers/customer_list.html", context)
 
 
@@ -52,8 +64,10 @@ class CustomerCreateView(OrganizationView):
     model = Customer
 
     def get(self, request, organization_slug):
-        form = CustomerForm(organization=self.organization, initial={"language": self.organization.default_language,
-                                                                    "country": self.organization.country})
+        form = CustomerForm(
+            organization=self.organization,
+            initial={"language": self.organization.default_language, "country": self.organization.country},
+        )
         return self.render(form)
 
     def post(self, request, organization_slug):
@@ -65,8 +79,12 @@ class CustomerCreateView(OrganizationView):
         return redirect("customers:detail", organization_slug=organization_slug, pk=customer.pk)
 
     def render(self, form, status=200, customer=None):
-        return render(self.request, "customers/customer_form.html",
-                      {"form": form, "customer": customer, "nav": "customers"}, status=status)
+        return render(
+            self.request,
+            "customers/customer_form.html",
+            {"form": form, "customer": customer, "nav": "customers"},
+            status=status,
+        )
 
 
 class CustomerUpdateView(CustomerCreateView):
@@ -76,7 +94,9 @@ class CustomerUpdateView(CustomerCreateView):
 
     def post(self, request, organization_slug, pk):
         customer = self.get_object()
-        form = CustomerForm(request.POST, instance=Customer.objects.get(pk=customer.pk), organization=self.organization)
+        form = CustomerForm(
+            request.POST, instance=Customer.objects.get(pk=customer.pk), organization=self.organization
+        )
         if not form.is_valid():
             return self.render(form, status=400, customer=customer)
         customer_update(customer=customer, actor=request.user, **form.cleaned_data)

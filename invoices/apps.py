@@ -11,15 +11,17 @@ class InvoicesConfig(AppConfig):
     def ready(self) -> None:
         from organizations.activity import register_activity_labels
 
-        register_activity_labels({
-            "invoice.created": _("Invoice created"),
-            "invoice.updated": _("Invoice changed"),
-            "invoice.payment_recorded": _("Payment recorded"),
-            "invoice.payment_updated": _("Payment changed"),
-            "invoice.disputed": _("Marked as disputed"),
-            "invoice.open": _("Reopened"),
-            "invoice.paid": _("Marked as paid"),
-            "invoice.credited": _("Credited"),
-            "invoice.written_off": _("Written off"),
-            "invoice.pdf_downloaded": _("PDF downloaded"),
-        })
+        register_activity_labels(
+            {
+                "invoice.created": _("Invoice created"),
+                "invoice.updated": _("Invoice changed"),
+                "invoice.payment_recorded": _("Payment recorded"),
+                "invoice.payment_updated": _("Payment changed"),
+                "invoice.disputed": _("Marked as disputed"),
+                "invoice.open": _("Reopened"),
+                "invoice.paid": _("Marked as paid"),
+                "invoice.credited": _("Credited"),
+                "invoice.written_off": _("Written off"),
+                "invoice.pdf_downloaded": _("PDF downloaded"),
+            }
+        )

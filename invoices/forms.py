@@ -14,8 +14,13 @@ class DateInput(forms.DateInput):
 
 
 class InvoiceForm(forms.ModelForm):
-    open_amount = forms.DecimalField(label=_("Open amount"), max_digits=14, decimal_places=2, required=False,
-                                     help_text=_("Leave empty when nothing has been paid yet."))
+    open_amount = forms.DecimalField(
+        label=_("Open amount"),
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        help_text=_("Leave empty when nothing has been paid yet."),
+    )
 
     class Meta:
         model = Invoice
@@ -30,7 +35,11 @@ class InvoiceForm(forms.ModelForm):
 
     def clean_number(self) -> str:
         value = self.cleaned_data["number"].strip()
-        if Invoice.objects.filter(organization=self.organization, number=value).exclude(pk=self.instance.pk).exists():
+        if (
+            Invoice.objects.filter(organization=self.organization, number=value)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
             raise forms.ValidationError(_("Another invoice already has this number."))
         return value
 
@@ -57,8 +66,13 @@ class PaymentForm(forms.Form):
 
 
 class StatusForm(forms.Form):
-    status = forms.ChoiceField(label=_("New status"), choices=[
-        (InvoiceStatus.DISPUTED, _("Disputed")), (InvoiceStatus.OPEN, _("Open (dispute resolved)")),
-        (InvoiceStatus.CREDITED, _("Credited")), (InvoiceStatus.WRITTEN_OFF, _("Written off")),
-    ])
+    status = forms.ChoiceField(
+        label=_("New status"),
+        choices=[
+            (InvoiceStatus.DISPUTED, _("Disputed")),
+            (InvoiceStatus.OPEN, _("Open (dispute resolved)")),
+            (InvoiceStatus.CREDITED, _("Credited")),
+            (InvoiceStatus.WRITTEN_OFF, _("Written off")),
+        ],
+    )
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)

@@ -20,8 +20,18 @@ class InvoiceStatus(models.TextChoices):
 
 # Allowed status changes, in one place. Payments drive OPEN/DISPUTED -> PAID themselves.
 INVOICE_TRANSITIONS: dict[str, set[str]] = {
-    InvoiceStatus.OPEN: {InvoiceStatus.PAID, InvoiceStatus.CREDITED, InvoiceStatus.DISPUTED, InvoiceStatus.WRITTEN_OFF},
-    InvoiceStatus.DISPUTED: {InvoiceStatus.OPEN, InvoiceStatus.PAID, InvoiceStatus.CREDITED, InvoiceStatus.WRITTEN_OFF},
+    InvoiceStatus.OPEN: {
+        InvoiceStatus.PAID,
+        InvoiceStatus.CREDITED,
+        InvoiceStatus.DISPUTED,
+        InvoiceStatus.WRITTEN_OFF,
+    },
+    InvoiceStatus.DISPUTED: {
+        InvoiceStatus.OPEN,
+        InvoiceStatus.PAID,
+        InvoiceStatus.CREDITED,
+        InvoiceStatus.WRITTEN_OFF,
+    },
     InvoiceStatus.PAID: {InvoiceStatus.OPEN},
     InvoiceStatus.CREDITED: set(),
     InvoiceStatus.WRITTEN_OFF: {InvoiceStatus.OPEN},
@@ -42,7 +52,9 @@ class Invoice(models.Model):
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     open_amount = models.DecimalField(_("open amount"), max_digits=14, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
-    status = models.CharField(_("status"), max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.OPEN)
+    status = models.CharField(
+        _("status"), max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.OPEN
+    )
     pdf = models.FileField(_("PDF"), upload_to=invoice_pdf_path, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -52,13 +64,17 @@ class Invoice(models.Model):
         verbose_name_plural = _("invoices")
         ordering = ["due_date", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "number"], name="invoice_number_per_organization"),
+            models.UniqueConstraint(
+                fields=["organization", "number"], name="invoice_number_per_organization"
+            ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="invoice_amount_not_negative"),
             models.CheckConstraint(
                 condition=Q(open_amount__gte=0) & Q(open_amount__lte=F("amount")),
                 name="invoice_open_amount_within_amount",
             ),
-            models.CheckConstraint(condition=~Q(due_date__lt=F("issue_date")), name="invoice_due_after_issue"),
+            models.CheckConstraint(
+                condition=~Q(due_date__lt=F("issue_date")), name="invoice_due_after_issue"
+            ),
         ]
         indexes = [
             models.Index(fields=["organization", "due_date", "id"], name="invoice_by_due_date"),

@@ -9,7 +9,7 @@ from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from invoices.models import Invoice, InvoiceStatus, Payment
+from invoices.models import Invoice, Payment
 from organizations.models import Organization
 
 OWED = Invoice.OWED_STATUSES
@@ -43,7 +43,9 @@ def receivables_summary(*, organization: Organization, today: date) -> list[dict
         .values("currency")
         .annotate(
             outstanding=Coalesce(Sum("open_amount"), Value(Decimal("0")), output_field=MONEY),
-            overdue=Coalesce(Sum("open_amount", filter=Q(due_date__lt=today)), Value(Decimal("0")), output_field=MONEY),
+            overdue=Coalesce(
+                Sum("open_amount", filter=Q(due_date__lt=today)), Value(Decimal("0")), output_field=MONEY
+            ),
             open_count=Count("id"),
             overdue_count=Count("id", filter=Q(due_date__lt=today)),
         )

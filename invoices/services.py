@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
-from invoices.models import INVOICE_TRANSITIONS, Invoice, InvoiceStatus, Payment
+from invoices.models import INVOICE_TRANSITIONS, Invoice, InvoiceStatus, Payment, PaymentMethod
 from organizations.models import Organization
 from organizations.services import Actor, log_action
 
@@ -39,7 +39,9 @@ def _status_for_open_amount(current: str, open_amount: Decimal) -> str:
 
 
 @transaction.atomic
-def invoice_create(*, organization: Organization, customer: Customer, actor: Actor = None, **data: Any) -> Invoice:
+def invoice_create(
+    *, organization: Organization, customer: Customer, actor: Actor = None, **data: Any
+) -> Invoice:
     if customer.organization_id != organization.pk:
         raise ValidationError({"customer": _("This customer belongs to another organization.")})
     fields = {key: value for key, value in data.items() if key in INVOICE_FIELDS and key != "customer"}
@@ -49,8 +51,13 @@ def invoice_create(*, organization: Organization, customer: Customer, actor: Act
     _validate_dates(fields["issue_date"], fields["due_date"])
     status = _status_for_open_amount(InvoiceStatus.OPEN, fields["open_amount"])
     invoice = Invoice.objects.create(organization=organization, customer=customer, status=status, **fields)
-    log_action(organization=organization, subject=invoice, code="invoice.created", actor=actor,
-               data={"number": invoice.number, "amount": str(invoice.amount), "currency": invoice.currency})
+    log_action(
+        organization=organization,
+        subject=invoice,
+        code="invoice.created",
+        actor=actor,
+        data={"number": invoice.number, "amount": str(invoice.amount), "currency": invoice.currency},
+    )
     return invoice
 
 
@@ -72,8 +79,13 @@ def invoice_update(*, invoice: Invoice, actor: Actor = None, **data: Any) -> Inv
         invoice.status = new_status
     if changes:
         invoice.save()
-        log_action(organization=invoice.organization, subject=invoice, code="invoice.updated", actor=actor,
-                   data={"changes": changes})
+        log_action(
+            organization=invoice.organization,
+            subject=invoice,
+            code="invoice.updated",
+            actor=actor,
+            data={"changes": changes},
+        )
     return invoice
 
 
@@ -85,8 +97,10 @@ def invoice_change_status(*, invoice: Invoice, status: str, reason: str = "", ac
         return invoice
     if status not in INVOICE_TRANSITIONS[invoice.status]:
         raise ValidationError(
-            {"status": _("An invoice that is %(old)s cannot become %(new)s.")
-             % {"old": InvoiceStatus(invoice.status).label, "new": InvoiceStatus(status).label}}
+            {
+                "status": _("An invoice that is %(old)s cannot become %(new)s.")
+                % {"old": InvoiceStatus(invoice.status).label, "new": InvoiceStatus(status).label}
+            }
         )
     if status == InvoiceStatus.OPEN and invoice.open_amount == 0:
         raise ValidationError({"status": _("Nothing is owed on this invoice; record a refund first.")})
@@ -95,14 +109,25 @@ def invoice_change_status(*, invoice: Invoice, status: str, reason: str = "", ac
     if status in (InvoiceStatus.CREDITED, InvoiceStatus.WRITTEN_OFF):
         invoice.open_amount = Decimal("0")
     invoice.save(update_fields=["status", "open_amount", "updated_at"])
-    log_action(organization=invoice.organization, subject=invoice, code=f"invoice.{status}", actor=actor,
-               data={"from": old, "to": status, "reason": reason})
+    log_action(
+        organization=invoice.organization,
+        subject=invoice,
+        code=f"invoice.{status}",
+        actor=actor,
+        data={"from": old, "to": status, "reason": reason},
+    )
     return invoice
 
 
 @transaction.atomic
 def payment_record(
-    *, invoice: Invoice, amount: Decimal, paid_on: date, method: str, reference: str = "", actor: Actor = None
+    *,
+    invoice: Invoice,
+    amount: Decimal,
+    paid_on: date,
+    method: str = PaymentMethod.BANK_TRANSFER,
+    reference: str = "",
+    actor: Actor = None,
 ) -> Payment:
     """Record a (partial) payment: lowers the open amount; the invoice is paid when it reaches zero."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
@@ -110,21 +135,41 @@ def payment_record(
         raise ValidationError({"amount": _("A payment must be more than zero.")})
     if invoice.status in (InvoiceStatus.CREDITED, InvoiceStatus.WRITTEN_OFF, InvoiceStatus.PAID):
         raise ValidationError(
-            {"invoice": _("This invoice is %(status)s; nothing is owed.") % {"status": InvoiceStatus(invoice.status).label}}
+            {
+                "invoice": _("This invoice is %(status)s; nothing is owed.")
+                % {"status": InvoiceStatus(invoice.status).label}
+            }
         )
     if amount > invoice.open_amount:
         raise ValidationError(
-            {"amount": _("The payment of %(amount)s is more than the open amount of %(open)s.")
-             % {"amount": amount, "open": invoice.open_amount}}
+            {
+                "amount": _("The payment of %(amount)s is more than the open amount of %(open)s.")
+                % {"amount": amount, "open": invoice.open_amount}
+            }
         )
     payment = Payment.objects.create(
-        organization=invoice.organization, invoice=invoice, amount=amount, paid_on=paid_on, method=method,
+        organization=invoice.organization,
+        invoice=invoice,
+        amount=amount,
+        paid_on=paid_on,
+        method=method,
         reference=reference,
     )
     invoice.open_amount -= amount
     invoice.status = _status_for_open_amount(invoice.status, invoice.open_amount)
     invoice.save(update_fields=["open_amount", "status", "updated_at"])
-    log_action(organization=invoice.organization, subject=invoice, code="invoice.payment_recorded", actor=actor,
-               data={"amount": str(amount), "paid_on": paid_on.isoformat(), "method": method,
-                     "reference": reference, "open_amount": str(invoice.open_amount), "status": invoice.status})
+    log_action(
+        organization=invoice.organization,
+        subject=invoice,
+        code="invoice.payment_recorded",
+        actor=actor,
+        data={
+            "amount": str(amount),
+            "paid_on": paid_on.isoformat(),
+            "method": method,
+            "reference": reference,
+            "open_amount": str(invoice.open_amount),
+            "status": invoice.status,
+        },
+    )
     return payment

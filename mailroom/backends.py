@@ -30,7 +30,10 @@ def _attachments(message: EmailMessage) -> list[dict]:
 
 
 class DatabaseEmailBackend(BaseEmailBackend):
-    """Keeps mail in `StoredEmail`. Anymail-style `metadata["organization_id"]` files it under its organization."""
+    """Keeps mail in `StoredEmail`.
+
+    Anymail-style `metadata["organization_id"]` files a message under its organization.
+    """
 
     def send_messages(self, email_messages) -> int:
         from mailroom.models import StoredEmail

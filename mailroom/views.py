@@ -14,7 +14,11 @@ class StoredEmailListView(OrganizationView):
 
     def get(self, request, organization_slug):
         page = Paginator(self.scoped().order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
-        return render(request, "mailroom/list.html", {"page_obj": page, "emails": page.object_list, "nav": "configuration"})
+        return render(
+            request,
+            "mailroom/list.html",
+            {"page_obj": page, "emails": page.object_list, "nav": "configuration"},
+        )
 
 
 class StoredEmailDetailView(OrganizationView):

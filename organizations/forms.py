@@ -9,8 +9,18 @@ from organizations.models import ApiKeyScope, Organization
 class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = ["name", "country", "time_zone", "default_language", "currency", "sender_name", "sender_email",
-                  "reply_to_email", "vat_number", "address"]
+        fields = [
+            "name",
+            "country",
+            "time_zone",
+            "default_language",
+            "currency",
+            "sender_name",
+            "sender_email",
+            "reply_to_email",
+            "vat_number",
+            "address",
+        ]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
     def clean_country(self) -> str:
@@ -21,5 +31,7 @@ class OrganizationForm(forms.ModelForm):
 
 
 class ApiKeyForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("Where the key is used, e.g. 'ERP sync'."))
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("Where the key is used, e.g. 'ERP sync'.")
+    )
     scope = forms.ChoiceField(label=_("Access"), choices=ApiKeyScope.choices, initial=ApiKeyScope.READ)

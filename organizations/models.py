@@ -192,7 +192,9 @@ class ActivityLog(models.Model):
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    actor_api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_api_key = models.ForeignKey(
+        ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_label = models.CharField(max_length=200, blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
@@ -202,7 +204,9 @@ class ActivityLog(models.Model):
         verbose_name_plural = _("activity")
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["organization", "subject_type", "subject_id", "-created_at"], name="activity_subject"),
+            models.Index(
+                fields=["organization", "subject_type", "subject_id", "-created_at"], name="activity_subject"
+            ),
             models.Index(fields=["organization", "-created_at"], name="activity_recent"),
         ]
 

@@ -16,7 +16,9 @@ def organizations_for_user(*, user: AbstractBaseUser) -> QuerySet[Organization]:
     memberships = Membership.objects.filter(user=user)
     everything = memberships.filter(all_organizations=True).values("tenant_id")
     chosen = memberships.filter(all_organizations=False).values("organizations")
-    return (Organization.objects.filter(tenant_id__in=everything) | Organization.objects.filter(pk__in=chosen)).distinct()
+    return (
+        Organization.objects.filter(tenant_id__in=everything) | Organization.objects.filter(pk__in=chosen)
+    ).distinct()
 
 
 def membership_for(*, user: AbstractBaseUser, organization: Organization) -> Membership | None:

@@ -78,7 +78,10 @@ def api_key_create(
         created_by=actor if isinstance(actor, AbstractBaseUser) else None,
     )
     log_action(
-        organization=organization, subject=api_key, code="api_key.created", actor=actor,
+        organization=organization,
+        subject=api_key,
+        code="api_key.created",
+        actor=actor,
         data={"name": api_key.name, "scope": scope, "prefix": prefix},
     )
     return api_key, secret
@@ -90,7 +93,10 @@ def api_key_revoke(*, api_key: ApiKey, actor: Actor = None) -> ApiKey:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
         log_action(
-            organization=api_key.organization, subject=api_key, code="api_key.revoked", actor=actor,
+            organization=api_key.organization,
+            subject=api_key,
+            code="api_key.revoked",
+            actor=actor,
             data={"name": api_key.name, "prefix": api_key.prefix},
         )
     return api_key

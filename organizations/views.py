@@ -23,7 +23,9 @@ from organizations.views_base import OrganizationView
 def home(request):
     """Open the organization used last, else the first one the user may open."""
     organizations = organizations_for_user(user=request.user)
-    organization = organizations.filter(slug=request.session.get(SESSION_KEY)).first() or organizations.first()
+    organization = (
+        organizations.filter(slug=request.session.get(SESSION_KEY)).first() or organizations.first()
+    )
     if organization is None:
         return render(request, "organizations/no_organization.html", status=403)
     return redirect("dashboard", organization_slug=organization.slug)
@@ -32,7 +34,9 @@ def home(request):
 @method_decorator(login_required, name="dispatch")
 class OrganizationSwitchView(View):
     def get(self, request):
-        organization = organizations_for_user(user=request.user).filter(slug=request.GET.get("to", "")).first()
+        organization = (
+            organizations_for_user(user=request.user).filter(slug=request.GET.get("to", "")).first()
+        )
         if organization is None:
             raise Http404
         return redirect("dashboard", organization_slug=organization.slug)
@@ -56,16 +60,29 @@ class OrganizationSettingsView(OrganizationView):
         if not form.is_valid():
             return self.render(form, status=400)
         organization = form.save()
-        changes = {n: [before[n], getattr(organization, n)] for n in self.fields_logged if before[n] != getattr(organization, n)}
+        changes = {
+            n: [before[n], getattr(organization, n)]
+            for n in self.fields_logged
+            if before[n] != getattr(organization, n)
+        }
         if changes:
-            log_action(organization=organization, subject=organization, code="organization.updated",
-                       actor=request.user, data={"changes": changes})
+            log_action(
+                organization=organization,
+                subject=organization,
+                code="organization.updated",
+                actor=request.user,
+                data={"changes": changes},
+            )
         messages.success(request, _("Organization details saved."))
         return redirect("configuration:organization", organization_slug=organization.slug)
 
     def render(self, form, status=200):
-        return render(request=self.request, template_name="organizations/organization_form.html",
-                      context={"form": form, "nav": "configuration"}, status=status)
+        return render(
+            request=self.request,
+            template_name="organizations/organization_form.html",
+            context={"form": form, "nav": "configuration"},
+            status=status,
+        )
 
 
 class ApiKeyListView(OrganizationView):
@@ -80,13 +97,20 @@ class ApiKeyListView(OrganizationView):
         if not form.is_valid():
             return self.render(form, status=400)
         api_key, secret = api_key_create(
-            organization=self.organization, name=form.cleaned_data["name"], scope=form.cleaned_data["scope"],
+            organization=self.organization,
+            name=form.cleaned_data["name"],
+            scope=form.cleaned_data["scope"],
             actor=request.user,
         )
         return self.render(ApiKeyForm(), new_key=api_key, secret=secret)
 
     def render(self, form, status=200, **extra):
-        context = {"form": form, "api_keys": api_keys_list(organization=self.organization), "nav": "configuration", **extra}
+        context = {
+            "form": form,
+            "api_keys": api_keys_list(organization=self.organization),
+            "nav": "configuration",
+            **extra,
+        }
         return render(self.request, "organizations/api_keys.html", context, status=status)
 
 
@@ -96,13 +120,15 @@ class ApiKeyRevokeView(OrganizationView):
 
     def post(self, request, organization_slug, pk):
         api_key = api_key_revoke(api_key=self.get_object(), actor=request.user)
-        messages.success(request, _("The key “%(name)s” was revoked; requests with it now fail.") % {"name": api_key.name})
-        return HttpResponseRedirect(reverse("configuration:api-keys", kwargs={"organization_slug": organization_slug}))
+        messages.success(
+            request, _("The key “%(name)s” was revoked; requests with it now fail.") % {"name": api_key.name}
+        )
+        return HttpResponseRedirect(
+            reverse("configuration:api-keys", kwargs={"organization_slug": organization_slug})
+        )
 
 
 class MembersView(OrganizationView):
     def get(self, request, organization_slug):
         context = {"members": members_list(organization=self.organization), "nav": "configuration"}
         return render(request, "organizations/members.html", context)
-
-

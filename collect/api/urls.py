@@ -14,6 +14,7 @@ app_name = "api"
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+router.include_format_suffixes = False
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("invoices", InvoiceViewSet, basename="invoice")
@@ -21,10 +22,20 @@ router.register("payments", PaymentViewSet, basename="payment")
 
 urlpatterns = [
     path("organization/", CurrentOrganizationView.as_view(), name="organization"),
-    path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[],
-                                                authentication_classes=[]), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", permission_classes=[],
-                                                authentication_classes=[]), name="redoc"),
+    path(
+        "schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"
+    ),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(
+            url_name="api:schema", permission_classes=[], authentication_classes=[]
+        ),
+        name="docs",
+    ),
+    path(
+        "redoc/",
+        SpectacularRedocView.as_view(url_name="api:schema", permission_classes=[], authentication_classes=[]),
+        name="redoc",
+    ),
     *router.urls,
 ]

@@ -16,3 +16,12 @@ else:
 # The database-backed mail store is the embedded default; tests use it so they see what users see.
 EMAIL_BACKEND = "mailroom.backends.DatabaseEmailBackend"
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_client": "100000/min"}}  # noqa: F405
+STATIC_ROOT = tempfile.mkdtemp(prefix="collect-test-static-")
+# Embedded broker for tests that start a real worker without Redis; never the developer's var/ folder.
+if not REDIS_URL:
+    _broker_dir = tempfile.mkdtemp(prefix="collect-test-broker-")
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": _broker_dir,
+        "data_folder_out": _broker_dir,
+        "store_processed": False,
+    }

@@ -11,8 +11,17 @@ from organizations.selectors import members_list
 class ContactSerializer(OrganizationScopedSerializer):
     class Meta:
         model = Contact
-        fields = ["id", "customer", "name", "email", "phone", "notify", "email_status", "email_status_detail",
-                  "created_at"]
+        fields = [
+            "id",
+            "customer",
+            "name",
+            "email",
+            "phone",
+            "notify",
+            "email_status",
+            "email_status_detail",
+            "created_at",
+        ]
         read_only_fields = ["email_status", "email_status_detail", "created_at"]
 
     def get_fields(self):
@@ -36,9 +45,23 @@ class CustomerSerializer(OrganizationScopedSerializer):
     class Meta:
         model = Customer
         fields = [
-            "id", "external_ref", "name", "type", "language", "vat_number", "street", "postal_code", "city",
-            "country", "account_manager", "communication_preference", "notes", "open_balance", "contacts",
-            "created_at", "updated_at",
+            "id",
+            "external_ref",
+            "name",
+            "type",
+            "language",
+            "vat_number",
+            "street",
+            "postal_code",
+            "city",
+            "country",
+            "account_manager",
+            "communication_preference",
+            "notes",
+            "open_balance",
+            "contacts",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
 

@@ -7,16 +7,26 @@ from rest_framework import mixins
 from collect.api.bases import OrganizationScopedViewSet
 from customers.api.serializers import ContactSerializer, CustomerSerializer
 from customers.models import Contact, Customer
-from customers.services import contact_create, contact_delete, contact_update, customer_create, customer_update
 from customers.selectors import with_open_balance
+from customers.services import (
+    contact_create,
+    contact_delete,
+    contact_update,
+    customer_create,
+    customer_update,
+)
 
 
 class CustomerFilter(django_filters.FilterSet):
-    external_ref = django_filters.CharFilter(help_text="Exact external reference (your accounting system's number).")
+    external_ref = django_filters.CharFilter(
+        help_text="Exact external reference (your accounting system's number)."
+    )
     type = django_filters.CharFilter()
     language = django_filters.CharFilter()
     country = django_filters.CharFilter(lookup_expr="iexact")
-    search = django_filters.CharFilter(method="filter_search", help_text="Name, reference, VAT number or e-mail.")
+    search = django_filters.CharFilter(
+        method="filter_search", help_text="Name, reference, VAT number or e-mail."
+    )
 
     class Meta:
         model = Customer
@@ -24,7 +34,9 @@ class CustomerFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         return queryset.filter(
-            Q(name__icontains=value) | Q(external_ref__icontains=value) | Q(vat_number__icontains=value)
+            Q(name__icontains=value)
+            | Q(external_ref__icontains=value)
+            | Q(vat_number__icontains=value)
             | Q(pk__in=Contact.objects.filter(email__icontains=value).values("customer_id"))
         )
 
@@ -73,8 +85,9 @@ class ContactViewSet(mixins.DestroyModelMixin, OrganizationScopedViewSet):
         serializer.instance = contact_create(customer=customer, actor=self.actor, **data)
 
     def perform_update(self, serializer):
-        serializer.instance = contact_update(contact=serializer.instance, actor=self.actor, **serializer.validated_data)
+        serializer.instance = contact_update(
+            contact=serializer.instance, actor=self.actor, **serializer.validated_data
+        )
 
     def perform_destroy(self, instance):
         contact_delete(contact=instance, actor=self.actor)
-

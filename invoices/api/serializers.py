@@ -14,7 +14,8 @@ MAX_PDF_BYTES = 10 * 1024 * 1024
 class InvoiceSerializer(OrganizationScopedSerializer):
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all(), required=False)
     customer_ref = serializers.CharField(
-        write_only=True, required=False,
+        write_only=True,
+        required=False,
         help_text="Instead of `customer`: the customer's external reference.",
     )
     status = serializers.ChoiceField(choices=InvoiceStatus.choices, required=False)
@@ -26,8 +27,21 @@ class InvoiceSerializer(OrganizationScopedSerializer):
     class Meta:
         model = Invoice
         fields = [
-            "id", "number", "customer", "customer_ref", "issue_date", "due_date", "amount", "open_amount",
-            "currency", "status", "days_overdue", "pdf", "pdf_url", "created_at", "updated_at",
+            "id",
+            "number",
+            "customer",
+            "customer_ref",
+            "issue_date",
+            "due_date",
+            "amount",
+            "open_amount",
+            "currency",
+            "status",
+            "days_overdue",
+            "pdf",
+            "pdf_url",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
 
@@ -64,12 +78,20 @@ class InvoiceSerializer(OrganizationScopedSerializer):
     def validate(self, attrs):
         reference = attrs.pop("customer_ref", None)
         if reference is not None:
-            customer = Customer.objects.filter(organization=self.context["organization"], external_ref=reference).first()
+            customer = Customer.objects.filter(
+                organization=self.context["organization"], external_ref=reference
+            ).first()
             if customer is None:
-                raise serializers.ValidationError({"customer_ref": _("No customer has this external reference.")})
+                raise serializers.ValidationError(
+                    {"customer_ref": _("No customer has this external reference.")}
+                )
             attrs["customer"] = customer
         if self.instance is None:
-            missing = [name for name in ("customer", "number", "issue_date", "due_date", "amount") if name not in attrs]
+            missing = [
+                name
+                for name in ("customer", "number", "issue_date", "due_date", "amount")
+                if name not in attrs
+            ]
             if missing:
                 raise serializers.ValidationError({name: _("This field is required.") for name in missing})
             if attrs.get("status", InvoiceStatus.OPEN) != InvoiceStatus.OPEN:

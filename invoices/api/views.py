@@ -40,7 +40,9 @@ class InvoiceViewSet(OrganizationScopedViewSet):
         data = dict(serializer.validated_data)
         data.pop("status", None)
         customer = data.pop("customer")
-        serializer.instance = invoice_create(organization=self.organization, customer=customer, actor=self.actor, **data)
+        serializer.instance = invoice_create(
+            organization=self.organization, customer=customer, actor=self.actor, **data
+        )
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
@@ -57,8 +59,12 @@ class InvoiceViewSet(OrganizationScopedViewSet):
         invoice = self.get_object()
         if not invoice.pdf:
             raise Http404("This invoice has no PDF.")
-        log_action(organization=self.organization, subject=invoice, code="invoice.pdf_downloaded", actor=self.actor)
-        return FileResponse(invoice.pdf.open("rb"), content_type="application/pdf", filename=f"{invoice.number}.pdf")
+        log_action(
+            organization=self.organization, subject=invoice, code="invoice.pdf_downloaded", actor=self.actor
+        )
+        return FileResponse(
+            invoice.pdf.open("rb"), content_type="application/pdf", filename=f"{invoice.number}.pdf"
+        )
 
 
 class PaymentFilter(django_filters.FilterSet):
@@ -85,5 +91,10 @@ class PaymentViewSet(OrganizationScopedViewSet):
         changes = {k: v for k, v in serializer.validated_data.items() if getattr(payment, k) != v}
         serializer.save()
         if changes:
-            log_action(organization=self.organization, subject=payment.invoice, code="invoice.payment_updated",
-                       actor=self.actor, data={"payment": payment.pk, "changes": {k: str(v) for k, v in changes.items()}})
+            log_action(
+                organization=self.organization,
+                subject=payment.invoice,
+                code="invoice.payment_updated",
+                actor=self.actor,
+                data={"payment": payment.pk, "changes": {k: str(v) for k, v in changes.items()}},
+            )

@@ -12,8 +12,18 @@ from organizations.models import Organization
 class OrganizationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organization
-        fields = ["id", "name", "slug", "country", "time_zone", "default_language", "currency", "sender_name",
-                  "sender_email", "reply_to_email"]
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "country",
+            "time_zone",
+            "default_language",
+            "currency",
+            "sender_name",
+            "sender_email",
+            "reply_to_email",
+        ]
 
 
 class CurrentOrganizationView(OrganizationScopedMixin, APIView):

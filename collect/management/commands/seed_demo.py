@@ -31,20 +31,105 @@ FIRST_NAMES = {
     "en": ["James", "Emma", "Oliver", "Amelia", "Harry", "Isla", "Jack", "Ava", "George", "Grace"],
 }
 LAST_NAMES = {
-    "nl": ["Peeters", "Janssens", "De Vries", "Maes", "Jacobs", "Willems", "Claes", "Bakker", "Visser", "Smit"],
-    "fr": ["Dubois", "Lambert", "Martin", "Leroy", "Moreau", "Laurent", "Simon", "Michel", "Dupont", "Renard"],
-    "de": ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Hoffmann", "Koch"],
+    "nl": [
+        "Peeters",
+        "Janssens",
+        "De Vries",
+        "Maes",
+        "Jacobs",
+        "Willems",
+        "Claes",
+        "Bakker",
+        "Visser",
+        "Smit",
+    ],
+    "fr": [
+        "Dubois",
+        "Lambert",
+        "Martin",
+        "Leroy",
+        "Moreau",
+        "Laurent",
+        "Simon",
+        "Michel",
+        "Dupont",
+        "Renard",
+    ],
+    "de": [
+        "Müller",
+        "Schmidt",
+        "Schneider",
+        "Fischer",
+        "Weber",
+        "Meyer",
+        "Wagner",
+        "Becker",
+        "Hoffmann",
+        "Koch",
+    ],
     "en": ["Smith", "Jones", "Taylor", "Brown", "Wilson", "Evans", "Thomas", "Roberts", "Walker", "Wright"],
 }
-COMPANY_WORDS = ["Atlas", "Noord", "Delta", "Zuid", "Horizon", "Lumen", "Meridian", "Polder", "Ardenne", "Schelde",
-                 "Kempen", "Nova", "Vector", "Orion", "Brabant", "Rivage", "Quartz", "Linde", "Falcon", "Beacon"]
-COMPANY_TRADES = ["Logistics", "Bouw", "Consult", "Foods", "Services", "Tech", "Immo", "Transport", "Design",
-                  "Medical", "Energy", "Print", "Retail", "Garage", "Catering"]
+COMPANY_WORDS = [
+    "Atlas",
+    "Noord",
+    "Delta",
+    "Zuid",
+    "Horizon",
+    "Lumen",
+    "Meridian",
+    "Polder",
+    "Ardenne",
+    "Schelde",
+    "Kempen",
+    "Nova",
+    "Vector",
+    "Orion",
+    "Brabant",
+    "Rivage",
+    "Quartz",
+    "Linde",
+    "Falcon",
+    "Beacon",
+]
+COMPANY_TRADES = [
+    "Logistics",
+    "Bouw",
+    "Consult",
+    "Foods",
+    "Services",
+    "Tech",
+    "Immo",
+    "Transport",
+    "Design",
+    "Medical",
+    "Energy",
+    "Print",
+    "Retail",
+    "Garage",
+    "Catering",
+]
 COMPANY_FORMS = {"BE": ["BV", "NV", "SRL", "SA"], "NL": ["B.V.", "N.V.", "V.O.F."]}
-CITIES = {"BE": [("1000", "Brussel"), ("2000", "Antwerpen"), ("9000", "Gent"), ("4000", "Liège"), ("3000", "Leuven"),
-                 ("8000", "Brugge"), ("5000", "Namur"), ("4700", "Eupen")],
-          "NL": [("1011", "Amsterdam"), ("3011", "Rotterdam"), ("3511", "Utrecht"), ("5611", "Eindhoven"),
-                 ("9711", "Groningen"), ("2511", "Den Haag")]}
+CITIES = {
+    "BE": [
+        ("1000", "Brussel"),
+        ("2000", "Antwerpen"),
+        ("9000", "Gent"),
+        ("4000", "Liège"),
+        ("3000", "Leuven"),
+        ("8000", "Brugge"),
+        ("5000", "Namur"),
+        ("4700", "Eupen"),
+    ],
+    "NL": [
+        ("1011", "Amsterdam"),
+        ("3011", "Rotterdam"),
+        ("3511", "Utrecht"),
+        ("5611", "Eindhoven"),
+        ("9711", "Groningen"),
+        ("2511", "Den Haag"),
+    ],
+}
+STREETS = ["Kerkstraat", "Rue de la Gare", "Hauptstraße", "Dorpsstraat", "Avenue Louise"]
 LANGUAGES = {"BE": ["nl", "nl", "nl", "fr", "fr", "de", "en"], "NL": ["nl", "nl", "nl", "nl", "en", "de"]}
 
 USERS = [
@@ -74,19 +159,29 @@ class Command(BaseCommand):
         with transaction.atomic():
             demo = self.tenant("Demo")
             belgium = self.organization(demo, "demo-be", "Demo Belgium BV", "BE", "Europe/Brussels", "nl")
-            netherlands = self.organization(demo, "demo-nl", "Demo Nederland B.V.", "NL", "Europe/Amsterdam", "nl")
-            memberships = {email: self.member(demo, email, first, last, role, manager, password)
-                           for email, first, last, role, manager in USERS}
+            netherlands = self.organization(
+                demo, "demo-nl", "Demo Nederland B.V.", "NL", "Europe/Amsterdam", "nl"
+            )
+            memberships = {
+                email: self.member(demo, email, first, last, role, manager, password)
+                for email, first, last, role, manager in USERS
+            }
             manager = memberships["manager@demo.example"]
             self.customers(belgium, count=150, invoices_per_customer=5, manager=manager, today=today, seed=1)
-            self.customers(netherlands, count=50, invoices_per_customer=5, manager=manager, today=today, seed=2)
+            self.customers(
+                netherlands, count=50, invoices_per_customer=5, manager=manager, today=today, seed=2
+            )
             other = self.tenant("Other")
-            other_organization = self.organization(other, "other", "Other Company NV", "BE", "Europe/Brussels", "en")
+            other_organization = self.organization(
+                other, "other", "Other Company NV", "BE", "Europe/Brussels", "en"
+            )
             self.member(other, "owner@other.example", "Otto", "Other", Role.OWNER, False, password)
             # Same references and invoice numbers as demo-be on purpose: isolation must hold anyway.
-            self.customers(other_organization, count=10, invoices_per_customer=3, manager=None, today=today, seed=1)
+            self.customers(
+                other_organization, count=10, invoices_per_customer=3, manager=None, today=today, seed=1
+            )
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
-        self.stdout.write("Demo logins (password for all: %s):" % password)
+        self.stdout.write(f"Demo logins (password for all: {password}):")
         for email, *_rest in USERS:
             self.stdout.write(f"  {email}")
         self.stdout.write("  owner@other.example  (tenant Other, to see isolation)")
@@ -97,14 +192,23 @@ class Command(BaseCommand):
     def organization(self, tenant, slug, name, country, zone, language) -> Organization:
         organization, _ = Organization.objects.get_or_create(
             slug=slug,
-            defaults={"tenant": tenant, "name": name, "country": country, "time_zone": zone,
-                      "default_language": language, "currency": "EUR", "sender_name": name,
-                      "reply_to_email": f"finance@{slug}.example"},
+            defaults={
+                "tenant": tenant,
+                "name": name,
+                "country": country,
+                "time_zone": zone,
+                "default_language": language,
+                "currency": "EUR",
+                "sender_name": name,
+                "reply_to_email": f"finance@{slug}.example",
+            },
         )
         return organization
 
     def member(self, tenant, email, first, last, role, is_manager, password) -> Membership:
-        user, created = User.objects.get_or_create(email=email, defaults={"first_name": first, "last_name": last})
+        user, created = User.objects.get_or_create(
+            email=email, defaults={"first_name": first, "last_name": last}
+        )
         if created or not user.check_password(password):
             user.set_password(password)
             user.save()
@@ -131,23 +235,43 @@ class Command(BaseCommand):
         if is_person:
             name = f"{first} {last}"
         else:
-            name = f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_TRADES)} {rng.choice(COMPANY_FORMS[country])}"
+            words = (
+                rng.choice(COMPANY_WORDS),
+                rng.choice(COMPANY_TRADES),
+                rng.choice(COMPANY_FORMS[country]),
+            )
+            name = " ".join(words)
         postal_code, city = rng.choice(CITIES[country])
         customer = customer_create(
-            organization=organization, external_ref=reference, name=name,
-            type=CustomerType.PERSON if is_person else CustomerType.COMPANY, language=language,
+            organization=organization,
+            external_ref=reference,
+            name=name,
+            type=CustomerType.PERSON if is_person else CustomerType.COMPANY,
+            language=language,
             vat_number="" if is_person else f"{country}0{rng.randint(100000000, 999999999)}",
-            street=f"{rng.choice(['Kerkstraat', 'Rue de la Gare', 'Hauptstraße', 'Dorpsstraat', 'Avenue Louise'])} {rng.randint(1, 180)}",
-            postal_code=postal_code, city=city, country=country,
+            street=f"{rng.choice(STREETS)} {rng.randint(1, 180)}",
+            postal_code=postal_code,
+            city=city,
+            country=country,
             account_manager=manager if manager and index % 4 == 0 else None,
         )
         slug = reference.lower()
         if index % 17 == 0:
             return customer  # no contact at all: cannot receive e-mail
         email = f"{first.lower()}.{slug}@example.com" if index % 23 else f"{first.lower()}.{slug}example.com"
-        contact_create(customer=customer, name=f"{first} {last}", email=email, phone=f"+32 470 {index:02d} {index:02d} 00")
+        contact_create(
+            customer=customer,
+            name=f"{first} {last}",
+            email=email,
+            phone=f"+32 470 {index:02d} {index:02d} 00",
+        )
         if not is_person and index % 5 == 0:
-            contact_create(customer=customer, name="Accounts payable", email=f"ap.{slug}@example.com", notify=index % 10 != 0)
+            contact_create(
+                customer=customer,
+                name="Accounts payable",
+                email=f"ap.{slug}@example.com",
+                notify=index % 10 != 0,
+            )
         return customer
 
     def invoices(self, organization, customer, rng, index, count, today) -> None:
@@ -158,16 +282,32 @@ class Command(BaseCommand):
             issue = today - timedelta(days=rng.randint(-10, 160))
             due = issue + timedelta(days=rng.choice([14, 30, 30, 30, 60]))
             amount = Decimal(rng.randint(5000, 900000)) / 100
-            invoice = invoice_create(organization=organization, customer=customer, number=number,
-                                     issue_date=issue, due_date=due, amount=amount)
+            invoice = invoice_create(
+                organization=organization,
+                customer=customer,
+                number=number,
+                issue_date=issue,
+                due_date=due,
+                amount=amount,
+            )
             self.pay(invoice, rng, today, due)
 
     def pay(self, invoice, rng, today: date, due: date) -> None:
         roll = rng.random()
         if due < today and roll < 0.35:
-            payment_record(invoice=invoice, amount=invoice.amount, paid_on=min(today, due + timedelta(days=rng.randint(0, 20))),
-                           method=PaymentMethod.BANK_TRANSFER, reference=f"+++{invoice.number}+++")
+            payment_record(
+                invoice=invoice,
+                amount=invoice.amount,
+                paid_on=min(today, due + timedelta(days=rng.randint(0, 20))),
+                method=PaymentMethod.BANK_TRANSFER,
+                reference=f"+++{invoice.number}+++",
+            )
         elif roll < 0.45:
             part = (invoice.amount * Decimal(rng.choice(["0.25", "0.5"]))).quantize(Decimal("0.01"))
-            payment_record(invoice=invoice, amount=part, paid_on=today - timedelta(days=rng.randint(0, 10)),
-                           method=PaymentMethod.BANK_TRANSFER, reference=f"+++{invoice.number}+++")
+            payment_record(
+                invoice=invoice,
+                amount=part,
+                paid_on=today - timedelta(days=rng.randint(0, 10)),
+                method=PaymentMethod.BANK_TRANSFER,
+                reference=f"+++{invoice.number}+++",
+            )

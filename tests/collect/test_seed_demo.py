@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db.models import F
+from django.urls import reverse
+
+from customers.models import Contact, Customer, EmailStatus
+from invoices.models import Invoice, InvoiceStatus
+from organizations.models import Organization
+from organizations.services import api_key_create
+from tests.isolation import object_of, object_routes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded(settings, tmp_path, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def test_seed_demo_builds_the_demo_world(seeded):
+    assert set(Organization.objects.values_list("slug", flat=True)) == {"demo-be", "demo-nl", "other"}
+    demo = Customer.objects.filter(organization__tenant__name="Demo")
+    assert 190 <= demo.count() <= 210
+    invoices = Invoice.objects.filter(organization__tenant__name="Demo")
+    assert 950 <= invoices.count() <= 1050
+    statuses = set(invoices.values_list("status", flat=True))
+    assert {InvoiceStatus.OPEN, InvoiceStatus.PAID} <= statuses
+    assert invoices.filter(status=InvoiceStatus.OPEN, open_amount__lt=F("amount")).exists()  # partly paid
+    assert set(demo.values_list("language", flat=True)) == {"nl", "fr", "de", "en"}
+    assert demo.exclude(contacts__isnull=False).exists()  # some customers have no e-mail at all
+    assert Contact.objects.filter(customer__in=demo, email_status=EmailStatus.INVALID).exists()
+
+
+def test_seed_demo_is_idempotent(seeded):
+    counts = (Customer.objects.count(), Invoice.objects.count(), Contact.objects.count())
+    call_command("seed_demo", stdout=io.StringIO())
+    assert (Customer.objects.count(), Invoice.objects.count(), Contact.objects.count()) == counts
+
+
+def test_demo_owner_logs_in_and_moves_between_organizations(seeded, client):
+    assert client.login(username="owner@demo.example", password="demo-password-for-tests")
+    for slug in ("demo-be", "demo-nl"):
+        response = client.get(reverse("organization-switch"), {"to": slug}, follow=True)
+        assert response.context["organization"].slug == slug
+    assert client.get(reverse("dashboard", args=["other"])).status_code == 404
+
+
+def test_an_api_key_of_other_gets_404_for_every_demo_be_object(seeded, api_client):
+    _, secret = api_key_create(organization=Organization.objects.get(slug="other"), name="probe")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    demo_be = Organization.objects.get(slug="demo-be")
+    checked = 0
+    for route in object_routes(api=True):
+        model = route.model
+        for obj in model._default_manager.filter(organization=demo_be)[:25]:
+            assert api_client.get(reverse(route.name, kwargs={"pk": obj.pk})).status_code == 404
+            checked += 1
+    assert checked >= 50
+    assert object_of(Customer, demo_be)

@@ -1,0 +1,144 @@
+"""The two-tenant world every test can use, and the browser set-up for the e2e journeys.
+
+Tenant A ("Acme") has organizations acme-be and acme-nl, an owner, a member with access to acme-be
+only, and an account manager. Tenant B ("Beta") has organization beta and its owner. An outsider has
+no membership. A and B share business keys on purpose (customer reference C-1, invoice 2026-001).
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.core.files.base import ContentFile
+
+from mailroom.models import StoredEmail
+from organizations.models import ApiKeyScope, Role
+from organizations.services import api_key_create, log_action
+from tests.factories import (
+    ContactFactory,
+    CustomerFactory,
+    InvoiceFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    PaymentFactory,
+    TenantFactory,
+    UserFactory,
+)
+
+# Playwright's sync API runs an event loop in the test thread; Django would refuse ORM calls there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def build_tenant_objects(organization, *, prefix: str):
+    customer = CustomerFactory(organization=organization, external_ref="C-1", name=f"{prefix} Customer")
+    contact = ContactFactory(customer=customer, email=f"billing@{prefix.lower()}.example")
+    invoice = InvoiceFactory(customer=customer, number="2026-001", amount=Decimal("100.00"))
+    invoice.pdf.save("invoice.pdf", ContentFile(PDF_BYTES))
+    payment = PaymentFactory(invoice=invoice, amount=Decimal("10.00"))
+    invoice.open_amount = Decimal("90.00")
+    invoice.save()
+    api_key, secret = api_key_create(
+        organization=organization, name=f"{prefix} ERP", scope=ApiKeyScope.READ_WRITE
+    )
+    activity = log_action(organization=organization, subject=customer, code="customer.updated")
+    email = StoredEmail.objects.create(
+        organization=organization,
+        from_email="x@example.com",
+        to=[contact.email],
+        subject=f"{prefix} reminder",
+        text_body="Please pay",
+        message_id=f"<{prefix}@test>",
+    )
+    return SimpleNamespace(
+        customer=customer,
+        contact=contact,
+        invoice=invoice,
+        payment=payment,
+        api_key=api_key,
+        secret=secret,
+        activity=activity,
+        email=email,
+    )
+
+
+@pytest.fixture(autouse=True)
+def mail_kept_in_the_database(settings):
+    """Django's test set-up swaps in the locmem backend; keep the embedded default users see instead."""
+    settings.EMAIL_BACKEND = "mailroom.backends.DatabaseEmailBackend"
+
+
+@pytest.fixture
+def world(db):
+    tenant_a = TenantFactory(name="Acme")
+    org_a = OrganizationFactory(tenant=tenant_a, slug="acme-be", name="Acme Belgium")
+    org_a2 = OrganizationFactory(tenant=tenant_a, slug="acme-nl", name="Acme Nederland", country="NL")
+    owner_a = MembershipFactory(tenant=tenant_a, role=Role.OWNER, user__email="owner@acme.example")
+    member_a = MembershipFactory(
+        tenant=tenant_a, role=Role.MEMBER, user__email="member@acme.example", all_organizations=False
+    )
+    member_a.organizations.add(org_a)
+    manager_a = MembershipFactory(
+        tenant=tenant_a, role=Role.MEMBER, is_account_manager=True, user__email="manager@acme.example"
+    )
+    tenant_b = TenantFactory(name="Beta")
+    org_b = OrganizationFactory(tenant=tenant_b, slug="beta", name="Beta Corp")
+    owner_b = MembershipFactory(tenant=tenant_b, role=Role.OWNER, user__email="owner@beta.example")
+    outsider = UserFactory(email="outsider@example.com")
+    return SimpleNamespace(
+        tenant_a=tenant_a,
+        org_a=org_a,
+        org_a2=org_a2,
+        owner_a=owner_a,
+        member_a=member_a,
+        manager_a=manager_a,
+        tenant_b=tenant_b,
+        org_b=org_b,
+        owner_b=owner_b,
+        outsider=outsider,
+        a=build_tenant_objects(org_a, prefix="Acme"),
+        b=build_tenant_objects(org_b, prefix="Beta"),
+    )
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def api_a(world, api_client):
+    """An API client authenticated with organization A's read-write key."""
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {world.a.secret}")
+    return api_client
+
+
+@pytest.fixture
+def owner_a_client(world, client):
+    client.force_login(world.owner_a.user)
+    return client
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium: Playwright cannot download its own browser on these machines."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }

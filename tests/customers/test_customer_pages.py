@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from customers.models import Contact, Customer
+from organizations.models import ActivityLog
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_customer_and_see_it_on_its_timeline(world, owner_a_client):
+    response = owner_a_client.post(
+        reverse("customers:create", args=[world.org_a.slug]),
+        {
+            "name": "Lumen Design SRL",
+            "external_ref": "C-77",
+            "type": "company",
+            "language": "fr",
+            "country": "be",
+            "communication_preference": "default",
+        },
+        follow=True,
+    )
+    customer = Customer.objects.get(organization=world.org_a, external_ref="C-77")
+    assert response.redirect_chain[-1][0] == reverse("customers:detail", args=[world.org_a.slug, customer.pk])
+    assert b"Customer created" in response.content
+    assert customer.country == "BE"
+
+
+def test_duplicate_reference_is_shown_next_to_the_field(world, owner_a_client):
+    response = owner_a_client.post(
+        reverse("customers:create", args=[world.org_a.slug]),
+        {
+            "name": "Dup",
+            "external_ref": "C-1",
+            "type": "company",
+            "language": "nl",
+            "communication_preference": "default",
+        },
+    )
+    assert response.status_code == 400
+    assert b"Another customer already has this external reference." in response.content
+
+
+def test_account_manager_choices_stay_in_the_tenant(world, owner_a_client):
+    response = owner_a_client.get(reverse("customers:update", args=[world.org_a.slug, world.a.customer.pk]))
+    choices = list(response.context["form"].fields["account_manager"].queryset)
+    assert world.manager_a in choices and world.owner_b not in choices
+
+
+def test_edit_contacts_notify_toggle_and_remove(world, owner_a_client):
+    slug, contact = world.org_a.slug, world.a.contact
+    owner_a_client.post(
+        reverse("customers:contact-update", args=[slug, contact.pk]),
+        {"name": contact.name, "email": contact.email, "phone": ""},
+    )
+    contact.refresh_from_db()
+    assert contact.notify is False  # an unticked checkbox turns notifications off
+    owner_a_client.post(reverse("customers:contact-delete", args=[slug, contact.pk]))
+    assert not Contact.objects.filter(pk=contact.pk).exists()
+    codes = list(ActivityLog.objects.filter(subject_id=world.a.customer.pk).values_list("code", flat=True))
+    assert "contact.updated" in codes and "contact.deleted" in codes
+
+
+def test_customer_list_search_and_empty_state(world, owner_a_client):
+    url = reverse("customers:list", args=[world.org_a.slug])
+    assert b"Acme Customer" in owner_a_client.get(url, {"q": "acme"}).content
+    response = owner_a_client.get(url, {"q": "zzz-nothing"})
+    assert b"No customer matches this search." in response.content
