@@ -23,4 +23,9 @@ app.conf.beat_schedule = {
         "schedule": crontab(),  # every minute
         "options": {"expires": 50},
     },
+    "sweep-bulk-jobs": {
+        "task": "customers.sweep_bulk_jobs",
+        "schedule": crontab(),
+        "options": {"expires": 50},
+    },
 }

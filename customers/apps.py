@@ -9,7 +9,11 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
+        from customers.bulk import register_bulk_action
+        from customers.bulk_actions import ASSIGN_ACCOUNT_MANAGER
         from organizations.activity import register_activity_labels
+
+        register_bulk_action(ASSIGN_ACCOUNT_MANAGER)
 
         register_activity_labels(
             {
@@ -19,5 +23,10 @@ class CustomersConfig(AppConfig):
                 "contact.updated": _("Contact changed"),
                 "contact.deleted": _("Contact removed"),
                 "contact.email_bounced": _("E-mail address bounced"),
+                "customer.account_manager_assigned": _("Account manager assigned"),
+                "customer.follow_up_plan_assigned": _("Follow-up plan assigned"),
+                "bulk_job.started": _("Bulk action started"),
+                "bulk_job.done": _("Bulk action finished"),
+                "bulk_job.failed": _("Bulk action failed"),
             }
         )

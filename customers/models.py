@@ -55,6 +55,22 @@ class Customer(models.Model):
         default=CommunicationPreference.DEFAULT,
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Plans live in the reminders app; referenced by name so this app imports nothing above it.
+    follow_up_plan = models.ForeignKey(
+        "reminders.FollowUpPlan",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customers",
+        verbose_name=_("follow-up plan"),
+        help_text=_("Empty: the organization's default plan applies."),
+    )
+    # Kept up to date by the services that change invoices and contacts (customers.stats), so that
+    # filters and sorting on 200,000 customers read columns instead of aggregating a million invoices.
+    open_balance = models.DecimalField(_("open balance"), max_digits=16, decimal_places=2, default=0)
+    invoice_count = models.PositiveIntegerField(_("invoices"), default=0)
+    oldest_open_due_date = models.DateField(_("oldest open due date"), null=True, blank=True)
+    has_valid_email = models.BooleanField(_("valid e-mail"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -69,7 +85,11 @@ class Customer(models.Model):
                 name="customer_external_ref_per_organization",
             ),
         ]
-        indexes = [models.Index(fields=["organization", "name", "id"], name="customer_by_name")]
+        indexes = [
+            models.Index(fields=["organization", "name", "id"], name="customer_by_name"),
+            models.Index(fields=["organization", "open_balance"], name="customer_by_balance"),
+            models.Index(fields=["organization", "oldest_open_due_date"], name="customer_by_oldest_due"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -109,3 +129,58 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.email or self.phone or str(self.pk)
+
+
+class BulkJobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")  # waiting for a worker
+    RUNNING = "running", _("Running")  # a worker is going through the customers
+    DONE = "done", _("Done")  # every selected customer was handled (some may have failed)
+    FAILED = "failed", _("Failed")  # the job stopped on an unexpected error; see the summary
+
+
+class BulkJob(models.Model):
+    """A bulk action over a selection of customers, run in the background with progress.
+
+    The selection is stored as given: a list of ids, or the filter's query string (so "all 1,234
+    customers matching this filter" means the filter at run time, re-scoped to the organization).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="bulk_jobs")
+    action = models.CharField(_("action"), max_length=64)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    selected_ids = models.JSONField(default=list, blank=True)
+    selected_filter = models.TextField(blank=True)
+    select_all = models.BooleanField(default=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=BulkJobStatus.choices, default=BulkJobStatus.QUEUED
+    )
+    total = models.PositiveIntegerField(_("total"), default=0)
+    processed = models.PositiveIntegerField(_("processed"), default=0)
+    succeeded = models.PositiveIntegerField(_("succeeded"), default=0)
+    failed = models.PositiveIntegerField(_("failed"), default=0)
+    # Resume point: customers are handled in id order, so a restarted job continues after this id.
+    last_customer_id = models.PositiveBigIntegerField(default=0)
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bulk job")
+        verbose_name_plural = _("bulk jobs")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="bulk_job_by_status")]
+
+    def __str__(self) -> str:
+        return f"{self.action} ({self.processed}/{self.total})"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, round(100 * self.processed / self.total))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (BulkJobStatus.DONE, BulkJobStatus.FAILED)

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from django.apps import apps
-from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from customers.models import Contact, Customer
@@ -23,24 +19,6 @@ def customers_list(*, organization: Organization, search: str = "") -> QuerySet[
             | Q(contacts__email__icontains=search)
         ).distinct()
     return queryset
-
-
-def with_open_balance(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
-    """Annotate `open_balance`: what the customer still owes on open and disputed invoices.
-
-    Invoices live in a higher app; the app registry reads them without an upward import.
-    """
-    invoice_model = apps.get_model("invoices", "Invoice")
-    money = DecimalField(max_digits=16, decimal_places=2)
-    balance = (
-        invoice_model.objects.filter(customer=OuterRef("pk"), status__in=invoice_model.OWED_STATUSES)
-        .values("customer")
-        .annotate(total=Sum("open_amount"))
-        .values("total")
-    )
-    return queryset.annotate(
-        open_balance=Coalesce(Subquery(balance, output_field=money), Value(Decimal("0")), output_field=money)
-    )
 
 
 def customer_get(*, organization: Organization, customer_id: int) -> Customer:

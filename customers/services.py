@@ -6,11 +6,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from customers.models import Contact, Customer, EmailStatus
+from customers.stats import customers_refresh_stats
 from organizations.models import Membership, Organization
-from organizations.services import Actor, log_action
+from organizations.services import Actor, log_action, log_actions_bulk
 
 CUSTOMER_FIELDS = (
     "external_ref",
@@ -25,6 +27,7 @@ CUSTOMER_FIELDS = (
     "account_manager",
     "communication_preference",
     "notes",
+    "follow_up_plan",
 )
 CONTACT_FIELDS = ("name", "email", "phone", "notify")
 
@@ -53,20 +56,26 @@ def _changes(instance, data: dict[str, Any]) -> dict[str, list[Any]]:
 def _plain(value: Any) -> Any:
     if isinstance(value, Membership):
         return str(value.user)
+    if isinstance(value, models.Model):
+        return str(value)
     return value if value is None or isinstance(value, bool | int | float | str) else str(value)
 
 
-def _check_account_manager(organization: Organization, manager: Membership | None) -> None:
+def _check_relations(organization: Organization, fields: dict[str, Any]) -> None:
+    manager: Membership | None = fields.get("account_manager")
     if manager is not None and manager.tenant_id != organization.tenant_id:
         raise ValidationError(
-            {"account_manager": "The account manager must be a member of this organization."}
+            {"account_manager": _("The account manager must be a member of this organization.")}
         )
+    plan = fields.get("follow_up_plan")
+    if plan is not None and plan.organization_id != organization.pk:
+        raise ValidationError({"follow_up_plan": _("This follow-up plan belongs to another organization.")})
 
 
 @transaction.atomic
 def customer_create(*, organization: Organization, actor: Actor = None, **data: Any) -> Customer:
     fields = {key: value for key, value in data.items() if key in CUSTOMER_FIELDS}
-    _check_account_manager(organization, fields.get("account_manager"))
+    _check_relations(organization, fields)
     customer = Customer.objects.create(organization=organization, **fields)
     log_action(
         organization=organization,
@@ -81,7 +90,7 @@ def customer_create(*, organization: Organization, actor: Actor = None, **data: 
 @transaction.atomic
 def customer_update(*, customer: Customer, actor: Actor = None, **data: Any) -> Customer:
     fields = {key: value for key, value in data.items() if key in CUSTOMER_FIELDS}
-    _check_account_manager(customer.organization, fields.get("account_manager"))
+    _check_relations(customer.organization, fields)
     changed = _changes(customer, fields)
     if changed:
         customer.save()
@@ -112,6 +121,7 @@ def contact_create(*, customer: Customer, actor: Actor = None, **data: Any) -> C
         actor=actor,
         data={"contact": str(contact), "email": contact.email, "notify": contact.notify},
     )
+    customers_refresh_stats(customer_ids=[customer.pk])
     return contact
 
 
@@ -133,6 +143,7 @@ def contact_update(*, contact: Contact, actor: Actor = None, **data: Any) -> Con
             actor=actor,
             data={"contact": str(contact), "changes": changed},
         )
+    customers_refresh_stats(customer_ids=[contact.customer_id])
     return contact
 
 
@@ -145,7 +156,9 @@ def contact_delete(*, contact: Contact, actor: Actor = None) -> None:
         actor=actor,
         data={"contact": str(contact), "email": contact.email},
     )
+    customer_id = contact.customer_id
     contact.delete()
+    customers_refresh_stats(customer_ids=[customer_id])
 
 
 @transaction.atomic
@@ -161,4 +174,45 @@ def contact_mark_email_bounced(*, contact: Contact, detail: str, actor: Actor = 
         actor=actor,
         data={"email": contact.email, "detail": detail[:300]},
     )
+    customers_refresh_stats(customer_ids=[contact.customer_id])
     return contact
+
+
+def _assign_in_bulk(
+    *, organization: Organization, customer_ids: list[int], field: str, value, code: str, actor: Actor
+) -> int:
+    """Set one field on many customers with one UPDATE, logging only those that actually change."""
+    changing = list(
+        Customer.objects.filter(organization=organization, pk__in=customer_ids)
+        .exclude(**{f"{field}_id": getattr(value, "pk", None)} if value else {f"{field}__isnull": True})
+        .only("pk", "organization_id")
+    )
+    if not changing:
+        return 0
+    Customer.objects.filter(pk__in=[c.pk for c in changing]).update(**{field: value})
+    log_actions_bulk(organization=organization, subjects=changing, code=code, actor=actor,
+                     data={field: str(value) if value else None})  # fmt: skip
+    return len(changing)
+
+
+@transaction.atomic
+def customers_assign_account_manager(
+    *, organization: Organization, customer_ids: list[int], manager: Membership | None, actor: Actor = None
+) -> int:
+    _check_relations(organization, {"account_manager": manager})
+    return _assign_in_bulk(
+        organization=organization, customer_ids=customer_ids, field="account_manager", value=manager,
+        code="customer.account_manager_assigned", actor=actor,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def customers_assign_follow_up_plan(
+    *, organization: Organization, customer_ids: list[int], plan, actor: Actor = None
+) -> int:
+    """`plan` None puts the customers back on the organization's default plan."""
+    _check_relations(organization, {"follow_up_plan": plan})
+    return _assign_in_bulk(
+        organization=organization, customer_ids=customer_ids, field="follow_up_plan", value=plan,
+        code="customer.follow_up_plan_assigned", actor=actor,
+    )  # fmt: skip

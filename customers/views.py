@@ -1,15 +1,18 @@
-"""Customer pages: list with search, customer page with contacts, invoices and timeline; forms."""
+"""Customer pages: the filtered list with selection and bulk actions, the customer page, forms, jobs."""
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from customers.bulk import BULK_ACTIONS, bulk_action_get
+from customers.filters import NONE, CustomerFilter
 from customers.forms import ContactForm, CustomerForm
-from customers.models import Contact, Customer, CustomerType
-from customers.selectors import customers_list, with_open_balance
+from customers.jobs import bulk_job_create, selection_queryset
+from customers.models import BulkJob, Contact, Customer
 from customers.services import (
     contact_create,
     contact_delete,
@@ -17,31 +20,131 @@ from customers.services import (
     customer_create,
     customer_update,
 )
-from organizations.selectors import activity_for
+from organizations.selectors import activity_for, members_list
 from organizations.views_base import OrganizationView
 
 PAGE_SIZE = 50
+SORTS = {
+    "name": ("name", "id"),
+    "-balance": ("-open_balance", "id"),
+    "oldest_due": ("oldest_open_due_date", "id"),
+    "-created": ("-created_at", "-id"),
+}
+NOT_FILTERS = {"page", "sort"}
+
+
+def filter_choices(organization) -> dict:
+    """Options for the filter panel; related models are read through the app registry."""
+    profile_model = apps.get_model("mandates", "MandateProfile")
+    plan_model = apps.get_model("reminders", "FollowUpPlan")
+    return {
+        "profile": [(str(p.pk), p.name) for p in profile_model.objects.filter(organization=organization)],
+        "account_manager": [(NONE, _("None"))]
+        + [(str(m.pk), str(m.user)) for m in members_list(organization=organization)],
+        "follow_up_plan": [(NONE, _("Default plan"))]
+        + [(str(p.pk), p.name) for p in plan_model.objects.filter(organization=organization)],
+    }
+
+
+def active_chips(request, filterset: CustomerFilter, choices: dict) -> list[dict]:
+    """One removable chip per active filter, each with the URL that drops it."""
+    chips = []
+    for name, value in request.GET.items():
+        if name in NOT_FILTERS or not value or name not in filterset.filters:
+            continue
+        display = dict(choices.get(name, [])).get(value)
+        if display is None and hasattr(filterset.filters[name], "extra"):
+            display = dict(filterset.filters[name].extra.get("choices", [])).get(value, value)
+        remaining = request.GET.copy()
+        remaining.pop(name)
+        remaining.pop("page", None)
+        chips.append(
+            {"label": filterset.filters[name].label, "value": display, "remove": remaining.urlencode()}
+        )
+    return chips
 
 
 class CustomerListView(OrganizationView):
     model = Customer
 
     def get(self, request, organization_slug):
-        search = request.GET.get("q", "").strip()
-        queryset = customers_list(organization=self.organization, search=search)
-        customer_type = request.GET.get("type", "")
-        if customer_type in CustomerType.values:
-            queryset = queryset.filter(type=customer_type)
-        page = Paginator(with_open_balance(queryset), PAGE_SIZE).get_page(request.GET.get("page"))
+        base = Customer.objects.filter(organization=self.organization).select_related("account_manager__user")
+        filterset = CustomerFilter(request.GET, queryset=base, organization=self.organization)
+        sort = request.GET.get("sort", "name")
+        queryset = filterset.qs.order_by(*SORTS.get(sort, SORTS["name"]))
+        page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+        choices = filter_choices(self.organization)
+        filter_query = request.GET.copy()
+        for name in NOT_FILTERS:
+            filter_query.pop(name, None)
         context = {
-            "page_obj": page,
-            "customers": page.object_list,
-            "q": search,
-            "type": customer_type,
-            "types": CustomerType.choices,
-            "nav": "customers",
-        }
+            "page_obj": page, "customers": page.object_list, "filter": filterset, "choices": choices,
+            "chips": active_chips(request, filterset, choices), "sort": sort,
+            "filter_query": filter_query.urlencode(),
+            "bulk_actions": BULK_ACTIONS.values(), "nav": "customers",
+        }  # fmt: skip
         return render(request, "customers/customer_list.html", context)
+
+
+class BulkActionView(OrganizationView):
+    """Step 1 shows the action's form and what will happen; step 2 (confirm) starts the job."""
+
+    model = Customer
+
+    def post(self, request, organization_slug):
+        action = bulk_action_get(request.POST.get("action", ""))
+        if action is None:
+            messages.error(request, _("Choose an action first."))
+            return redirect_back(request, organization_slug)
+        ids = request.POST.getlist("ids")
+        select_all = request.POST.get("select_all") == "1"
+        filter_query = request.POST.get("filter_query", "")
+        selection = selection_queryset(organization=self.organization, ids=ids, filter_query=filter_query,
+                                       select_all=select_all)  # fmt: skip
+        count = selection.count()
+        if count == 0:
+            messages.error(request, _("Select at least one customer."))
+            return redirect_back(request, organization_slug)
+        form = action.form_class(
+            request.POST if "confirm" in request.POST else None, organization=self.organization
+        )
+        if "confirm" in request.POST and form.is_valid():
+            job = bulk_job_create(
+                organization=self.organization, action=action.name, params=form.cleaned_params(), ids=ids,
+                filter_query=filter_query, select_all=select_all, actor=request.user,
+            )  # fmt: skip
+            return redirect("customers:job", organization_slug=organization_slug, pk=job.pk)
+        context = {"action": action, "form": form, "count": count, "ids": ids, "select_all": select_all,
+                   "filter_query": filter_query, "nav": "customers"}  # fmt: skip
+        return render(request, "customers/bulk_confirm.html", context, status=400 if form.errors else 200)
+
+
+def redirect_back(request, organization_slug):
+    query = request.POST.get("filter_query", "")
+    return redirect(f"/o/{organization_slug}/customers/" + (f"?{query}" if query else ""))
+
+
+class BulkJobView(OrganizationView):
+    model = BulkJob
+
+    def get(self, request, organization_slug, pk):
+        job = self.get_object()
+        action = bulk_action_get(job.action)
+        description = action.describe(job.params, self.organization) if action else ""
+        context = {"job": job, "action": action, "description": description, "nav": "customers"}
+        template = "customers/job_progress.html" if request.htmx else "customers/job.html"
+        return render(request, template, context)
+
+
+class BulkJobListView(OrganizationView):
+    model = BulkJob
+
+    def get(self, request, organization_slug):
+        jobs = self.scoped().select_related("created_by")[:100]
+        labels = {name: action.label for name, action in BULK_ACTIONS.items()}
+        for job in jobs:
+            job.label = labels.get(job.action, job.action)
+        return render(request, "customers/job_list.html", {"jobs": jobs, "nav": "customers"})
 
 
 class CustomerDetailView(OrganizationView):
@@ -49,11 +152,13 @@ class CustomerDetailView(OrganizationView):
 
     def get(self, request, organization_slug, pk):
         customer = self.get_object()
-        customer.open_balance = with_open_balance(self.scoped().filter(pk=customer.pk)).get().open_balance
         context = {
             "customer": customer,
             "contacts": customer.contacts.all(),
             "invoices": customer.invoices.order_by("-due_date", "-id")[:100],
+            "agreements": customer.mandates.select_related("profile")
+            if hasattr(customer, "mandates")
+            else [],
             "activity": activity_for(organization=self.organization, subject=customer)[:200],
             "nav": "customers",
         }
@@ -64,11 +169,8 @@ class CustomerCreateView(OrganizationView):
     model = Customer
 
     def get(self, request, organization_slug):
-        form = CustomerForm(
-            organization=self.organization,
-            initial={"language": self.organization.default_language, "country": self.organization.country},
-        )
-        return self.render(form)
+        initial = {"language": self.organization.default_language, "country": self.organization.country}
+        return self.render(CustomerForm(organization=self.organization, initial=initial))
 
     def post(self, request, organization_slug):
         form = CustomerForm(request.POST, organization=self.organization)
@@ -79,12 +181,8 @@ class CustomerCreateView(OrganizationView):
         return redirect("customers:detail", organization_slug=organization_slug, pk=customer.pk)
 
     def render(self, form, status=200, customer=None):
-        return render(
-            self.request,
-            "customers/customer_form.html",
-            {"form": form, "customer": customer, "nav": "customers"},
-            status=status,
-        )
+        context = {"form": form, "customer": customer, "nav": "customers"}
+        return render(self.request, "customers/customer_form.html", context, status=status)
 
 
 class CustomerUpdateView(CustomerCreateView):
@@ -139,6 +237,19 @@ class ContactUpdateView(ContactCreateView):
         contact_update(contact=contact, actor=request.user, **form.cleaned_data)
         messages.success(request, _("Contact saved."))
         return redirect("customers:detail", organization_slug=organization_slug, pk=contact.customer_id)
+
+
+class ContactNotifyToggleView(OrganizationView):
+    """HTMX: switch whether a contact receives messages, right from the customer page."""
+
+    model = Contact
+
+    def post(self, request, organization_slug, pk):
+        contact = self.get_object()
+        contact = contact_update(contact=contact, actor=request.user, notify=not contact.notify)
+        if not request.htmx:
+            return redirect("customers:detail", organization_slug=organization_slug, pk=contact.customer_id)
+        return render(request, "customers/contact_notify.html", {"contact": contact})
 
 
 class ContactDeleteView(OrganizationView):

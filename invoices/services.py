@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
+from customers.stats import customers_refresh_stats
 from invoices.models import INVOICE_TRANSITIONS, Invoice, InvoiceStatus, Payment, PaymentMethod
 from organizations.models import Organization
 from organizations.services import Actor, log_action
@@ -58,12 +59,14 @@ def invoice_create(
         actor=actor,
         data={"number": invoice.number, "amount": str(invoice.amount), "currency": invoice.currency},
     )
+    customers_refresh_stats(customer_ids=[customer.pk])
     return invoice
 
 
 @transaction.atomic
 def invoice_update(*, invoice: Invoice, actor: Actor = None, **data: Any) -> Invoice:
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    previous_customer_id = invoice.customer_id
     changes = {}
     for field in INVOICE_FIELDS:
         if field in data and getattr(invoice, field) != data[field]:
@@ -86,6 +89,7 @@ def invoice_update(*, invoice: Invoice, actor: Actor = None, **data: Any) -> Inv
             actor=actor,
             data={"changes": changes},
         )
+    customers_refresh_stats(customer_ids=[previous_customer_id, invoice.customer_id])
     return invoice
 
 
@@ -116,6 +120,7 @@ def invoice_change_status(*, invoice: Invoice, status: str, reason: str = "", ac
         actor=actor,
         data={"from": old, "to": status, "reason": reason},
     )
+    customers_refresh_stats(customer_ids=[invoice.customer_id])
     return invoice
 
 
@@ -172,4 +177,5 @@ def payment_record(
             "status": invoice.status,
         },
     )
+    customers_refresh_stats(customer_ids=[invoice.customer_id])
     return payment

@@ -7,3 +7,9 @@ from django.utils.translation import gettext_lazy as _
 class RemindersConfig(AppConfig):
     name = "reminders"
     verbose_name = _("Follow-up")
+
+    def ready(self) -> None:
+        from customers.bulk import register_bulk_action
+        from reminders.bulk_actions import ASSIGN_FOLLOW_UP_PLAN
+
+        register_bulk_action(ASSIGN_FOLLOW_UP_PLAN)

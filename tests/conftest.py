@@ -14,9 +14,13 @@ from types import SimpleNamespace
 import pytest
 from django.core.files.base import ContentFile
 
+from customers.models import BulkJob
+from customers.stats import customers_refresh_stats
 from mailroom.models import StoredEmail
+from mandates.models import Mandate, MandateProfile
 from organizations.models import ApiKeyScope, Role
 from organizations.services import api_key_create, log_action
+from reminders.models import FollowUpPlan
 from tests.factories import (
     ContactFactory,
     CustomerFactory,
@@ -54,7 +58,21 @@ def build_tenant_objects(organization, *, prefix: str):
         text_body="Please pay",
         message_id=f"<{prefix}@test>",
     )
+    plan = FollowUpPlan.objects.create(organization=organization, name="Standard", is_default=True)
+    profile = MandateProfile.objects.create(organization=organization, name="Core", scheme="CORE")
+    mandate = Mandate.objects.create(
+        organization=organization, customer=customer, profile=profile, state="signed"
+    )
+    job = BulkJob.objects.create(
+        organization=organization, action="assign_account_manager", selected_ids=[customer.pk]
+    )
+    customers_refresh_stats(customer_ids=[customer.pk])
+    customer.refresh_from_db()
     return SimpleNamespace(
+        plan=plan,
+        profile=profile,
+        mandate=mandate,
+        job=job,
         customer=customer,
         contact=contact,
         invoice=invoice,

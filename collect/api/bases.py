@@ -38,6 +38,7 @@ class OrganizationScopedMixin:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.organization, self.membership = resolve_api_organization(request)
+        request.organization = self.organization  # for filter sets, like HTML views have it
 
     def get_queryset(self) -> QuerySet:
         """Final: rows of the resolved organization only. Override `scope_queryset` to narrow further."""

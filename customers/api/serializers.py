@@ -40,7 +40,6 @@ class NestedContactSerializer(serializers.ModelSerializer):
 
 class CustomerSerializer(OrganizationScopedSerializer):
     contacts = NestedContactSerializer(many=True, read_only=True)
-    open_balance = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True, required=False)
 
     class Meta:
         model = Customer
@@ -58,12 +57,23 @@ class CustomerSerializer(OrganizationScopedSerializer):
             "account_manager",
             "communication_preference",
             "notes",
+            "follow_up_plan",
             "open_balance",
+            "invoice_count",
+            "oldest_open_due_date",
+            "has_valid_email",
             "contacts",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["created_at", "updated_at"]
+        read_only_fields = [
+            "open_balance",
+            "invoice_count",
+            "oldest_open_due_date",
+            "has_valid_email",
+            "created_at",
+            "updated_at",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

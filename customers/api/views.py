@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from rest_framework import mixins
 
 from collect.api.bases import OrganizationScopedViewSet
 from customers.api.serializers import ContactSerializer, CustomerSerializer
+from customers.filters import CustomerFilter
 from customers.models import Contact, Customer
-from customers.selectors import with_open_balance
 from customers.services import (
     contact_create,
     contact_delete,
@@ -15,30 +15,6 @@ from customers.services import (
     customer_create,
     customer_update,
 )
-
-
-class CustomerFilter(django_filters.FilterSet):
-    external_ref = django_filters.CharFilter(
-        help_text="Exact external reference (your accounting system's number)."
-    )
-    type = django_filters.CharFilter()
-    language = django_filters.CharFilter()
-    country = django_filters.CharFilter(lookup_expr="iexact")
-    search = django_filters.CharFilter(
-        method="filter_search", help_text="Name, reference, VAT number or e-mail."
-    )
-
-    class Meta:
-        model = Customer
-        fields = ["external_ref", "type", "language", "country"]
-
-    def filter_search(self, queryset, name, value):
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(external_ref__icontains=value)
-            | Q(vat_number__icontains=value)
-            | Q(pk__in=Contact.objects.filter(email__icontains=value).values("customer_id"))
-        )
 
 
 class CustomerViewSet(OrganizationScopedViewSet):
@@ -50,7 +26,7 @@ class CustomerViewSet(OrganizationScopedViewSet):
 
     def scope_queryset(self, queryset):
         contacts = Prefetch("contacts", queryset=Contact.objects.order_by("id"))
-        return with_open_balance(queryset).select_related("account_manager").prefetch_related(contacts)
+        return queryset.select_related("account_manager", "follow_up_plan").prefetch_related(contacts)
 
     def perform_create(self, serializer):
         serializer.instance = customer_create(

@@ -65,6 +65,6 @@ def test_edit_contacts_notify_toggle_and_remove(world, owner_a_client):
 
 def test_customer_list_search_and_empty_state(world, owner_a_client):
     url = reverse("customers:list", args=[world.org_a.slug])
-    assert b"Acme Customer" in owner_a_client.get(url, {"q": "acme"}).content
-    response = owner_a_client.get(url, {"q": "zzz-nothing"})
-    assert b"No customer matches this search." in response.content
+    assert b"Acme Customer" in owner_a_client.get(url, {"search": "acme"}).content
+    response = owner_a_client.get(url, {"search": "zzz-nothing"})
+    assert b"No customer matches these filters." in response.content

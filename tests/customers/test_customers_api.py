@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from customers.models import Customer, EmailStatus
+from invoices.services import invoice_change_status, invoice_create
 from organizations.models import ActivityLog, ActorType
-from tests.factories import InvoiceFactory, MembershipFactory
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -71,10 +73,15 @@ def test_account_manager_must_reach_the_organization(world, api_a):
 
 
 def test_open_balance_counts_open_and_disputed_invoices(world, api_a):
-    InvoiceFactory(customer=world.a.customer, amount=Decimal("50.00"), status="disputed")
-    InvoiceFactory(
-        customer=world.a.customer, amount=Decimal("70.00"), open_amount=Decimal("0"), status="paid"
+    dates = {"issue_date": date(2026, 11, 1), "due_date": date(2026, 12, 1)}
+    disputed = invoice_create(
+        organization=world.org_a, customer=world.a.customer, number="D-1", amount=Decimal("50.00"), **dates
     )
+    invoice_change_status(invoice=disputed, status="disputed")
+    invoice_create(
+        organization=world.org_a, customer=world.a.customer, number="P-1", amount=Decimal("70.00"),
+        open_amount=Decimal("0"), **dates,
+    )  # fmt: skip
     row = api_a.get(f"/api/v1/customers/{world.a.customer.pk}/").json()
     assert Decimal(row["open_balance"]) == Decimal("140.00")  # 90 open + 50 disputed
 

@@ -1,0 +1,159 @@
+"""The advanced customer filter, one definition for the customer list page and GET /api/v1/customers/.
+
+Every parameter narrows the set (AND). Parameters that name related objects take plain ids and are
+matched inside the organization, so they never reveal whether another tenant's id exists.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Contact, Customer, CustomerType
+
+NONE = "none"
+YES_NO = [("true", _("Yes")), ("false", _("No"))]
+AGREEMENT_STATES = [
+    ("prepared", _("Prepared")), ("invited", _("Invited")), ("opened", _("Opened")),
+    ("signing", _("Signing started")), ("signed", _("Signed")), ("cancelled", _("Cancelled")),
+    ("suspended", _("Suspended")), ("expired", _("Expired")),
+]  # fmt: skip
+
+
+class IdOrNoneFilter(django_filters.CharFilter):
+    """An id, or "none" for customers without one."""
+
+    def filter(self, queryset, value):
+        if value in ("", None):
+            return queryset
+        if value == NONE:
+            return queryset.filter(**{f"{self.field_name}__isnull": True})
+        if not str(value).isdigit():
+            return queryset.none()
+        return queryset.filter(**{f"{self.field_name}_id": int(value)})
+
+
+def _boolean(value) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    return {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}.get(
+        str(value).lower()
+    )
+
+
+class BooleanChoiceFilter(django_filters.ChoiceFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, choices=YES_NO, **kwargs)
+
+    def filter(self, queryset, value):
+        wanted = _boolean(value)
+        return queryset if wanted is None else self.apply(queryset, wanted)
+
+    def apply(self, queryset, wanted: bool):
+        return queryset.filter(**{self.field_name: wanted})
+
+
+class CustomerFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(
+        method="filter_search",
+        label=_("Search"),
+        help_text="Name, external reference, VAT number or contact e-mail.",
+    )
+    valid_email = BooleanChoiceFilter(
+        field_name="has_valid_email",
+        label=_("Valid e-mail"),
+        help_text="At least one contact that receives messages has a valid, not bounced address.",
+    )
+    has_invoices = BooleanChoiceFilter(method="filter_has_invoices", label=_("Invoices"))
+    has_overdue_invoices = BooleanChoiceFilter(method="filter_has_overdue", label=_("Overdue invoices"))
+    balance_min = django_filters.NumberFilter(
+        field_name="open_balance", lookup_expr="gte", label=_("Balance from")
+    )
+    balance_max = django_filters.NumberFilter(
+        field_name="open_balance", lookup_expr="lte", label=_("Balance to")
+    )
+    has_agreements = BooleanChoiceFilter(method="filter_has_agreements", label=_("Agreements"))
+    profile = django_filters.NumberFilter(
+        method="filter_agreements",
+        label=_("Profile in use"),
+        help_text="Id of a mandate profile the customer has an agreement on.",
+    )
+    agreement_state = django_filters.ChoiceFilter(
+        choices=AGREEMENT_STATES, method="filter_agreements", label=_("Agreement state")
+    )
+    type = django_filters.ChoiceFilter(choices=CustomerType.choices, label=_("Type"))
+    language = django_filters.CharFilter(label=_("Language"))
+    country = django_filters.CharFilter(lookup_expr="iexact", label=_("Country"))
+    account_manager = IdOrNoneFilter(
+        field_name="account_manager", label=_("Account manager"), help_text='Membership id, or "none".'
+    )
+    follow_up_plan = IdOrNoneFilter(
+        field_name="follow_up_plan",
+        label=_("Follow-up plan"),
+        help_text='Plan id, or "none" for customers on the default plan.',
+    )
+    external_ref = django_filters.CharFilter(
+        label=_("External reference"), help_text="Exact external reference."
+    )
+
+    class Meta:
+        model = Customer
+        fields: list[str] = []
+
+    def __init__(self, *args, organization=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization or getattr(self.request, "organization", None)
+
+    def today(self):
+        zone = self.organization.zone if self.organization else timezone.get_current_timezone()
+        return timezone.localdate(timezone=zone)
+
+    def filter_search(self, queryset: QuerySet, name, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        emails = Contact.objects.filter(customer=OuterRef("pk"), email__icontains=value)
+        return queryset.filter(
+            Q(name__icontains=value) | Q(external_ref__icontains=value) | Q(vat_number__icontains=value)
+            | Exists(emails)
+        )  # fmt: skip
+
+    def filter_has_invoices(self, queryset, name, value):
+        wanted = _boolean(value)
+        if wanted is None:
+            return queryset
+        return queryset.filter(invoice_count__gt=0) if wanted else queryset.filter(invoice_count=0)
+
+    def filter_has_overdue(self, queryset, name, value):
+        wanted = _boolean(value)
+        if wanted is None:
+            return queryset
+        overdue = Q(oldest_open_due_date__lt=self.today())
+        return queryset.filter(overdue) if wanted else queryset.exclude(overdue)
+
+    def filter_has_agreements(self, queryset, name, value):
+        wanted = _boolean(value)
+        if wanted is None:
+            return queryset
+        agreements = Exists(self._mandates())
+        return queryset.filter(agreements) if wanted else queryset.exclude(agreements)
+
+    def filter_agreements(self, queryset, name, value):
+        """Profile and state match the same agreement; other agreements of the customer do not matter."""
+        if name == "agreement_state" and self.form.cleaned_data.get("profile") is not None:
+            return queryset  # applied together with the profile below
+        mandates = self._mandates()
+        profile = self.form.cleaned_data.get("profile")
+        state = self.form.cleaned_data.get("agreement_state")
+        if profile is not None:
+            mandates = mandates.filter(profile_id=profile)
+        if state:
+            mandates = mandates.filter(state=state)
+        return queryset.filter(Exists(mandates))
+
+    def _mandates(self):
+        from django.apps import apps
+
+        return apps.get_model("mandates", "Mandate").objects.filter(customer=OuterRef("pk"))
