@@ -56,6 +56,11 @@ class Invoice(models.Model):
         _("status"), max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.OPEN
     )
     pdf = models.FileField(_("PDF"), upload_to=invoice_pdf_path, blank=True)
+    # Follow-up: the engine (reminders app) records what it sent; a person can pause this invoice.
+    follow_up_paused = models.BooleanField(_("follow-up paused"), default=False)
+    follow_up_paused_reason = models.CharField(_("reason for the pause"), max_length=300, blank=True)
+    follow_up_level = models.PositiveSmallIntegerField(_("follow-up level"), default=0)
+    last_follow_up_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
