@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from customers.stats import customers_refresh_stats
+from invoices.ledger import Contribution, ledger_apply
 from invoices.models import INVOICE_TRANSITIONS, Invoice, InvoiceStatus, Payment, PaymentMethod
 from organizations.models import Organization
 from organizations.services import Actor, log_action
@@ -59,6 +60,7 @@ def invoice_create(
         actor=actor,
         data={"number": invoice.number, "amount": str(invoice.amount), "currency": invoice.currency},
     )
+    ledger_apply(None, Contribution.of(invoice))
     customers_refresh_stats(customer_ids=[customer.pk])
     return invoice
 
@@ -66,6 +68,7 @@ def invoice_create(
 @transaction.atomic
 def invoice_update(*, invoice: Invoice, actor: Actor = None, **data: Any) -> Invoice:
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    before = Contribution.of(invoice)
     previous_customer_id = invoice.customer_id
     changes = {}
     for field in INVOICE_FIELDS:
@@ -89,6 +92,7 @@ def invoice_update(*, invoice: Invoice, actor: Actor = None, **data: Any) -> Inv
             actor=actor,
             data={"changes": changes},
         )
+    ledger_apply(before, Contribution.of(invoice))
     customers_refresh_stats(customer_ids=[previous_customer_id, invoice.customer_id])
     return invoice
 
@@ -97,6 +101,7 @@ def invoice_update(*, invoice: Invoice, actor: Actor = None, **data: Any) -> Inv
 def invoice_change_status(*, invoice: Invoice, status: str, reason: str = "", actor: Actor = None) -> Invoice:
     """Dispute, resolve, credit or write off an invoice, following INVOICE_TRANSITIONS."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    before = Contribution.of(invoice)
     if status == invoice.status:
         return invoice
     if status not in INVOICE_TRANSITIONS[invoice.status]:
@@ -120,6 +125,7 @@ def invoice_change_status(*, invoice: Invoice, status: str, reason: str = "", ac
         actor=actor,
         data={"from": old, "to": status, "reason": reason},
     )
+    ledger_apply(before, Contribution.of(invoice))
     customers_refresh_stats(customer_ids=[invoice.customer_id])
     return invoice
 
@@ -136,6 +142,7 @@ def payment_record(
 ) -> Payment:
     """Record a (partial) payment: lowers the open amount; the invoice is paid when it reaches zero."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    before = Contribution.of(invoice)
     if amount <= 0:
         raise ValidationError({"amount": _("A payment must be more than zero.")})
     if invoice.status in (InvoiceStatus.CREDITED, InvoiceStatus.WRITTEN_OFF, InvoiceStatus.PAID):
@@ -177,5 +184,6 @@ def payment_record(
             "status": invoice.status,
         },
     )
+    ledger_apply(before, Contribution.of(invoice))
     customers_refresh_stats(customer_ids=[invoice.customer_id])
     return payment
