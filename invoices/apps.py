@@ -23,5 +23,7 @@ class InvoicesConfig(AppConfig):
                 "invoice.credited": _("Credited"),
                 "invoice.written_off": _("Written off"),
                 "invoice.pdf_downloaded": _("PDF downloaded"),
+                "invoice.follow_up_paused": _("Follow-up paused"),
+                "invoice.follow_up_resumed": _("Follow-up resumed"),
             }
         )

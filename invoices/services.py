@@ -187,3 +187,21 @@ def payment_record(
     ledger_apply(before, Contribution.of(invoice))
     customers_refresh_stats(customer_ids=[invoice.customer_id])
     return payment
+
+
+@transaction.atomic
+def invoice_pause_follow_up(
+    *, invoice: Invoice, paused: bool, reason: str = "", actor: Actor = None
+) -> Invoice:
+    """Take an invoice out of automatic follow-up (or put it back); reminders re-check this at send time."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.follow_up_paused == paused:
+        return invoice
+    invoice.follow_up_paused = paused
+    invoice.follow_up_paused_reason = reason[:300] if paused else ""
+    invoice.save(update_fields=["follow_up_paused", "follow_up_paused_reason", "updated_at"])
+    code = "invoice.follow_up_paused" if paused else "invoice.follow_up_resumed"
+    log_action(
+        organization=invoice.organization, subject=invoice, code=code, actor=actor, data={"reason": reason}
+    )
+    return invoice

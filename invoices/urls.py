@@ -12,5 +12,6 @@ urlpatterns = [
     path("<int:pk>/", views.InvoiceDetailView.as_view(), name="detail"),
     path("<int:pk>/payments/", views.PaymentCreateView.as_view(), name="payment-create"),
     path("<int:pk>/status/", views.InvoiceStatusView.as_view(), name="status"),
+    path("<int:pk>/follow-up/", views.FollowUpPauseView.as_view(), name="follow-up"),
     path("<int:pk>/pdf/", views.InvoicePdfView.as_view(), name="pdf"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -10,10 +11,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from invoices.filters import SORTS, InvoiceFilter
 from invoices.forms import InvoiceForm, PaymentForm, StatusForm
 from invoices.models import Invoice, InvoiceStatus
-from invoices.selectors import invoices_list, payments_for, receivables_summary
-from invoices.services import invoice_change_status, invoice_create, payment_record
+from invoices.selectors import payments_for, receivables_summary
+from invoices.services import invoice_change_status, invoice_create, invoice_pause_follow_up, payment_record
 from organizations.selectors import activity_for
 from organizations.services import log_action
 from organizations.views_base import OrganizationView
@@ -40,24 +42,45 @@ class InvoiceListView(OrganizationView):
     model = Invoice
 
     def get(self, request, organization_slug):
-        search = request.GET.get("q", "").strip()
-        status = request.GET.get("status", "")
-        status = status if status in InvoiceStatus.values else ""
-        queryset = invoices_list(organization=self.organization, search=search, status=status)
-        page = Paginator(queryset.order_by("due_date", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+        base = Invoice.objects.filter(organization=self.organization).select_related("customer")
+        filterset = InvoiceFilter(request.GET, queryset=base, organization=self.organization)
+        sort = request.GET.get("sort", "-days_overdue")
+        queryset = filterset.qs.order_by(*SORTS.get(sort, SORTS["-days_overdue"]))
+        page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
         today = _today(self.organization)
+        automatic = follow_up_applies(self.organization)
         for invoice in page.object_list:
             owed = invoice.status in Invoice.OWED_STATUSES
             invoice.days_overdue = max((today - invoice.due_date).days, 0) if owed else 0
-        context = {
-            "page_obj": page,
-            "invoices": page.object_list,
-            "q": search,
-            "status": status,
-            "statuses": InvoiceStatus.choices,
-            "nav": "invoices",
-        }
+            invoice.followed_up_automatically = owed and not invoice.follow_up_paused and automatic(invoice)
+        filters_active = any(value for key, value in request.GET.items() if key not in ("page", "sort"))
+        context = {"page_obj": page, "invoices": page.object_list, "filter": filterset, "sort": sort,
+                   "statuses": InvoiceStatus.choices, "filters_active": filters_active, "nav": "invoices"}  # fmt: skip
         return render(request, "invoices/invoice_list.html", context)
+
+
+def follow_up_applies(organization):
+    """Whether an invoice is under automatic follow-up: its customer has a plan, or the organization a default.
+
+    The follow-up engine will refine this (plan steps, kill switch); this marker already tells users
+    which invoices no plan covers.
+    """
+    plan_model = apps.get_model("reminders", "FollowUpPlan")
+    has_default = plan_model.objects.filter(organization=organization, is_default=True).exists()
+    return lambda invoice: has_default or invoice.customer.follow_up_plan_id is not None
+
+
+class FollowUpPauseView(OrganizationView):
+    model = Invoice
+
+    def post(self, request, organization_slug, pk):
+        invoice = invoice_pause_follow_up(
+            invoice=self.get_object(), paused=request.POST.get("paused") == "1",
+            reason=request.POST.get("reason", "").strip(), actor=request.user,
+        )  # fmt: skip
+        messages.success(request, _("Follow-up paused for this invoice.") if invoice.follow_up_paused
+                         else _("Follow-up resumed for this invoice."))  # fmt: skip
+        return redirect("invoices:detail", organization_slug=organization_slug, pk=invoice.pk)
 
 
 class InvoiceDetailView(OrganizationView):

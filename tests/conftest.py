@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 
 from customers.models import BulkJob
 from customers.stats import customers_refresh_stats
+from invoices.ledger import ledger_rebuild
 from mailroom.models import StoredEmail
 from mandates.models import Mandate, MandateProfile
 from organizations.models import ApiKeyScope, Role
@@ -67,6 +68,7 @@ def build_tenant_objects(organization, *, prefix: str):
         organization=organization, action="assign_account_manager", selected_ids=[customer.pk]
     )
     customers_refresh_stats(customer_ids=[customer.pk])
+    ledger_rebuild(organization=organization)  # the factories above bypass the services that keep it
     customer.refresh_from_db()
     return SimpleNamespace(
         plan=plan,

@@ -5,14 +5,12 @@ from __future__ import annotations
 import tempfile
 
 from collect.settings.base import *  # noqa: F403
-from collect.settings.base import CACHES, REDIS_URL
+from collect.settings.base import REDIS_URL
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="collect-test-media-")
 if not REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-else:
-    CACHES = CACHES
 # The database-backed mail store is the embedded default; tests use it so they see what users see.
 EMAIL_BACKEND = "mailroom.backends.DatabaseEmailBackend"
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_client": "100000/min"}}  # noqa: F405

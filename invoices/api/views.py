@@ -8,22 +8,10 @@ from rest_framework.decorators import action
 
 from collect.api.bases import OrganizationScopedViewSet
 from invoices.api.serializers import InvoiceSerializer, PaymentSerializer
+from invoices.filters import InvoiceFilter
 from invoices.models import Invoice, Payment
 from invoices.services import invoice_change_status, invoice_create, invoice_update, payment_record
 from organizations.services import log_action
-
-
-class InvoiceFilter(django_filters.FilterSet):
-    number = django_filters.CharFilter(help_text="Exact invoice number.")
-    customer = django_filters.NumberFilter(field_name="customer_id")
-    customer_ref = django_filters.CharFilter(field_name="customer__external_ref")
-    status = django_filters.CharFilter()
-    due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lt")
-    due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
-
-    class Meta:
-        model = Invoice
-        fields = ["number", "customer", "customer_ref", "status", "currency"]
 
 
 class InvoiceViewSet(OrganizationScopedViewSet):

@@ -47,9 +47,7 @@ def test_search_matches_contact_email(world, api_a):
 
 
 def test_update_records_what_changed(world, api_a):
-    response = api_a.patch(
-        f"/api/v1/customers/{world.a.customer.pk}/", {"name": "Acme Renamed"}, format="json"
-    )
+    response = api_a.patch(f"/api/v1/customers/{world.a.customer.pk}/", {"name": "Acme Renamed"}, format="json")
     assert response.status_code == 200
     entry = ActivityLog.objects.filter(code="customer.updated", subject_id=world.a.customer.pk).latest("id")
     assert entry.data["changes"]["name"] == ["Acme Customer", "Acme Renamed"]
@@ -93,9 +91,7 @@ def test_contact_email_validity_is_tracked(world, api_a):
     assert create("ok@example.com").json()["email_status"] == EmailStatus.VALID
     bad = create("not-an-address").json()
     assert bad["email_status"] == EmailStatus.INVALID
-    fixed = api_a.patch(
-        f"/api/v1/contacts/{bad['id']}/", {"email": "fixed@example.com"}, format="json"
-    ).json()
+    fixed = api_a.patch(f"/api/v1/contacts/{bad['id']}/", {"email": "fixed@example.com"}, format="json").json()
     assert fixed["email_status"] == EmailStatus.VALID
 
 
