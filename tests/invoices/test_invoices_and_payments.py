@@ -18,9 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def pay(invoice, amount):
-    return payment_record(
-        invoice=invoice, amount=Decimal(amount), paid_on=date(2026, 11, 2), method="bank_transfer"
-    )
+    return payment_record(invoice=invoice, amount=Decimal(amount), paid_on=date(2026, 11, 2), method="bank_transfer")
 
 
 def test_partial_payment_lowers_the_open_amount(world):
@@ -173,9 +171,7 @@ def test_dispute_through_the_api_is_logged(world, api_a):
 def test_record_payment_on_the_invoice_page(world, owner_a_client):
     slug, invoice = world.org_a.slug, world.a.invoice
     url = reverse("invoices:payment-create", args=[slug, invoice.pk])
-    response = owner_a_client.post(
-        url, {"amount": "1000", "paid_on": "2026-11-20", "method": "bank_transfer"}
-    )
+    response = owner_a_client.post(url, {"amount": "1000", "paid_on": "2026-11-20", "method": "bank_transfer"})
     assert response.status_code == 400 and b"more than the open amount" in response.content
     response = owner_a_client.post(
         url, {"amount": "40", "paid_on": "2026-11-20", "method": "bank_transfer"}, follow=True
