@@ -19,10 +19,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.models import Customer, CustomerType
-from customers.services import contact_create, customer_create
+from customers.services import contact_create, customer_create, customers_assign_follow_up_plan
 from invoices.models import Invoice, PaymentMethod
 from invoices.services import invoice_create, payment_record
+from mandates.models import Mandate, MandateProfile
 from organizations.models import Membership, Organization, Role, Tenant, User
+from reminders.models import FollowUpPlan
 
 FIRST_NAMES = {
     "nl": ["Jan", "Els", "Pieter", "Sanne", "Wouter", "An", "Bram", "Lotte", "Koen", "Fien"],
@@ -159,32 +161,55 @@ class Command(BaseCommand):
         with transaction.atomic():
             demo = self.tenant("Demo")
             belgium = self.organization(demo, "demo-be", "Demo Belgium BV", "BE", "Europe/Brussels", "nl")
-            netherlands = self.organization(
-                demo, "demo-nl", "Demo Nederland B.V.", "NL", "Europe/Amsterdam", "nl"
-            )
+            netherlands = self.organization(demo, "demo-nl", "Demo Nederland B.V.", "NL", "Europe/Amsterdam", "nl")
             memberships = {
                 email: self.member(demo, email, first, last, role, manager, password)
                 for email, first, last, role, manager in USERS
             }
             manager = memberships["manager@demo.example"]
             self.customers(belgium, count=150, invoices_per_customer=5, manager=manager, today=today, seed=1)
-            self.customers(
-                netherlands, count=50, invoices_per_customer=5, manager=manager, today=today, seed=2
-            )
+            self.customers(netherlands, count=50, invoices_per_customer=5, manager=manager, today=today, seed=2)
+            for organization in (belgium, netherlands):
+                self.plans(organization)
+            self.agreements(belgium)
             other = self.tenant("Other")
-            other_organization = self.organization(
-                other, "other", "Other Company NV", "BE", "Europe/Brussels", "en"
-            )
+            other_organization = self.organization(other, "other", "Other Company NV", "BE", "Europe/Brussels", "en")
             self.member(other, "owner@other.example", "Otto", "Other", Role.OWNER, False, password)
             # Same references and invoice numbers as demo-be on purpose: isolation must hold anyway.
-            self.customers(
-                other_organization, count=10, invoices_per_customer=3, manager=None, today=today, seed=1
-            )
+            self.customers(other_organization, count=10, invoices_per_customer=3, manager=None, today=today, seed=1)
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write(f"Demo logins (password for all: {password}):")
         for email, *_rest in USERS:
             self.stdout.write(f"  {email}")
         self.stdout.write("  owner@other.example  (tenant Other, to see isolation)")
+
+    def plans(self, organization) -> None:
+        """A default plan, and a gentler one for key accounts (steps arrive with the follow-up engine)."""
+        FollowUpPlan.objects.get_or_create(organization=organization, name="Standard", defaults={"is_default": True})
+        key_accounts, created = FollowUpPlan.objects.get_or_create(organization=organization, name="Key accounts")
+        if created:
+            big = Customer.objects.filter(organization=organization).order_by("-open_balance")[:12]
+            customers_assign_follow_up_plan(organization=organization, plan=key_accounts,
+                                            customer_ids=list(big.values_list("pk", flat=True)))  # fmt: skip
+
+    def agreements(self, organization) -> None:
+        """SEPA profiles and some mandates in various states, so the agreement filters have something to show."""
+        core, _ = MandateProfile.objects.get_or_create(
+            organization=organization, name="SEPA Core", defaults={"scheme": "CORE"}
+        )
+        b2b, _ = MandateProfile.objects.get_or_create(
+            organization=organization, name="SEPA B2B", defaults={"scheme": "B2B"}
+        )
+        if Mandate.objects.filter(organization=organization).exists():
+            return
+        states = ["signed", "signed", "signed", "invited", "opened", "cancelled", "prepared", "expired"]
+        customers = Customer.objects.filter(organization=organization).order_by("external_ref")
+        for index, customer in enumerate(customers):
+            if index % 3:
+                continue
+            profile = b2b if customer.type == "company" and index % 2 else core
+            Mandate.objects.create(organization=organization, customer=customer, profile=profile,
+                                   state=states[index % len(states)])  # fmt: skip
 
     def tenant(self, name: str) -> Tenant:
         return Tenant.objects.get_or_create(name=name)[0]
@@ -206,9 +231,7 @@ class Command(BaseCommand):
         return organization
 
     def member(self, tenant, email, first, last, role, is_manager, password) -> Membership:
-        user, created = User.objects.get_or_create(
-            email=email, defaults={"first_name": first, "last_name": last}
-        )
+        user, created = User.objects.get_or_create(email=email, defaults={"first_name": first, "last_name": last})
         if created or not user.check_password(password):
             user.set_password(password)
             user.save()
