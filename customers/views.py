@@ -20,7 +20,7 @@ from customers.services import (
     customer_create,
     customer_update,
 )
-from organizations.selectors import activity_for, members_list
+from organizations.selectors import members_list, timeline_for_customer
 from organizations.views_base import OrganizationView
 
 PAGE_SIZE = 50
@@ -159,7 +159,7 @@ class CustomerDetailView(OrganizationView):
             "agreements": customer.mandates.select_related("profile")
             if hasattr(customer, "mandates")
             else [],
-            "activity": activity_for(organization=self.organization, subject=customer)[:200],
+            "activity": timeline_for_customer(organization=self.organization, customer_id=customer.pk)[:200],
             "nav": "customers",
         }
         return render(request, "customers/customer_detail.html", context)

@@ -26,8 +26,6 @@ def summarize(data: dict[str, Any]) -> str:
     if not data:
         return ""
     if "changes" in data:
-        return "; ".join(
-            f"{field}: {old or '–'} → {new or '–'}" for field, (old, new) in data["changes"].items()
-        )
+        return "; ".join(f"{field}: {old or '–'} → {new or '–'}" for field, (old, new) in data["changes"].items())
     shown = {k: v for k, v in data.items() if v not in ("", None, [], {})}
     return ", ".join(f"{key}: {value}" for key, value in shown.items())

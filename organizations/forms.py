@@ -31,7 +31,5 @@ class OrganizationForm(forms.ModelForm):
 
 
 class ApiKeyForm(forms.Form):
-    name = forms.CharField(
-        label=_("Name"), max_length=100, help_text=_("Where the key is used, e.g. 'ERP sync'.")
-    )
+    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("Where the key is used, e.g. 'ERP sync'."))
     scope = forms.ChoiceField(label=_("Access"), choices=ApiKeyScope.choices, initial=ApiKeyScope.READ)

@@ -63,6 +63,12 @@ def activity_for(*, organization: Organization, subject) -> QuerySet[ActivityLog
     ).select_related("actor_user")
 
 
+def timeline_for_customer(*, organization: Organization, customer_id: int) -> QuerySet[ActivityLog]:
+    """Everything about a customer: its own changes and those of its invoices, payments, mandates, messages."""
+    entries = ActivityLog.objects.filter(organization=organization, related_customer_id=customer_id)
+    return entries.select_related("actor_user", "subject_type").prefetch_related("subject")
+
+
 def members_list(*, organization: Organization) -> QuerySet[Membership]:
     """Members of the organization's tenant who can reach it."""
     return (

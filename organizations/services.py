@@ -38,6 +38,12 @@ def _actor_fields(actor: Actor) -> dict[str, Any]:
     return {"actor_type": ActorType.SYSTEM, "actor_label": ""}
 
 
+def related_customer_id(subject: models.Model) -> int | None:
+    if subject._meta.label == "customers.Customer":
+        return subject.pk
+    return getattr(subject, "customer_id", None)
+
+
 def log_action(
     *,
     organization: Organization,
@@ -51,6 +57,7 @@ def log_action(
         organization=organization,
         subject_type=ContentType.objects.get_for_model(subject, for_concrete_model=True),
         subject_id=subject.pk,
+        related_customer_id=related_customer_id(subject),
         code=code,
         data=data or {},
         **_actor_fields(actor),
@@ -71,7 +78,7 @@ def log_actions_bulk(
     subject_type = ContentType.objects.get_for_model(subjects[0], for_concrete_model=True)
     entries = [
         ActivityLog(organization=organization, subject_type=subject_type, subject_id=subject.pk, code=code,
-                    data=data or {}, **_actor_fields(actor))
+                    related_customer_id=related_customer_id(subject), data=data or {}, **_actor_fields(actor))
         for subject in subjects
     ]  # fmt: skip
     return len(ActivityLog.objects.bulk_create(entries, batch_size=1000))

@@ -23,9 +23,7 @@ from organizations.views_base import OrganizationView
 def home(request):
     """Open the organization used last, else the first one the user may open."""
     organizations = organizations_for_user(user=request.user)
-    organization = (
-        organizations.filter(slug=request.session.get(SESSION_KEY)).first() or organizations.first()
-    )
+    organization = organizations.filter(slug=request.session.get(SESSION_KEY)).first() or organizations.first()
     if organization is None:
         return render(request, "organizations/no_organization.html", status=403)
     return redirect("dashboard", organization_slug=organization.slug)
@@ -34,9 +32,7 @@ def home(request):
 @method_decorator(login_required, name="dispatch")
 class OrganizationSwitchView(View):
     def get(self, request):
-        organization = (
-            organizations_for_user(user=request.user).filter(slug=request.GET.get("to", "")).first()
-        )
+        organization = organizations_for_user(user=request.user).filter(slug=request.GET.get("to", "")).first()
         if organization is None:
             raise Http404
         return redirect("dashboard", organization_slug=organization.slug)
@@ -123,9 +119,7 @@ class ApiKeyRevokeView(OrganizationView):
         messages.success(
             request, _("The key “%(name)s” was revoked; requests with it now fail.") % {"name": api_key.name}
         )
-        return HttpResponseRedirect(
-            reverse("configuration:api-keys", kwargs={"organization_slug": organization_slug})
-        )
+        return HttpResponseRedirect(reverse("configuration:api-keys", kwargs={"organization_slug": organization_slug}))
 
 
 class MembersView(OrganizationView):

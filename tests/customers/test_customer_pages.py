@@ -68,3 +68,20 @@ def test_customer_list_search_and_empty_state(world, owner_a_client):
     assert b"Acme Customer" in owner_a_client.get(url, {"search": "acme"}).content
     response = owner_a_client.get(url, {"search": "zzz-nothing"})
     assert b"No customer matches these filters." in response.content
+
+
+def test_customer_timeline_holds_its_invoices_history(world, owner_a_client):
+    from datetime import date
+    from decimal import Decimal
+
+    from invoices.services import invoice_create, payment_record
+
+    invoice = invoice_create(
+        organization=world.org_a, customer=world.a.customer, number="T-1",
+        issue_date=date(2026, 11, 1), due_date=date(2026, 12, 1), amount=Decimal("80.00"),
+    )  # fmt: skip
+    payment_record(invoice=invoice, amount=Decimal("20.00"), paid_on=date(2026, 11, 20), actor=world.owner_a.user)
+    response = owner_a_client.get(reverse("customers:detail", args=[world.org_a.slug, world.a.customer.pk]))
+    codes = [entry.code for entry in response.context["activity"]]
+    assert codes[:2] == ["invoice.payment_recorded", "invoice.created"]
+    assert b"Payment recorded" in response.content and b"T-1" in response.content

@@ -24,8 +24,6 @@ class Command(BaseCommand):
         if found is None:
             raise CommandError(f"No organization with slug {organization!r}.")
         api_key, secret = api_key_create(organization=found, name=name, scope=scope)
-        self.stdout.write(
-            f"Created API key {api_key.name!r} ({api_key.get_scope_display()}) for {found.name}."
-        )
+        self.stdout.write(f"Created API key {api_key.name!r} ({api_key.get_scope_display()}) for {found.name}.")
         self.stdout.write("Store it now; it is not shown again:")
         self.stdout.write(secret)
