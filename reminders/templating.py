@@ -1,0 +1,170 @@
+"""Tenant-editable message texts with a whitelist of placeholders: `{customer_name}`, `{invoice_table}`.
+
+Texts never run template code: only bare names from PLACEHOLDERS are allowed (no attribute access,
+indexing, conversions or format specs), `{{` and `}}` write literal braces, and every value is escaped
+for HTML. `validate_text` names the unknown placeholders so the editor can show them.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from html import escape
+
+from django.utils import formats
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
+
+PLACEHOLDERS = {
+    "customer_name": _("Customer name"),
+    "customer_reference": _("Customer reference (your number for them)"),
+    "contact_name": _("Name of the contact the message is addressed to"),
+    "organization_name": _("Your organization's name"),
+    "organization_email": _("Your reply-to e-mail address"),
+    "organization_address": _("Your organization's address"),
+    "organization_vat": _("Your VAT number"),
+    "invoice_number": _("Invoice number (the oldest one, in grouped messages)"),
+    "invoice_due_date": _("Due date of that invoice"),
+    "invoice_count": _("Number of invoices in the message"),
+    "invoice_table": _("Table of the invoices: number, due date, days overdue, open amount"),
+    "amount_due": _("Total open amount, with currency"),
+    "days_overdue": _("Days overdue of the oldest invoice"),
+    "oldest_due_date": _("Due date of the oldest invoice"),
+}
+
+_formatter = string.Formatter()
+
+
+class TemplateTextError(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def placeholders_in(text: str) -> list[str]:
+    """The placeholder names used in `text`; raises TemplateTextError for anything that is not a bare name."""
+    names, problems = [], []
+    try:
+        parsed = list(_formatter.parse(text))
+    except ValueError as error:
+        raise TemplateTextError([str(_("Unbalanced braces: write {{ and }} for literal braces."))]) from error
+    for _literal, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conversion:
+            problems.append(str(_("“{%(name)s}” is not a placeholder.")) % {"name": name})
+        elif name not in PLACEHOLDERS:
+            problems.append(str(_("Unknown placeholder {%(name)s}.")) % {"name": name})
+        else:
+            names.append(name)
+    if problems:
+        raise TemplateTextError(problems)
+    return names
+
+
+def validate_text(text: str) -> None:
+    placeholders_in(text)
+
+
+@dataclass
+class InvoiceLine:
+    number: str
+    due_date: date
+    days_overdue: int
+    open_amount: Decimal
+    currency: str
+
+
+@dataclass
+class MessageContext:
+    """Everything a message may say; built by the engine (or from sample data for previews)."""
+
+    customer_name: str
+    customer_reference: str
+    contact_name: str
+    organization_name: str
+    organization_email: str
+    organization_address: str
+    organization_vat: str
+    invoices: list[InvoiceLine]
+    language: str
+
+    def values(self, *, html: bool) -> dict[str, str]:
+        with override(self.language):
+            oldest = min(self.invoices, key=lambda line: line.due_date) if self.invoices else None
+            currency = self.invoices[0].currency if self.invoices else ""
+            total = sum((line.open_amount for line in self.invoices), Decimal("0"))
+            plain = {
+                "customer_name": self.customer_name, "customer_reference": self.customer_reference,
+                "contact_name": self.contact_name or self.customer_name, "organization_name": self.organization_name,
+                "organization_email": self.organization_email, "organization_address": self.organization_address,
+                "organization_vat": self.organization_vat, "invoice_number": oldest.number if oldest else "",
+                "invoice_due_date": _long_date(oldest.due_date) if oldest else "",
+                "invoice_count": str(len(self.invoices)),
+                "amount_due": money(total, currency), "days_overdue": str(oldest.days_overdue) if oldest else "0",
+                "oldest_due_date": _long_date(oldest.due_date) if oldest else "",
+            }  # fmt: skip
+            values = {key: escape(value) for key, value in plain.items()} if html else plain
+            values["invoice_table"] = self._table_html() if html else self._table_text()
+        return values
+
+    def _table_text(self) -> str:
+        rows = [
+            f"{line.number:<16} {_date(line.due_date):>12} {line.days_overdue:>5} "
+            f"{money(line.open_amount, line.currency):>16}"
+            for line in self.invoices
+        ]
+        header = f"{_('Invoice')!s:<16} {_('Due date')!s:>12} {_('Days')!s:>5} {_('Open amount')!s:>16}"
+        return "\n".join([header, *rows])
+
+    def _table_html(self) -> str:
+        cell = 'style="padding:4px 10px;border-bottom:1px solid #e4e7ec;text-align:{}"'
+        head = "".join(
+            f"<th {cell.format(align)}>{escape(str(label))}</th>"
+            for label, align in (
+                (_("Invoice"), "left"),
+                (_("Due date"), "left"),
+                (_("Days overdue"), "right"),
+                (_("Open amount"), "right"),
+            )
+        )
+        rows = "".join(
+            f"<tr><td {cell.format('left')}>{escape(line.number)}</td>"
+            f"<td {cell.format('left')}>{_date(line.due_date)}</td>"
+            f"<td {cell.format('right')}>{line.days_overdue}</td>"
+            f"<td {cell.format('right')}>{escape(money(line.open_amount, line.currency))}</td></tr>"
+            for line in self.invoices
+        )
+        return f'<table style="border-collapse:collapse"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+
+
+def _long_date(value: date) -> str:
+    return formats.date_format(value, "DATE_FORMAT", use_l10n=True)
+
+
+def _date(value: date) -> str:
+    return formats.date_format(value, "SHORT_DATE_FORMAT", use_l10n=True)
+
+
+def money(amount: Decimal, currency: str) -> str:
+    return f"{formats.number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)} {currency}".strip()
+
+
+def render_text(text: str, context: MessageContext) -> str:
+    placeholders_in(text)
+    return text.format_map(context.values(html=False))
+
+
+def render_html(text: str, context: MessageContext) -> str:
+    """The body as HTML: the tenant's text escaped, paragraphs from blank lines, placeholders filled."""
+    placeholders_in(text)
+    values = context.values(html=True)
+    paragraphs = []
+    for block in text.split("\n\n"):
+        filled = escape(block).format_map(values)  # escape() leaves braces alone
+        paragraphs.append(
+            filled if block.strip() == "{invoice_table}" else "<p>" + filled.replace("\n", "<br>") + "</p>"
+        )
+    return "\n".join(paragraphs)
