@@ -31,9 +31,7 @@ def apply_assign_follow_up_plan(*, organization, customer_ids, params, actor) ->
     plan = FollowUpPlan.objects.filter(organization=organization, pk=plan_id).first() if plan_id else None
     if plan_id and plan is None:
         raise ValueError(gettext("This follow-up plan no longer exists."))
-    customers_assign_follow_up_plan(
-        organization=organization, customer_ids=customer_ids, plan=plan, actor=actor
-    )
+    customers_assign_follow_up_plan(organization=organization, customer_ids=customer_ids, plan=plan, actor=actor)
     return ChunkResult(succeeded=len(customer_ids))
 
 

@@ -26,9 +26,7 @@ class FollowUpPlan(models.Model):
         verbose_name_plural = _("follow-up plans")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "name"], name="follow_up_plan_name_per_organization"
-            ),
+            models.UniqueConstraint(fields=["organization", "name"], name="follow_up_plan_name_per_organization"),
             models.UniqueConstraint(
                 fields=["organization"], condition=Q(is_default=True), name="one_default_follow_up_plan"
             ),
