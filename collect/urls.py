@@ -16,6 +16,7 @@ organization_patterns = [
     path("invoices/", include("invoices.urls")),
     path("configuration/", include("organizations.urls")),
     path("configuration/outgoing-mail/", include("mailroom.urls")),
+    path("configuration/templates/", include("reminders.template_urls")),
     *[
         path(f"{section}/", views.SectionPlaceholderView.as_view(section=section), name=section)
         for section in views.SECTIONS

@@ -10,6 +10,11 @@ class RemindersConfig(AppConfig):
 
     def ready(self) -> None:
         from customers.bulk import register_bulk_action
+        from organizations.activity import register_activity_labels
         from reminders.bulk_actions import ASSIGN_FOLLOW_UP_PLAN
 
         register_bulk_action(ASSIGN_FOLLOW_UP_PLAN)
+        register_activity_labels({
+            "template.saved": _("Message template saved"),
+            "template.reset": _("Message template reset to the default"),
+        })  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.isolation import ORGANIZATION_KWARG, object_of, object_routes, organization_routes
+from tests.isolation import ORGANIZATION_KWARG, SAMPLE_KWARGS, object_of, object_routes, organization_routes
 
 pytestmark = pytest.mark.smoke
 
@@ -20,8 +20,9 @@ def _url(route, organization, model_object=None) -> str:
         kwargs[ORGANIZATION_KWARG] = organization.slug
     if "pk" in route.kwargs:
         kwargs["pk"] = model_object.pk
-    if "format" in route.kwargs:
-        kwargs["format"] = "json"
+    for name in route.kwargs - {ORGANIZATION_KWARG, "pk"}:
+        assert name in SAMPLE_KWARGS, f"{route.pattern}: add a sample value for <{name}> to tests/isolation.py"
+        kwargs[name] = SAMPLE_KWARGS[name]
     return reverse(route.name, kwargs=kwargs)
 
 

@@ -1,0 +1,95 @@
+"""Which text a message uses: the organization's own template, else the system default file.
+
+System defaults live in reminders/defaults/<language>/<purpose>.txt ("Subject: …", a blank line, the body).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from organizations.models import Organization
+from organizations.services import Actor, log_action
+from reminders.models import Channel, MessageTemplate
+from reminders.templating import InvoiceLine, MessageContext, validate_text
+
+DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
+FALLBACK_LANGUAGE = "en"
+
+
+@dataclass(frozen=True)
+class Text:
+    subject: str
+    body: str
+    channel: str
+    language: str
+    is_custom: bool
+
+
+@lru_cache(maxsize=128)
+def system_default(purpose: str, language: str) -> Text | None:
+    path = DEFAULTS_DIR / language / f"{purpose}.txt"
+    if not path.exists():
+        return None
+    head, _, body = path.read_text(encoding="utf-8").partition("\n\n")
+    subject = head.removeprefix("Subject:").strip()
+    return Text(subject=subject, body=body.strip() + "\n", channel=Channel.EMAIL, language=language, is_custom=False)
+
+
+def text_for(*, organization: Organization, purpose: str, language: str) -> Text:
+    """The organization's text in the debtor's language, else the system default, else English."""
+    for candidate in dict.fromkeys([language, organization.default_language, FALLBACK_LANGUAGE]):
+        custom = MessageTemplate.objects.filter(organization=organization, purpose=purpose, language=candidate).first()
+        if custom:
+            return Text(custom.subject, custom.body, custom.channel, candidate, is_custom=True)
+        default = system_default(purpose, candidate)
+        if default:
+            return default
+    return Text(subject="", body="", channel=Channel.EMAIL, language=language, is_custom=False)
+
+
+@transaction.atomic
+def template_save(
+    *, organization: Organization, purpose: str, language: str, subject: str, body: str, channel: str, actor: Actor
+) -> MessageTemplate:
+    validate_text(subject)
+    validate_text(body)
+    template, created = MessageTemplate.objects.update_or_create(
+        organization=organization, purpose=purpose, language=language,
+        defaults={"subject": subject, "body": body, "channel": channel,
+                  "updated_by": actor if getattr(actor, "is_authenticated", False) else None},
+    )  # fmt: skip
+    log_action(organization=organization, subject=template, code="template.saved", actor=actor,
+               data={"purpose": purpose, "language": language, "created": created})  # fmt: skip
+    return template
+
+
+@transaction.atomic
+def template_reset(*, organization: Organization, purpose: str, language: str, actor: Actor) -> None:
+    """Drop the organization's own text so the system default applies again."""
+    template = MessageTemplate.objects.filter(organization=organization, purpose=purpose, language=language).first()
+    if template:
+        log_action(organization=organization, subject=organization, code="template.reset", actor=actor,
+                   data={"purpose": purpose, "language": language})  # fmt: skip
+        template.delete()
+
+
+def sample_context(*, organization: Organization, language: str) -> MessageContext:
+    """Realistic sample data for previews: two overdue invoices of an invented customer."""
+    today = timezone.localdate(timezone=organization.zone)
+    return MessageContext(
+        customer_name="Lumen Design SRL", customer_reference="C-1042", contact_name="Camille Dubois",
+        organization_name=organization.sender_name or organization.name,
+        organization_email=organization.reply_to_email or organization.sender_email or "finance@example.com",
+        organization_address=organization.address, organization_vat=organization.vat_number, language=language,
+        invoices=[
+            InvoiceLine("2026-0142", today - timedelta(days=23), 23, Decimal("1210.00"), organization.currency),
+            InvoiceLine("2026-0188", today - timedelta(days=9), 9, Decimal("484.50"), organization.currency),
+        ],
+    )  # fmt: skip
