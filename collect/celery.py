@@ -23,6 +23,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(),  # every minute
         "options": {"expires": 50},
     },
+    "follow-up-tick": {
+        "task": "reminders.tick",
+        "schedule": crontab(),
+        "options": {"expires": 50},
+    },
     "sweep-bulk-jobs": {
         "task": "customers.sweep_bulk_jobs",
         "schedule": crontab(),

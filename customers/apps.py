@@ -25,6 +25,8 @@ class CustomersConfig(AppConfig):
                 "contact.email_bounced": _("E-mail address bounced"),
                 "customer.account_manager_assigned": _("Account manager assigned"),
                 "customer.follow_up_plan_assigned": _("Follow-up plan assigned"),
+                "customer.follow_up_paused": _("Follow-up paused"),
+                "customer.follow_up_resumed": _("Follow-up resumed"),
                 "bulk_job.started": _("Bulk action started"),
                 "bulk_job.done": _("Bulk action finished"),
                 "bulk_job.failed": _("Bulk action failed"),

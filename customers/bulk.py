@@ -23,9 +23,7 @@ from django import forms
 @dataclass
 class ChunkResult:
     succeeded: int = 0
-    problems: list[dict[str, Any]] = field(
-        default_factory=list
-    )  # {"customer": id, "name": ..., "message": ...}
+    problems: list[dict[str, Any]] = field(default_factory=list)  # {"customer": id, "name": ..., "message": ...}
 
 
 @dataclass(frozen=True)

@@ -38,9 +38,7 @@ class IdOrNoneFilter(django_filters.CharFilter):
 def _boolean(value) -> bool | None:
     if isinstance(value, bool):
         return value
-    return {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}.get(
-        str(value).lower()
-    )
+    return {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}.get(str(value).lower())
 
 
 class BooleanChoiceFilter(django_filters.ChoiceFilter):
@@ -68,12 +66,8 @@ class CustomerFilter(django_filters.FilterSet):
     )
     has_invoices = BooleanChoiceFilter(method="filter_has_invoices", label=_("Invoices"))
     has_overdue_invoices = BooleanChoiceFilter(method="filter_has_overdue", label=_("Overdue invoices"))
-    balance_min = django_filters.NumberFilter(
-        field_name="open_balance", lookup_expr="gte", label=_("Balance from")
-    )
-    balance_max = django_filters.NumberFilter(
-        field_name="open_balance", lookup_expr="lte", label=_("Balance to")
-    )
+    balance_min = django_filters.NumberFilter(field_name="open_balance", lookup_expr="gte", label=_("Balance from"))
+    balance_max = django_filters.NumberFilter(field_name="open_balance", lookup_expr="lte", label=_("Balance to"))
     has_agreements = BooleanChoiceFilter(method="filter_has_agreements", label=_("Agreements"))
     profile = django_filters.NumberFilter(
         method="filter_agreements",
@@ -94,9 +88,7 @@ class CustomerFilter(django_filters.FilterSet):
         label=_("Follow-up plan"),
         help_text='Plan id, or "none" for customers on the default plan.',
     )
-    external_ref = django_filters.CharFilter(
-        label=_("External reference"), help_text="Exact external reference."
-    )
+    external_ref = django_filters.CharFilter(label=_("External reference"), help_text="Exact external reference.")
 
     class Meta:
         model = Customer

@@ -31,9 +31,7 @@ QUEUE_GRACE = timedelta(minutes=1)  # a queued job not started after this is enq
 MAX_PROBLEMS_KEPT = 500
 
 
-def selection_queryset(
-    *, organization: Organization, ids: list[int], filter_query: str, select_all: bool
-) -> QuerySet:
+def selection_queryset(*, organization: Organization, ids: list[int], filter_query: str, select_all: bool) -> QuerySet:
     """The customers a selection means, re-scoped to the organization (ids from forms are not trusted)."""
     base = Customer.objects.filter(organization=organization)
     if not select_all:
@@ -89,17 +87,13 @@ def bulk_job_create(
 
 
 def _readable(filter_query: str) -> str:
-    return ", ".join(
-        f"{key}={','.join(values)}" for key, values in parse_qs(filter_query).items() if key != "page"
-    )
+    return ", ".join(f"{key}={','.join(values)}" for key, values in parse_qs(filter_query).items() if key != "page")
 
 
 def _claim(job_id: int) -> BulkJob | None:
     now = timezone.now()
     claimable = Q(status=BulkJobStatus.QUEUED) | Q(status=BulkJobStatus.RUNNING, heartbeat_at__lt=now - LEASE)
-    if not BulkJob.objects.filter(claimable, pk=job_id).update(
-        status=BulkJobStatus.RUNNING, heartbeat_at=now
-    ):
+    if not BulkJob.objects.filter(claimable, pk=job_id).update(status=BulkJobStatus.RUNNING, heartbeat_at=now):
         return None
     return BulkJob.objects.select_related("organization", "created_by").get(pk=job_id)
 
@@ -127,9 +121,7 @@ def bulk_job_run(*, job_id: int) -> BulkJob | None:
 
 def _run_chunk(job: BulkJob, action, ids: list[int]) -> None:
     with transaction.atomic():
-        result = action.apply(
-            organization=job.organization, customer_ids=ids, params=job.params, actor=job.created_by
-        )
+        result = action.apply(organization=job.organization, customer_ids=ids, params=job.params, actor=job.created_by)
         failed = len(result.problems)
         BulkJob.objects.filter(pk=job.pk).update(
             processed=F("processed") + len(ids), succeeded=F("succeeded") + len(ids) - failed,

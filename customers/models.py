@@ -31,9 +31,7 @@ class Customer(models.Model):
         help_text=_("The customer's number in your accounting system."),
     )
     name = models.CharField(_("name"), max_length=200)
-    type = models.CharField(
-        _("type"), max_length=16, choices=CustomerType.choices, default=CustomerType.COMPANY
-    )
+    type = models.CharField(_("type"), max_length=16, choices=CustomerType.choices, default=CustomerType.COMPANY)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="en")
     vat_number = models.CharField(_("VAT number"), max_length=32, blank=True)
     street = models.CharField(_("street and number"), max_length=200, blank=True)
@@ -65,6 +63,8 @@ class Customer(models.Model):
         verbose_name=_("follow-up plan"),
         help_text=_("Empty: the organization's default plan applies."),
     )
+    follow_up_paused_until = models.DateField(_("follow-up paused until"), null=True, blank=True)
+    follow_up_paused_reason = models.CharField(_("reason for the pause"), max_length=300, blank=True)
     # Kept up to date by the services that change invoices and contacts (customers.stats), so that
     # filters and sorting on 200,000 customers read columns instead of aggregating a million invoices.
     open_balance = models.DecimalField(_("open balance"), max_digits=16, decimal_places=2, default=0)
@@ -151,9 +151,7 @@ class BulkJob(models.Model):
     selected_ids = models.JSONField(default=list, blank=True)
     selected_filter = models.TextField(blank=True)
     select_all = models.BooleanField(default=False)
-    status = models.CharField(
-        _("status"), max_length=16, choices=BulkJobStatus.choices, default=BulkJobStatus.QUEUED
-    )
+    status = models.CharField(_("status"), max_length=16, choices=BulkJobStatus.choices, default=BulkJobStatus.QUEUED)
     total = models.PositiveIntegerField(_("total"), default=0)
     processed = models.PositiveIntegerField(_("processed"), default=0)
     succeeded = models.PositiveIntegerField(_("succeeded"), default=0)

@@ -23,9 +23,7 @@ def customers_list(*, organization: Organization, search: str = "") -> QuerySet[
 
 def customer_get(*, organization: Organization, customer_id: int) -> Customer:
     try:
-        return Customer.objects.select_related("account_manager__user").get(
-            organization=organization, pk=customer_id
-        )
+        return Customer.objects.select_related("account_manager__user").get(organization=organization, pk=customer_id)
     except Customer.DoesNotExist as exc:
         raise Http404 from exc
 

@@ -10,6 +10,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from customers.models import Contact, Customer, EmailStatus
+from customers.signals import customers_changed
 from customers.stats import customers_refresh_stats
 from organizations.models import Membership, Organization
 from organizations.services import Actor, log_action, log_actions_bulk
@@ -29,6 +30,7 @@ CUSTOMER_FIELDS = (
     "notes",
     "follow_up_plan",
 )
+FOLLOW_UP_FIELDS = {"follow_up_plan", "country", "language"}
 CONTACT_FIELDS = ("name", "email", "phone", "notify")
 
 
@@ -64,9 +66,7 @@ def _plain(value: Any) -> Any:
 def _check_relations(organization: Organization, fields: dict[str, Any]) -> None:
     manager: Membership | None = fields.get("account_manager")
     if manager is not None and manager.tenant_id != organization.tenant_id:
-        raise ValidationError(
-            {"account_manager": _("The account manager must be a member of this organization.")}
-        )
+        raise ValidationError({"account_manager": _("The account manager must be a member of this organization.")})
     plan = fields.get("follow_up_plan")
     if plan is not None and plan.organization_id != organization.pk:
         raise ValidationError({"follow_up_plan": _("This follow-up plan belongs to another organization.")})
@@ -101,6 +101,21 @@ def customer_update(*, customer: Customer, actor: Actor = None, **data: Any) -> 
             actor=actor,
             data={"changes": changed},
         )
+        if changed.keys() & FOLLOW_UP_FIELDS:
+            customers_changed.send(sender=Customer, customer_ids=[customer.pk])
+    return customer
+
+
+@transaction.atomic
+def customer_pause_follow_up(*, customer: Customer, until, reason: str = "", actor: Actor = None) -> Customer:
+    """Hold every automatic message to this customer until (and including) `until`; None resumes."""
+    customer.follow_up_paused_until = until
+    customer.follow_up_paused_reason = reason[:300] if until else ""
+    customer.save(update_fields=["follow_up_paused_until", "follow_up_paused_reason", "updated_at"])
+    code = "customer.follow_up_paused" if until else "customer.follow_up_resumed"
+    log_action(organization=customer.organization, subject=customer, code=code, actor=actor,
+               data={"until": until.isoformat() if until else None, "reason": reason})  # fmt: skip
+    customers_changed.send(sender=Customer, customer_ids=[customer.pk])
     return customer
 
 
@@ -212,7 +227,9 @@ def customers_assign_follow_up_plan(
 ) -> int:
     """`plan` None puts the customers back on the organization's default plan."""
     _check_relations(organization, {"follow_up_plan": plan})
-    return _assign_in_bulk(
+    changed = _assign_in_bulk(
         organization=organization, customer_ids=customer_ids, field="follow_up_plan", value=plan,
         code="customer.follow_up_plan_assigned", actor=actor,
     )  # fmt: skip
+    customers_changed.send(sender=Customer, customer_ids=customer_ids)
+    return changed

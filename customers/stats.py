@@ -29,9 +29,7 @@ def _stats_expressions() -> dict:
     total = owed.values("customer").annotate(total=Sum("open_amount")).values("total")
     count = invoices.values("customer").annotate(count=Count("id")).values("count")
     return {
-        "open_balance": Coalesce(
-            Subquery(total, output_field=MONEY), Value(Decimal("0")), output_field=MONEY
-        ),
+        "open_balance": Coalesce(Subquery(total, output_field=MONEY), Value(Decimal("0")), output_field=MONEY),
         "invoice_count": Coalesce(Subquery(count), Value(0)),
         "oldest_open_due_date": Subquery(owed.order_by("due_date").values("due_date")[:1]),
         "has_valid_email": Exists(
@@ -55,7 +53,5 @@ def customers_refresh_stats_for_organization(*, organization: Organization, chun
     updated = 0
     for start in range(0, len(ids), chunk):
         part = ids[start : start + chunk]
-        updated += _refresh(
-            Customer.objects.filter(pk__gte=part[0], pk__lte=part[-1], organization=organization)
-        )
+        updated += _refresh(Customer.objects.filter(pk__gte=part[0], pk__lte=part[-1], organization=organization))
     return updated

@@ -58,9 +58,7 @@ def active_chips(request, filterset: CustomerFilter, choices: dict) -> list[dict
         remaining = request.GET.copy()
         remaining.pop(name)
         remaining.pop("page", None)
-        chips.append(
-            {"label": filterset.filters[name].label, "value": display, "remove": remaining.urlencode()}
-        )
+        chips.append({"label": filterset.filters[name].label, "value": display, "remove": remaining.urlencode()})
     return chips
 
 
@@ -105,9 +103,7 @@ class BulkActionView(OrganizationView):
         if count == 0:
             messages.error(request, _("Select at least one customer."))
             return redirect_back(request, organization_slug)
-        form = action.form_class(
-            request.POST if "confirm" in request.POST else None, organization=self.organization
-        )
+        form = action.form_class(request.POST if "confirm" in request.POST else None, organization=self.organization)
         if "confirm" in request.POST and form.is_valid():
             job = bulk_job_create(
                 organization=self.organization, action=action.name, params=form.cleaned_params(), ids=ids,
@@ -156,9 +152,7 @@ class CustomerDetailView(OrganizationView):
             "customer": customer,
             "contacts": customer.contacts.all(),
             "invoices": customer.invoices.order_by("-due_date", "-id")[:100],
-            "agreements": customer.mandates.select_related("profile")
-            if hasattr(customer, "mandates")
-            else [],
+            "agreements": customer.mandates.select_related("profile") if hasattr(customer, "mandates") else [],
             "activity": timeline_for_customer(organization=self.organization, customer_id=customer.pk)[:200],
             "nav": "customers",
         }
@@ -192,9 +186,7 @@ class CustomerUpdateView(CustomerCreateView):
 
     def post(self, request, organization_slug, pk):
         customer = self.get_object()
-        form = CustomerForm(
-            request.POST, instance=Customer.objects.get(pk=customer.pk), organization=self.organization
-        )
+        form = CustomerForm(request.POST, instance=Customer.objects.get(pk=customer.pk), organization=self.organization)
         if not form.is_valid():
             return self.render(form, status=400, customer=customer)
         customer_update(customer=customer, actor=request.user, **form.cleaned_data)

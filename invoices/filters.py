@@ -26,15 +26,11 @@ class InvoiceFilter(django_filters.FilterSet):
     )
     number = django_filters.CharFilter(label=_("Number"), help_text="Exact invoice number.")
     customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"))
-    customer_ref = django_filters.CharFilter(
-        field_name="customer__external_ref", label=_("Customer reference")
-    )
+    customer_ref = django_filters.CharFilter(field_name="customer__external_ref", label=_("Customer reference"))
     status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices, label=_("Status"))
     currency = django_filters.CharFilter(lookup_expr="iexact", label=_("Currency"))
     due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lt", label=_("Due before"))
-    due_after = django_filters.DateFilter(
-        field_name="due_date", lookup_expr="gte", label=_("Due on or after")
-    )
+    due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte", label=_("Due on or after"))
     overdue_min = django_filters.NumberFilter(
         method="filter_overdue_min",
         label=_("Days overdue from"),
@@ -59,17 +55,11 @@ class InvoiceFilter(django_filters.FilterSet):
         self.organization = organization or getattr(self.request, "organization", None)
 
     def today(self):
-        return (
-            timezone.localdate(timezone=self.organization.zone) if self.organization else timezone.localdate()
-        )
+        return timezone.localdate(timezone=self.organization.zone) if self.organization else timezone.localdate()
 
     def filter_search(self, queryset, name, value):
         value = value.strip()
-        return (
-            queryset.filter(Q(number__icontains=value) | Q(customer__name__icontains=value))
-            if value
-            else queryset
-        )
+        return queryset.filter(Q(number__icontains=value) | Q(customer__name__icontains=value)) if value else queryset
 
     def filter_outstanding(self, queryset, name, value):
         owed = Q(status__in=Invoice.OWED_STATUSES)

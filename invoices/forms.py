@@ -35,11 +35,7 @@ class InvoiceForm(forms.ModelForm):
 
     def clean_number(self) -> str:
         value = self.cleaned_data["number"].strip()
-        if (
-            Invoice.objects.filter(organization=self.organization, number=value)
-            .exclude(pk=self.instance.pk)
-            .exists()
-        ):
+        if Invoice.objects.filter(organization=self.organization, number=value).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError(_("Another invoice already has this number."))
         return value
 

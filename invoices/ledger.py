@@ -72,9 +72,7 @@ def ledger_rebuild(*, organization: Organization) -> int:
     rows: dict[tuple[str, date], ReceivablesDay] = {}
 
     def row(currency, day):
-        return rows.setdefault(
-            (currency, day), ReceivablesDay(organization=organization, currency=currency, day=day)
-        )
+        return rows.setdefault((currency, day), ReceivablesDay(organization=organization, currency=currency, day=day))
 
     by_due = invoices.filter(owed).values("currency", "due_date").annotate(
         amount=Sum("open_amount"), count=Count("id", filter=Q(open_amount__gt=0)))  # fmt: skip

@@ -52,15 +52,15 @@ class Invoice(models.Model):
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     open_amount = models.DecimalField(_("open amount"), max_digits=14, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
-    status = models.CharField(
-        _("status"), max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.OPEN
-    )
+    status = models.CharField(_("status"), max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.OPEN)
     pdf = models.FileField(_("PDF"), upload_to=invoice_pdf_path, blank=True)
     # Follow-up: the engine (reminders app) records what it sent; a person can pause this invoice.
     follow_up_paused = models.BooleanField(_("follow-up paused"), default=False)
     follow_up_paused_reason = models.CharField(_("reason for the pause"), max_length=300, blank=True)
     follow_up_level = models.PositiveSmallIntegerField(_("follow-up level"), default=0)
     last_follow_up_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
+    # When the follow-up engine next has something to do for this invoice (reminders.engine keeps it).
+    next_follow_up_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -69,22 +69,19 @@ class Invoice(models.Model):
         verbose_name_plural = _("invoices")
         ordering = ["due_date", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "number"], name="invoice_number_per_organization"
-            ),
+            models.UniqueConstraint(fields=["organization", "number"], name="invoice_number_per_organization"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="invoice_amount_not_negative"),
             models.CheckConstraint(
                 condition=Q(open_amount__gte=0) & Q(open_amount__lte=F("amount")),
                 name="invoice_open_amount_within_amount",
             ),
-            models.CheckConstraint(
-                condition=~Q(due_date__lt=F("issue_date")), name="invoice_due_after_issue"
-            ),
+            models.CheckConstraint(condition=~Q(due_date__lt=F("issue_date")), name="invoice_due_after_issue"),
         ]
         indexes = [
             models.Index(fields=["organization", "due_date", "id"], name="invoice_by_due_date"),
             models.Index(fields=["organization", "customer", "status"], name="invoice_by_customer"),
             models.Index(fields=["organization", "status", "due_date"], name="invoice_by_status"),
+            models.Index(fields=["next_follow_up_at"], condition=Q(status="open"), name="invoice_follow_up_due"),
         ]
 
     # Statuses in which the customer still owes the open amount.
@@ -144,9 +141,7 @@ class ReceivablesDay(models.Model):
     invoiced_count = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["organization", "currency", "day"], name="receivables_day_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["organization", "currency", "day"], name="receivables_day_once")]
 
     def __str__(self) -> str:
         return f"{self.organization_id} {self.currency} {self.day}"

@@ -14,6 +14,7 @@ from customers.models import Customer
 from customers.stats import customers_refresh_stats
 from invoices.ledger import Contribution, ledger_apply
 from invoices.models import INVOICE_TRANSITIONS, Invoice, InvoiceStatus, Payment, PaymentMethod
+from invoices.signals import invoices_changed
 from organizations.models import Organization
 from organizations.services import Actor, log_action
 
@@ -41,9 +42,7 @@ def _status_for_open_amount(current: str, open_amount: Decimal) -> str:
 
 
 @transaction.atomic
-def invoice_create(
-    *, organization: Organization, customer: Customer, actor: Actor = None, **data: Any
-) -> Invoice:
+def invoice_create(*, organization: Organization, customer: Customer, actor: Actor = None, **data: Any) -> Invoice:
     if customer.organization_id != organization.pk:
         raise ValidationError({"customer": _("This customer belongs to another organization.")})
     fields = {key: value for key, value in data.items() if key in INVOICE_FIELDS and key != "customer"}
@@ -62,6 +61,7 @@ def invoice_create(
     )
     ledger_apply(None, Contribution.of(invoice))
     customers_refresh_stats(customer_ids=[customer.pk])
+    invoices_changed.send(sender=Invoice, invoice_ids=[invoice.pk])
     return invoice
 
 
@@ -94,6 +94,7 @@ def invoice_update(*, invoice: Invoice, actor: Actor = None, **data: Any) -> Inv
         )
     ledger_apply(before, Contribution.of(invoice))
     customers_refresh_stats(customer_ids=[previous_customer_id, invoice.customer_id])
+    invoices_changed.send(sender=Invoice, invoice_ids=[invoice.pk])
     return invoice
 
 
@@ -127,6 +128,7 @@ def invoice_change_status(*, invoice: Invoice, status: str, reason: str = "", ac
     )
     ledger_apply(before, Contribution.of(invoice))
     customers_refresh_stats(customer_ids=[invoice.customer_id])
+    invoices_changed.send(sender=Invoice, invoice_ids=[invoice.pk])
     return invoice
 
 
@@ -186,13 +188,12 @@ def payment_record(
     )
     ledger_apply(before, Contribution.of(invoice))
     customers_refresh_stats(customer_ids=[invoice.customer_id])
+    invoices_changed.send(sender=Invoice, invoice_ids=[invoice.pk])
     return payment
 
 
 @transaction.atomic
-def invoice_pause_follow_up(
-    *, invoice: Invoice, paused: bool, reason: str = "", actor: Actor = None
-) -> Invoice:
+def invoice_pause_follow_up(*, invoice: Invoice, paused: bool, reason: str = "", actor: Actor = None) -> Invoice:
     """Take an invoice out of automatic follow-up (or put it back); reminders re-check this at send time."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.follow_up_paused == paused:
@@ -201,7 +202,6 @@ def invoice_pause_follow_up(
     invoice.follow_up_paused_reason = reason[:300] if paused else ""
     invoice.save(update_fields=["follow_up_paused", "follow_up_paused_reason", "updated_at"])
     code = "invoice.follow_up_paused" if paused else "invoice.follow_up_resumed"
-    log_action(
-        organization=invoice.organization, subject=invoice, code=code, actor=actor, data={"reason": reason}
-    )
+    log_action(organization=invoice.organization, subject=invoice, code=code, actor=actor, data={"reason": reason})
+    invoices_changed.send(sender=Invoice, invoice_ids=[invoice.pk])
     return invoice

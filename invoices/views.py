@@ -93,9 +93,7 @@ class InvoiceDetailView(OrganizationView):
         today = _today(self.organization)
         context = {
             "invoice": invoice,
-            "days_overdue": max((today - invoice.due_date).days, 0)
-            if invoice.status in Invoice.OWED_STATUSES
-            else 0,
+            "days_overdue": max((today - invoice.due_date).days, 0) if invoice.status in Invoice.OWED_STATUSES else 0,
             "payments": payments_for(invoice=invoice),
             "activity": activity_for(organization=self.organization, subject=invoice)[:200],
             "payment_form": payment_form or PaymentForm(initial={"amount": invoice.open_amount}),
@@ -149,9 +147,7 @@ class InvoiceCreateView(OrganizationView):
             data = dict(form.cleaned_data)
             customer = data.pop("customer")
             try:
-                invoice = invoice_create(
-                    organization=self.organization, customer=customer, actor=request.user, **data
-                )
+                invoice = invoice_create(organization=self.organization, customer=customer, actor=request.user, **data)
             except ValidationError as error:
                 for field, errors in error.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
@@ -161,9 +157,7 @@ class InvoiceCreateView(OrganizationView):
         return redirect("invoices:detail", organization_slug=organization_slug, pk=invoice.pk)
 
     def render(self, form, status=200):
-        return render(
-            self.request, "invoices/invoice_form.html", {"form": form, "nav": "invoices"}, status=status
-        )
+        return render(self.request, "invoices/invoice_form.html", {"form": form, "nav": "invoices"}, status=status)
 
 
 class InvoicePdfView(OrganizationView):
@@ -173,9 +167,5 @@ class InvoicePdfView(OrganizationView):
         invoice = self.get_object()
         if not invoice.pdf:
             raise Http404
-        log_action(
-            organization=self.organization, subject=invoice, code="invoice.pdf_downloaded", actor=request.user
-        )
-        return FileResponse(
-            invoice.pdf.open("rb"), content_type="application/pdf", filename=f"{invoice.number}.pdf"
-        )
+        log_action(organization=self.organization, subject=invoice, code="invoice.pdf_downloaded", actor=request.user)
+        return FileResponse(invoice.pdf.open("rb"), content_type="application/pdf", filename=f"{invoice.number}.pdf")

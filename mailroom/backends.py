@@ -41,7 +41,11 @@ class DatabaseEmailBackend(BaseEmailBackend):
         sent = 0
         for message in email_messages:
             metadata = dict(getattr(message, "metadata", None) or {})
-            message_id = f"<{uuid.uuid4()}@collect.localhost>"
+            # A sender-chosen Message-ID makes a repeat recognisable: the store keeps one copy per id.
+            message_id = message.extra_headers.get("Message-ID") or f"<{uuid.uuid4()}@collect.localhost>"
+            if StoredEmail.objects.filter(message_id=message_id).exists():
+                sent += 1
+                continue
             StoredEmail.objects.create(
                 organization_id=metadata.get("organization_id"),
                 from_email=message.from_email,

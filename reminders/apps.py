@@ -11,10 +11,18 @@ class RemindersConfig(AppConfig):
     def ready(self) -> None:
         from customers.bulk import register_bulk_action
         from organizations.activity import register_activity_labels
+        from reminders import receivers  # noqa: F401  (connects the schedule receivers)
         from reminders.bulk_actions import ASSIGN_FOLLOW_UP_PLAN
 
         register_bulk_action(ASSIGN_FOLLOW_UP_PLAN)
         register_activity_labels({
             "template.saved": _("Message template saved"),
             "template.reset": _("Message template reset to the default"),
+            "invoice.reminder_sent": _("Reminder sent"),
+            "invoice.follow_up_task_created": _("Follow-up task created"),
+            "invoice.dispatch_skipped": _("Reminder skipped"),
+            "invoice.dispatch_failed": _("Reminder failed"),
+            "invoice.dispatch_missed": _("Reminder missed"),
+            "invoice.dispatch_test": _("Reminder rendered in test mode"),
+            "invoice.dispatch_uncertain": _("Reminder outcome unknown"),
         })  # fmt: skip

@@ -1,10 +1,12 @@
-"""Follow-up (dunning) plans.
+"""Follow-up (dunning): plans and their steps, message templates, the outbox and tasks.
 
-This first cut is the plan itself, so customers can be assigned and filtered by plan; steps, message
-templates, the outbox and the scheduler arrive with the follow-up issue.
+Deciding writes Dispatch rows, unique per (invoice, step); delivering claims one row at a time. See
+reminders/engine.py and ../shared/docs/conventions.md, "Scheduling and sending".
 """
 
 from __future__ import annotations
+
+from datetime import time
 
 from django.conf import settings
 from django.db import models
@@ -14,9 +16,15 @@ from django.utils.translation import gettext_lazy as _
 from organizations.models import Organization
 
 
+class Grouping(models.TextChoices):
+    PER_CUSTOMER = "customer", _("One message per customer")  # lists every invoice that reached the step
+    PER_INVOICE = "invoice", _("One message per invoice")  # each invoice follows the plan on its own
+
+
 class FollowUpPlan(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="follow_up_plans")
     name = models.CharField(_("name"), max_length=100)
+    grouping = models.CharField(_("grouping"), max_length=16, choices=Grouping.choices, default=Grouping.PER_CUSTOMER)
     is_default = models.BooleanField(
         _("default plan"), default=False, help_text=_("Applies to customers without a plan of their own.")
     )
@@ -79,3 +87,200 @@ class MessageTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} ({self.language})"
+
+
+class StepChannel(models.TextChoices):
+    EMAIL = "email", _("E-mail")  # a message to the contacts that receive messages
+    LETTER = "letter", _("Letter by post")  # through the postal integration
+    TASK = "task", _("Task for a person")  # e.g. call the customer; assigned to the account manager
+    MANUAL = "manual", _("Manual intervention")  # the plan stops until a person decides
+
+
+class FollowUpStep(models.Model):
+    """One step of a plan: what happens how many days after (or before, if negative) the due date."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    plan = models.ForeignKey(FollowUpPlan, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField(_("level"))
+    name = models.CharField(_("name"), max_length=100)
+    offset_days = models.SmallIntegerField(_("days after the due date"), help_text=_("Negative: before the due date."))
+    channel = models.CharField(_("channel"), max_length=16, choices=StepChannel.choices, default=StepChannel.EMAIL)
+    purpose = models.CharField(_("message"), max_length=32, choices=TemplatePurpose.choices, blank=True)
+    min_open_amount = models.DecimalField(
+        _("minimum open amount"), max_digits=14, decimal_places=2, null=True, blank=True,
+        help_text=_("Skip invoices owing less than this."),
+    )  # fmt: skip
+    attach_pdfs = models.BooleanField(_("attach invoice PDFs"), default=True)
+    cc_account_manager = models.BooleanField(_("copy the account manager (CC)"), default=False)
+    bcc_sender = models.BooleanField(_("send a copy to the sender (BCC)"), default=False)
+
+    class Meta:
+        verbose_name = _("follow-up step")
+        verbose_name_plural = _("follow-up steps")
+        ordering = ["plan", "position"]
+        constraints = [models.UniqueConstraint(fields=["plan", "position"], name="step_position_per_plan")]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.name}"
+
+
+class FollowUpSettings(models.Model):
+    """Per organization: the switch for all automatic sending, test mode and the sending window."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.PROTECT, related_name="follow_up_settings")
+    sending_enabled = models.BooleanField(
+        _("automatic sending on"),
+        default=True,
+        help_text=_("Off: nothing goes out automatically; manual sends still work."),
+    )
+    test_mode = models.BooleanField(
+        _("test mode"), default=False, help_text=_("Messages are rendered and recorded, but not sent.")
+    )
+    weekdays = models.JSONField(_("sending days"), default=list)  # 0 = Monday; empty means Monday to Friday
+    send_start = models.TimeField(_("sending from"), default=time(9, 0))
+    send_end = models.TimeField(_("sending until"), default=time(17, 0))
+    lateness_days = models.PositiveSmallIntegerField(
+        _("give up after (days)"), default=3,
+        help_text=_("A message that could not go out for this long is marked missed instead of sent late."),
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("follow-up settings")
+        verbose_name_plural = _("follow-up settings")
+
+    def __str__(self) -> str:
+        return f"{self.organization}"
+
+
+class DispatchStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")  # decided; waits for its sending time or a worker
+    SENDING = "sending", _("Sending")  # claimed by a worker; the provider is being called
+    SENT = "sent", _("Sent")  # the provider accepted it
+    TEST = "test", _("Test (not sent)")  # rendered and recorded in test mode
+    SKIPPED = "skipped", _("Skipped")  # at sending time it no longer applied (paid, paused, …); see reason
+    FAILED = "failed", _("Failed")  # permanently refused (bad address, …); a person was told
+    MISSED = "missed", _("Missed")  # could not go out in time; not sent late
+    UNCERTAIN = "uncertain", _("Outcome unknown")  # the worker died while calling the provider; a person checks
+
+
+class Dispatch(models.Model):
+    """One message (or task) decided by the engine or sent by hand: the outbox row and its history."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="dispatches")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="dispatches")
+    # The invoice that carries the step: the oldest one in a grouped message, or the invoice itself.
+    invoice = models.ForeignKey("invoices.Invoice", on_delete=models.PROTECT, related_name="dispatches")
+    step = models.ForeignKey(FollowUpStep, null=True, blank=True, on_delete=models.PROTECT, related_name="dispatches")
+    manual = models.BooleanField(default=False)
+    channel = models.CharField(_("channel"), max_length=16, choices=StepChannel.choices)
+    status = models.CharField(_("status"), max_length=16, choices=DispatchStatus.choices, default=DispatchStatus.QUEUED)
+    scheduled_for = models.DateTimeField(_("scheduled for"))
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    from_email = models.CharField(max_length=320, blank=True)
+    reply_to = models.JSONField(default=list, blank=True)
+    recipients = models.JSONField(_("recipients"), default=list, blank=True)
+    cc = models.JSONField(default=list, blank=True)
+    bcc = models.JSONField(default=list, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    text_body = models.TextField(blank=True)
+    html_body = models.TextField(blank=True)
+    attachments = models.JSONField(default=list, blank=True)
+    provider_message_id = models.CharField(max_length=300, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("decided"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dispatch")
+        verbose_name_plural = _("dispatches")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "step"], condition=Q(manual=False), name="dispatch_once_per_invoice_and_step"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="dispatch_due"),
+            models.Index(fields=["organization", "customer", "-created_at"], name="dispatch_by_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} · {self.subject or self.step}"
+
+
+class DispatchInvoice(models.Model):
+    """An invoice listed in a message, with what was open when it was decided."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    dispatch = models.ForeignKey(Dispatch, on_delete=models.CASCADE, related_name="items")
+    invoice = models.ForeignKey("invoices.Invoice", on_delete=models.PROTECT, related_name="dispatch_items")
+    open_amount = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dispatch", "invoice"], name="dispatch_item_once")]
+
+    def __str__(self) -> str:
+        return f"{self.dispatch_id}:{self.invoice_id}"
+
+
+class AttemptOutcome(models.TextChoices):
+    STARTED = "started", _("Started")  # recorded before the provider is called
+    SENT = "sent", _("Accepted by the provider")
+    TRANSIENT = "transient", _("Temporary error; will retry")
+    PERMANENT = "permanent", _("Refused")
+
+
+class DeliveryAttempt(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    dispatch = models.ForeignKey(Dispatch, on_delete=models.CASCADE, related_name="delivery_attempts")
+    number = models.PositiveSmallIntegerField()
+    outcome = models.CharField(max_length=16, choices=AttemptOutcome.choices, default=AttemptOutcome.STARTED)
+    detail = models.CharField(max_length=500, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["dispatch", "number"], name="attempt_number_once")]
+
+    def __str__(self) -> str:
+        return f"{self.dispatch_id} #{self.number} {self.outcome}"
+
+
+class TaskStatus(models.TextChoices):
+    TODO = "todo", _("To do")
+    DONE = "done", _("Done")
+
+
+class Task(models.Model):
+    """An action for a person (Actions): call the customer, resolve a bounce, decide a manual step."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="tasks")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="tasks")
+    invoice = models.ForeignKey(
+        "invoices.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="tasks"
+    )
+    dispatch = models.OneToOneField(Dispatch, null=True, blank=True, on_delete=models.PROTECT, related_name="task")
+    title = models.CharField(_("task"), max_length=200)
+    assigned_to = models.ForeignKey(
+        "organizations.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks",
+        verbose_name=_("assigned to"),
+    )  # fmt: skip
+    status = models.CharField(_("status"), max_length=8, choices=TaskStatus.choices, default=TaskStatus.TODO)
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["status", "due_on", "id"]
+        indexes = [models.Index(fields=["organization", "status", "assigned_to"], name="task_by_assignee")]
+
+    def __str__(self) -> str:
+        return self.title

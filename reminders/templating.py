@@ -162,7 +162,7 @@ def render_html(text: str, context: MessageContext) -> str:
     placeholders_in(text)
     values = context.values(html=True)
     paragraphs = []
-    for block in text.split("\n\n"):
+    for block in text.strip().split("\n\n"):
         filled = escape(block).format_map(values)  # escape() leaves braces alone
         paragraphs.append(
             filled if block.strip() == "{invoice_table}" else "<p>" + filled.replace("\n", "<br>") + "</p>"

@@ -61,9 +61,7 @@ class ContactViewSet(mixins.DestroyModelMixin, OrganizationScopedViewSet):
         serializer.instance = contact_create(customer=customer, actor=self.actor, **data)
 
     def perform_update(self, serializer):
-        serializer.instance = contact_update(
-            contact=serializer.instance, actor=self.actor, **serializer.validated_data
-        )
+        serializer.instance = contact_update(contact=serializer.instance, actor=self.actor, **serializer.validated_data)
 
     def perform_destroy(self, instance):
         contact_delete(contact=instance, actor=self.actor)

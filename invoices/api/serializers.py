@@ -82,16 +82,10 @@ class InvoiceSerializer(OrganizationScopedSerializer):
                 organization=self.context["organization"], external_ref=reference
             ).first()
             if customer is None:
-                raise serializers.ValidationError(
-                    {"customer_ref": _("No customer has this external reference.")}
-                )
+                raise serializers.ValidationError({"customer_ref": _("No customer has this external reference.")})
             attrs["customer"] = customer
         if self.instance is None:
-            missing = [
-                name
-                for name in ("customer", "number", "issue_date", "due_date", "amount")
-                if name not in attrs
-            ]
+            missing = [name for name in ("customer", "number", "issue_date", "due_date", "amount") if name not in attrs]
             if missing:
                 raise serializers.ValidationError({name: _("This field is required.") for name in missing})
             if attrs.get("status", InvoiceStatus.OPEN) != InvoiceStatus.OPEN:

@@ -47,12 +47,8 @@ class InvoiceViewSet(OrganizationScopedViewSet):
         invoice = self.get_object()
         if not invoice.pdf:
             raise Http404("This invoice has no PDF.")
-        log_action(
-            organization=self.organization, subject=invoice, code="invoice.pdf_downloaded", actor=self.actor
-        )
-        return FileResponse(
-            invoice.pdf.open("rb"), content_type="application/pdf", filename=f"{invoice.number}.pdf"
-        )
+        log_action(organization=self.organization, subject=invoice, code="invoice.pdf_downloaded", actor=self.actor)
+        return FileResponse(invoice.pdf.open("rb"), content_type="application/pdf", filename=f"{invoice.number}.pdf")
 
 
 class PaymentFilter(django_filters.FilterSet):

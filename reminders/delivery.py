@@ -1,0 +1,377 @@
+"""Deliver one dispatch: claim, re-check at send time, render, record the attempt, send, book the result.
+
+Nothing here runs inside a long transaction: the claim is committed before the provider is called, and
+the attempt row is committed before the call too, so a crash leaves evidence of how far it got.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from customers.models import Contact, EmailStatus
+from invoices.models import Invoice, InvoiceStatus
+from organizations.services import log_action
+from reminders.calendar import next_send_time
+from reminders.engine import PlanBook, claim, reschedule, stuck_dispatches
+from reminders.models import (
+    AttemptOutcome,
+    DeliveryAttempt,
+    Dispatch,
+    DispatchStatus,
+    StepChannel,
+    Task,
+    TemplatePurpose,
+)
+from reminders.templating import InvoiceLine, MessageContext, render_html, render_text
+from reminders.texts import text_for
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+BACKOFF = [timedelta(minutes=m) for m in (1, 5, 15, 60, 180)]
+PURPOSE_BY_LEVEL = {1: TemplatePurpose.REMINDER_1, 2: TemplatePurpose.REMINDER_2}
+
+
+class TransientError(Exception):
+    """The provider may accept this later."""
+
+
+class PermanentError(Exception):
+    """The provider will never accept this message as it is."""
+
+
+@dataclass
+class Outcome:
+    status: str
+    reason: str = ""
+
+
+def deliver_one(*, dispatch_id: int, now: datetime | None = None) -> Dispatch | None:
+    """Deliver a queued dispatch whose time has come; None when another worker has it or it is not due."""
+    now = now or timezone.now()
+    if not claim(dispatch_id=dispatch_id, now=now):
+        return None
+    dispatch = Dispatch.objects.select_related("organization", "customer", "step", "invoice").get(pk=dispatch_id)
+    book = PlanBook.load(dispatch.organization)
+    try:
+        _deliver(dispatch, book, now)
+    except Exception:
+        logger.exception("Dispatch %s failed unexpectedly; it will be retried", dispatch.pk)
+        _retry_or_fail(dispatch, now, _("Unexpected error; retrying."))
+    return Dispatch.objects.get(pk=dispatch.pk)
+
+
+def _deliver(dispatch: Dispatch, book: PlanBook, now: datetime) -> None:
+    if held := _hold(dispatch, book, now):
+        return _release(dispatch, held)
+    if not dispatch.manual and now - dispatch.scheduled_for > timedelta(days=book.follow_up.lateness_days):
+        return _finish(dispatch, DispatchStatus.MISSED, _("Could not go out in time; not sent late."))
+    listed = _still_owed(dispatch)
+    if not listed:
+        return _finish(dispatch, DispatchStatus.SKIPPED, _nothing_owed_reason(dispatch))
+    if dispatch.channel in (StepChannel.TASK, StepChannel.MANUAL, StepChannel.LETTER):
+        return _open_task_for_step(dispatch, listed, now)
+    return _deliver_email(dispatch, book, listed, now)
+
+
+@dataclass
+class Hold:
+    until: datetime
+    reason: str
+    postpones: bool = False  # the wait moves the scheduled time, so lateness counts from its end
+
+
+def _hold(dispatch: Dispatch, book: PlanBook, now: datetime) -> Hold | None:
+    """Reasons to wait rather than send now: the switch is off, the customer is paused, outside the window."""
+    if dispatch.manual:
+        return None
+    if not book.follow_up.sending_enabled:
+        return Hold(now + timedelta(minutes=15), _("Waiting: automatic sending is switched off."))
+    paused_until = dispatch.customer.follow_up_paused_until
+    country = dispatch.customer.country or dispatch.organization.country
+    if paused_until and paused_until >= now.astimezone(book.window.zone).date():
+        after = datetime.combine(paused_until + timedelta(days=1), datetime.min.time(), tzinfo=book.window.zone)
+        until = next_send_time(at=after, window=book.window, country=country)
+        return Hold(until, _("Waiting: the customer is paused."), postpones=True)
+    opens = next_send_time(at=now, window=book.window, country=country)
+    if opens > now:
+        return Hold(opens, _("Waiting for the next business day or hour."))
+    return None
+
+
+def _release(dispatch: Dispatch, hold: Hold) -> None:
+    """Give the claim back without counting an attempt."""
+    changes = {"status": DispatchStatus.QUEUED, "next_attempt_at": hold.until, "reason": hold.reason,
+               "attempts": dispatch.attempts - 1}  # fmt: skip
+    if hold.postpones:
+        changes["scheduled_for"] = hold.until
+    Dispatch.objects.filter(pk=dispatch.pk).update(**changes)
+
+
+def _still_owed(dispatch: Dispatch) -> list[Invoice]:
+    """The listed invoices that still call for this message, with their open amount as of now."""
+    items = list(dispatch.items.select_related("invoice"))
+    listed = []
+    for item in items:
+        invoice = item.invoice
+        if invoice.status == InvoiceStatus.OPEN and invoice.open_amount > 0 and not invoice.follow_up_paused:
+            if item.open_amount != invoice.open_amount:
+                type(item).objects.filter(pk=item.pk).update(open_amount=invoice.open_amount)
+            listed.append(invoice)
+    return listed
+
+
+def _nothing_owed_reason(dispatch: Dispatch) -> str:
+    statuses = {item.invoice.status for item in dispatch.items.select_related("invoice")}
+    if statuses <= {InvoiceStatus.PAID, InvoiceStatus.CREDITED, InvoiceStatus.WRITTEN_OFF}:
+        return _("Paid before it went out.")
+    if InvoiceStatus.DISPUTED in statuses:
+        return _("Disputed before it went out.")
+    return _("Follow-up paused for these invoices before it went out.")
+
+
+def _recipients(dispatch: Dispatch) -> list[str]:
+    contacts = Contact.objects.filter(customer=dispatch.customer, notify=True, email_status=EmailStatus.VALID)
+    return [contact.email for contact in contacts.order_by("id")]
+
+
+def _context(dispatch: Dispatch, listed: list[Invoice], now: datetime) -> MessageContext:
+    organization, customer = dispatch.organization, dispatch.customer
+    today = now.astimezone(organization.zone).date()
+    contact = (
+        Contact.objects.filter(customer=customer, notify=True, email_status=EmailStatus.VALID).order_by("id").first()
+    )
+    lines = [InvoiceLine(i.number, i.due_date, max((today - i.due_date).days, 0), i.open_amount, i.currency)
+             for i in sorted(listed, key=lambda i: (i.due_date, i.pk))]  # fmt: skip
+    return MessageContext(
+        customer_name=customer.name, customer_reference=customer.external_ref,
+        contact_name=contact.name if contact else "", organization_name=organization.sender_name or organization.name,
+        organization_email=_reply_to(organization), organization_address=organization.address,
+        organization_vat=organization.vat_number, invoices=lines, language=customer.language,
+    )  # fmt: skip
+
+
+def _reply_to(organization) -> str:
+    return organization.reply_to_email or organization.sender_email or ""
+
+
+def _purpose(dispatch: Dispatch) -> str:
+    if dispatch.step and dispatch.step.purpose:
+        return dispatch.step.purpose
+    if dispatch.step and dispatch.step.offset_days < 0:
+        return TemplatePurpose.PRE_DUE
+    return PURPOSE_BY_LEVEL.get(dispatch.step.position if dispatch.step else 1, TemplatePurpose.FINAL_NOTICE)
+
+
+def _clean_header(value: str) -> str:
+    return " ".join(value.replace("\r", " ").replace("\n", " ").split())
+
+
+def render(dispatch: Dispatch, listed: list[Invoice], now: datetime) -> dict:
+    """Subject, bodies, sender and recipients as they will be sent."""
+    organization = dispatch.organization
+    context = _context(dispatch, listed, now)
+    text = text_for(organization=organization, purpose=_purpose(dispatch), language=dispatch.customer.language)
+    platform = settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">").strip()
+    step = dispatch.step
+    manager = dispatch.customer.account_manager.user.email if dispatch.customer.account_manager_id else ""
+    return {
+        "subject": _clean_header(render_text(text.subject, context))[:300],
+        "text_body": render_text(text.body, context),
+        "html_body": render_html(text.body, context),
+        "from_email": f"{_clean_header(organization.sender_name or organization.name)} <{platform}>",
+        "reply_to": [_reply_to(organization)] if _reply_to(organization) else [],
+        "recipients": _recipients(dispatch),
+        "cc": [manager] if step and step.cc_account_manager and manager else [],
+        "bcc": [_reply_to(organization)] if step and step.bcc_sender and _reply_to(organization) else [],
+        "attachments": [{"invoice": i.pk, "filename": f"{i.number}.pdf"} for i in listed if i.pdf]
+        if not step or step.attach_pdfs else [],
+    }  # fmt: skip
+
+
+def message_id(dispatch: Dispatch) -> str:
+    """Deterministic per dispatch: every attempt carries the same id, so a provider can recognise a repeat."""
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].rstrip(">").strip() or "collect.localhost"
+    return f"<dispatch-{dispatch.pk}.{dispatch.organization_id}@{domain}>"
+
+
+def _deliver_email(dispatch: Dispatch, book: PlanBook, listed: list[Invoice], now: datetime) -> None:
+    content = render(dispatch, listed, now)
+    Dispatch.objects.filter(pk=dispatch.pk).update(**content)
+    for name, value in content.items():
+        setattr(dispatch, name, value)
+    if not content["recipients"]:
+        _finish(dispatch, DispatchStatus.FAILED, _("No contact that receives messages has a valid e-mail address."))
+        return _open_task(dispatch, _("Find a valid e-mail address for %(customer)s") % {"customer": dispatch.customer})
+    if book.follow_up.test_mode and not dispatch.manual:
+        return _finish(dispatch, DispatchStatus.TEST, _("Test mode: rendered and recorded, not sent."))
+    attempt = DeliveryAttempt.objects.create(
+        organization=dispatch.organization, dispatch=dispatch, number=dispatch.attempts
+    )
+    try:
+        provider_id = _send_email(dispatch, listed)
+    except PermanentError as error:
+        _close_attempt(attempt, AttemptOutcome.PERMANENT, str(error))
+        _finish(dispatch, DispatchStatus.FAILED, _("Refused by the e-mail provider: %(error)s") % {"error": error})
+        return _open_task(
+            dispatch, _("E-mail to %(customer)s was refused; check the address") % {"customer": dispatch.customer}
+        )
+    except TransientError as error:
+        _close_attempt(attempt, AttemptOutcome.TRANSIENT, str(error))
+        return _retry_or_fail(dispatch, now, str(error))
+    _close_attempt(attempt, AttemptOutcome.SENT, provider_id)
+    mark_sent(dispatch, listed, now, provider_id)
+
+
+def _send_email(dispatch: Dispatch, listed: list[Invoice]) -> str:
+    message = EmailMultiAlternatives(
+        subject=dispatch.subject, body=dispatch.text_body, from_email=dispatch.from_email, to=dispatch.recipients,
+        cc=dispatch.cc, bcc=dispatch.bcc, reply_to=dispatch.reply_to, headers={"Message-ID": message_id(dispatch)},
+    )  # fmt: skip
+    message.attach_alternative(dispatch.html_body, "text/html")
+    for invoice in listed:
+        if invoice.pdf and any(a["invoice"] == invoice.pk for a in dispatch.attachments):
+            with invoice.pdf.open("rb") as pdf:
+                message.attach(f"{invoice.number}.pdf", pdf.read(), "application/pdf")
+    message.metadata = {"organization_id": dispatch.organization_id, "dispatch_id": dispatch.pk}
+    message.tags = ["follow-up"]
+    try:
+        message.send()
+    except AnymailRecipientsRefused as error:
+        raise PermanentError(str(error)) from error
+    except AnymailAPIError as error:
+        status = getattr(error, "status_code", None)
+        if status and 400 <= status < 500 and status not in (408, 429):
+            raise PermanentError(str(error)) from error
+        raise TransientError(str(error)) from error
+    except OSError as error:  # connection refused, timeouts, SMTP errors
+        raise TransientError(str(error)) from error
+    status = getattr(message, "anymail_status", None)
+    return (getattr(status, "message_id", None) or message_id(dispatch)) if status else message_id(dispatch)
+
+
+def _close_attempt(attempt: DeliveryAttempt, outcome: str, detail: str) -> None:
+    DeliveryAttempt.objects.filter(pk=attempt.pk).update(
+        outcome=outcome, detail=detail[:500], finished_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def mark_sent(dispatch: Dispatch, listed: list[Invoice], now: datetime, provider_id: str) -> None:
+    Dispatch.objects.filter(pk=dispatch.pk).update(
+        status=DispatchStatus.SENT, sent_at=now, provider_message_id=provider_id[:300], reason=""
+    )
+    level = dispatch.step.position if dispatch.step else None
+    for invoice in listed:
+        updates = {"last_follow_up_at": now}
+        if level and level > invoice.follow_up_level:
+            updates["follow_up_level"] = level
+        Invoice.objects.filter(pk=invoice.pk).update(**updates)
+        code = "invoice.reminder_sent" if dispatch.channel == StepChannel.EMAIL else "invoice.follow_up_task_created"
+        log_action(organization=dispatch.organization, subject=invoice, code=code,
+                   actor=dispatch.created_by, data={"dispatch": dispatch.pk, "subject": dispatch.subject,
+                                                     "step": str(dispatch.step or _("Manual reminder"))})  # fmt: skip
+    transaction.on_commit(lambda: reschedule(invoice_ids=[invoice.pk for invoice in listed]))
+
+
+def _finish(dispatch: Dispatch, status: str, reason: str) -> None:
+    Dispatch.objects.filter(pk=dispatch.pk).update(status=status, reason=reason[:300])
+    log_action(organization=dispatch.organization, subject=dispatch.invoice, code=f"invoice.dispatch_{status}",
+               data={"dispatch": dispatch.pk, "reason": reason})  # fmt: skip
+    reschedule(invoice_ids=list(dispatch.items.values_list("invoice_id", flat=True)))
+
+
+def _retry_or_fail(dispatch: Dispatch, now: datetime, detail: str) -> None:
+    attempts = Dispatch.objects.get(pk=dispatch.pk).attempts
+    if attempts >= MAX_ATTEMPTS:
+        _finish(dispatch, DispatchStatus.FAILED, _("Gave up after %(count)s attempts: %(error)s") % {
+            "count": attempts, "error": detail})  # fmt: skip
+        _open_task(dispatch, _("Reminder to %(customer)s could not be sent") % {"customer": dispatch.customer})
+        return
+    wait = BACKOFF[min(attempts - 1, len(BACKOFF) - 1)]
+    reason = _("Temporary error, retrying: %(error)s") % {"error": detail[:200]}
+    Dispatch.objects.filter(pk=dispatch.pk).update(
+        status=DispatchStatus.QUEUED, next_attempt_at=now + wait, reason=reason
+    )
+
+
+def _open_task(dispatch: Dispatch, title: str) -> Task:
+    task, _created = Task.objects.get_or_create(
+        dispatch=dispatch,
+        defaults={"organization": dispatch.organization, "customer": dispatch.customer, "invoice": dispatch.invoice,
+                  "title": title[:200], "assigned_to": dispatch.customer.account_manager,
+                  "due_on": timezone.localdate(timezone=dispatch.organization.zone)},
+    )  # fmt: skip
+    return task
+
+
+def _open_task_for_step(dispatch: Dispatch, listed: list[Invoice], now: datetime) -> None:
+    with override(dispatch.organization.default_language):
+        titles = {
+            StepChannel.TASK: _("%(step)s: %(customer)s"),
+            StepChannel.MANUAL: _("Decide the next step for %(customer)s"),
+            StepChannel.LETTER: _("Send a letter by post to %(customer)s"),
+        }
+        title = titles[dispatch.channel] % {
+            "step": dispatch.step.name if dispatch.step else "",
+            "customer": dispatch.customer,
+        }
+    _open_task(dispatch, title)
+    mark_sent(dispatch, listed, now, provider_id="")
+
+
+def sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Cross-tenant: resolve dispatches whose worker died while holding them."""
+    now = now or timezone.now()
+    counts = {"requeued": 0, "proven_sent": 0, "uncertain": 0}
+    for dispatch_id in stuck_dispatches(now=now):
+        dispatch = Dispatch.objects.select_related("organization", "customer", "step").get(pk=dispatch_id)
+        last = dispatch.delivery_attempts.order_by("-number").first()
+        called = last is not None and last.number == dispatch.attempts and last.outcome == AttemptOutcome.STARTED
+        held = provider_has(dispatch) if called else False
+        if held is False:
+            # The provider was never called for this claim, or provably does not have the message:
+            # retrying cannot duplicate anything.
+            if last is not None and called:
+                _close_attempt(last, AttemptOutcome.TRANSIENT, "worker stopped before the provider had it")
+            Dispatch.objects.filter(pk=dispatch.pk, status=DispatchStatus.SENDING).update(
+                status=DispatchStatus.QUEUED, next_attempt_at=now
+            )
+            counts["requeued"] += 1
+        elif held is True:
+            _close_attempt(last, AttemptOutcome.SENT, "found at the provider after a crash")
+            listed = [item.invoice for item in dispatch.items.select_related("invoice")]
+            mark_sent(dispatch, listed, now, message_id(dispatch))
+            counts["proven_sent"] += 1
+        else:
+            _finish(
+                dispatch, DispatchStatus.UNCERTAIN, _("The worker stopped while sending; check whether it arrived.")
+            )
+            _open_task(
+                dispatch, _("Check whether the reminder to %(customer)s arrived") % {"customer": dispatch.customer}
+            )
+            counts["uncertain"] += 1
+    return counts
+
+
+def provider_has(dispatch: Dispatch) -> bool | None:
+    """Whether the provider holds this message: True, False, or None when it cannot tell.
+
+    The built-in store answers for itself. Other providers answer through their tracking webhooks; without
+    that evidence the outcome stays unknown, and the dispatch is marked uncertain rather than risk a repeat.
+    """
+    if settings.EMAIL_BACKEND != "mailroom.backends.DatabaseEmailBackend":
+        return None
+    from mailroom.models import StoredEmail
+
+    return StoredEmail.objects.filter(message_id=message_id(dispatch)).exists()
