@@ -178,13 +178,28 @@ def decide_for_customer(book: PlanBook, customer: Customer, due: list[Invoice], 
 
 
 def _decide_one(book, steps, carrying: Invoice, candidates: list[Invoice], now: datetime) -> Decision | None:
+    """The most advanced step that is due for the carrying invoice; earlier, passed steps are not sent.
+
+    An invoice that enters follow-up late (imported long overdue) gets the step it has reached, at once,
+    instead of a burst of old ones. Its scheduled time is never before the invoice existed, so lateness
+    (missed) only counts time the system could have sent and did not.
+    """
     levels = reached_levels([invoice.pk for invoice in candidates])
-    step = next_step(steps, levels.get(carrying.pk, 0), carrying)
-    if step is None:
+    level = levels.get(carrying.pk, 0)
+    due_steps = []
+    for step in steps:
+        if step.position <= level or (step.min_open_amount is not None and carrying.open_amount < step.min_open_amount):
+            continue
+        moment = step_time(book, carrying, step)
+        if moment > now:
+            break
+        due_steps.append((step, moment))
+    if not due_steps:
         return None
-    moment = step_time(book, carrying, step)
-    if moment > now:
-        return None
+    step, moment = due_steps[-1]
+    known_since = min(carrying.created_at, now)
+    if moment < known_since:
+        moment = next_send_time(at=known_since, window=book.window, country=carrying.customer.country or None)
     reached_day = now.astimezone(book.window.zone).date() - timedelta(days=step.offset_days)
     listed = [
         invoice for invoice in candidates
@@ -193,7 +208,7 @@ def _decide_one(book, steps, carrying: Invoice, candidates: list[Invoice], now: 
     ]  # fmt: skip
     if carrying not in listed:
         listed.insert(0, carrying)
-    return Decision(carrying.customer, carrying, step, listed, moment)
+    return Decision(carrying.customer, carrying, step, listed, min(moment, now))
 
 
 def record_decision(decision: Decision, *, organization: Organization) -> Dispatch | None:

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from customers.services import contact_create, customer_create
+from invoices.services import invoice_create
+from reminders.models import FollowUpStep, Grouping, StepChannel
+
+STEPS = [  # position, name, offset, channel, purpose
+    (1, "Friendly reminder", -3, StepChannel.EMAIL, "pre_due"),
+    (2, "Reminder", 7, StepChannel.EMAIL, "reminder_1"),
+    (3, "Second reminder", 21, StepChannel.EMAIL, "reminder_2"),
+    (4, "Final notice", 35, StepChannel.EMAIL, "final_notice"),
+    (5, "Call the customer", 45, StepChannel.TASK, ""),
+]
+
+
+@pytest.fixture
+def plan(world):
+    """Organization A's default plan, grouped per customer, as seed_demo builds it."""
+    plan = world.a.plan
+    plan.grouping = Grouping.PER_CUSTOMER
+    plan.save()
+    for position, name, offset, channel, purpose in STEPS:
+        FollowUpStep.objects.create(organization=world.org_a, plan=plan, position=position, name=name,
+                                    offset_days=offset, channel=channel, purpose=purpose)  # fmt: skip
+    return plan
+
+
+@pytest.fixture
+def debtor(world, plan):
+    customer = customer_create(organization=world.org_a, name="Lumen Design SRL", external_ref="L-1", language="fr",
+                               country="BE", account_manager=world.manager_a)  # fmt: skip
+    contact_create(customer=customer, name="Camille Dubois", email="camille@lumen.example")
+    return customer
+
+
+@pytest.fixture
+def make_invoice(world, debtor):
+    def make(number, due, amount="500.00", customer=None):
+        return invoice_create(organization=world.org_a, customer=customer or debtor, number=number,
+                              issue_date=date(2026, 10, 1), due_date=due, amount=Decimal(amount))  # fmt: skip
+
+    return make

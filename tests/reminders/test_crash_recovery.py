@@ -1,0 +1,63 @@
+"""A worker that dies mid-delivery: the sweeper retries only what provably was not sent."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mailroom.models import StoredEmail
+from reminders.delivery import deliver_one, message_id, sweep
+from reminders.engine import claim, decide_due_cross_tenant
+from reminders.models import AttemptOutcome, DeliveryAttempt, Dispatch, DispatchStatus
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 12, 4, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))
+LATER = NOW + timedelta(minutes=11)
+
+
+@pytest.fixture
+def decided(world, make_invoice):
+    make_invoice("X-1", date(2026, 12, 7))
+    (dispatch,) = decide_due_cross_tenant(now=NOW)
+    return dispatch
+
+
+def test_died_after_claiming_before_recording_the_attempt_is_retried(decided):
+    assert claim(dispatch_id=decided.pk, now=NOW)
+    assert sweep(now=LATER) == {"requeued": 1, "proven_sent": 0, "uncertain": 0}
+    deliver_one(dispatch_id=decided.pk, now=LATER)
+    assert Dispatch.objects.get(pk=decided.pk).status == DispatchStatus.SENT
+    assert StoredEmail.objects.filter(message_id=message_id(decided)).count() == 1
+
+
+def test_died_after_the_provider_accepted_is_booked_as_sent_not_sent_again(decided):
+    deliver_one(dispatch_id=decided.pk, now=NOW)
+    # Rewind the bookkeeping to "attempt started, outcome never written", as if the worker died there.
+    Dispatch.objects.filter(pk=decided.pk).update(status=DispatchStatus.SENDING, claimed_at=NOW, sent_at=None)
+    DeliveryAttempt.objects.filter(dispatch=decided).update(outcome=AttemptOutcome.STARTED)
+    assert sweep(now=LATER) == {"requeued": 0, "proven_sent": 1, "uncertain": 0}
+    assert Dispatch.objects.get(pk=decided.pk).status == DispatchStatus.SENT
+    assert StoredEmail.objects.filter(message_id=message_id(decided)).count() == 1
+
+
+def test_died_while_an_external_provider_was_called_is_left_for_a_person(decided, settings):
+    assert claim(dispatch_id=decided.pk, now=NOW)
+    DeliveryAttempt.objects.create(organization=decided.organization, dispatch=decided, number=1)
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    assert sweep(now=LATER)["uncertain"] == 1
+    dispatch = Dispatch.objects.get(pk=decided.pk)
+    assert dispatch.status == DispatchStatus.UNCERTAIN and dispatch.task.title.startswith("Check whether")
+
+
+def test_a_claim_is_taken_once(decided):
+    assert claim(dispatch_id=decided.pk, now=NOW) is True
+    assert claim(dispatch_id=decided.pk, now=NOW) is False
+
+
+def test_the_store_keeps_one_copy_of_a_repeated_message(decided):
+    deliver_one(dispatch_id=decided.pk, now=NOW)
+    Dispatch.objects.filter(pk=decided.pk).update(status=DispatchStatus.QUEUED)  # a mistaken second delivery
+    deliver_one(dispatch_id=decided.pk, now=NOW)
+    assert StoredEmail.objects.filter(message_id=message_id(decided)).count() == 1

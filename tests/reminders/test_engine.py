@@ -1,0 +1,203 @@
+"""The follow-up engine with frozen time: what goes out, when, and what never goes out."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+
+from customers.services import contact_mark_email_bounced, customer_create, customer_pause_follow_up
+from invoices.services import invoice_change_status, payment_record
+from mailroom.models import StoredEmail
+from reminders.delivery import deliver_one
+from reminders.engine import decide_due_cross_tenant, due_dispatch_ids, settings_for
+from reminders.models import Dispatch, DispatchStatus, Task
+
+pytestmark = pytest.mark.django_db
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+def at(*args, zone=BRUSSELS):
+    return datetime(*args, tzinfo=zone)
+
+
+def run_pass(now):
+    """One decide + deliver pass, as the tick does it."""
+    decided = decide_due_cross_tenant(now=now)
+    for dispatch_id in due_dispatch_ids(now=now):
+        deliver_one(dispatch_id=dispatch_id, now=now)
+    return decided
+
+
+def sent_to(address):
+    return (
+        StoredEmail.objects.filter(to__contains=[address])
+        if False
+        else [m for m in StoredEmail.objects.all() if address in m.to]
+    )
+
+
+def test_friendly_reminder_goes_out_three_days_before_the_due_date(world, make_invoice):
+    invoice = make_invoice("F-1", date(2026, 12, 7))  # Monday
+    invoice.refresh_from_db()
+    assert invoice.next_follow_up_at == at(2026, 12, 4, 9, 0)  # the Friday before, at opening time
+    assert run_pass(at(2026, 12, 4, 8, 59)) == []
+    run_pass(at(2026, 12, 4, 9, 0))
+    (mail,) = sent_to("camille@lumen.example")
+    assert "F-1" in mail.text_body and mail.metadata["organization_id"] == world.org_a.pk
+    assert mail.reply_to == [] or mail.reply_to
+    invoice.refresh_from_db()
+    assert (invoice.follow_up_level, invoice.next_follow_up_at) == (1, at(2026, 12, 14, 9, 0))
+
+
+def test_repeated_and_concurrent_ticks_decide_nothing_twice(world, make_invoice):
+    make_invoice("F-2", date(2026, 12, 7))
+    now = at(2026, 12, 4, 10, 0)
+    first = decide_due_cross_tenant(now=now)
+    second = decide_due_cross_tenant(now=now)
+    assert len(first) == 1 and second == []
+    for dispatch_id in due_dispatch_ids(now=now) * 2:  # a duplicated broker message
+        deliver_one(dispatch_id=dispatch_id, now=now)
+    assert len(sent_to("camille@lumen.example")) == 1
+
+
+def test_payment_between_deciding_and_delivering_sends_nothing(world, make_invoice):
+    invoice = make_invoice("F-3", date(2026, 12, 7))
+    now = at(2026, 12, 4, 9, 0)
+    decide_due_cross_tenant(now=now)
+    payment_record(invoice=invoice, amount=invoice.amount, paid_on=date(2026, 12, 4))
+    for dispatch_id in due_dispatch_ids(now=now):
+        deliver_one(dispatch_id=dispatch_id, now=now)
+    assert sent_to("camille@lumen.example") == []
+    dispatch = Dispatch.objects.get(invoice=invoice)
+    assert (dispatch.status, dispatch.reason) == (DispatchStatus.SKIPPED, "Paid before it went out.")
+
+
+def test_partial_payment_is_reflected_in_the_reminder(world, make_invoice):
+    invoice = make_invoice("F-4", date(2026, 11, 30), amount="1000.00")
+    payment_record(invoice=invoice, amount=Decimal("400.00"), paid_on=date(2026, 12, 1))
+    run_pass(at(2026, 12, 7, 9, 30))  # +7: the reminder (the pre-due step's day has passed: it is skipped over)
+    mail = sent_to("camille@lumen.example")[-1]
+    assert "600,00" in mail.text_body.replace("\xa0", " ") and "1000,00" not in mail.text_body.replace("\xa0", "")
+
+
+def test_grouped_message_lists_every_invoice_that_reached_the_step(world, make_invoice):
+    make_invoice("G-1", date(2026, 11, 2))
+    make_invoice("G-2", date(2026, 11, 10))
+    make_invoice("G-3", date(2026, 12, 20))  # not yet at this step
+    run_pass(at(2026, 11, 20, 10, 0))
+    (mail,) = sent_to("camille@lumen.example")
+    assert "G-1" in mail.text_body and "G-2" in mail.text_body and "G-3" not in mail.text_body
+    assert Dispatch.objects.count() == 1
+
+
+def test_steps_falling_on_a_weekend_wait_for_monday(world, make_invoice):
+    invoice = make_invoice("W-1", date(2026, 11, 21))  # friendly reminder Wednesday 18th; +7 = Saturday 28th
+    run_pass(at(2026, 11, 18, 9, 0))
+    invoice.refresh_from_db()
+    assert invoice.next_follow_up_at == at(2026, 11, 30, 9, 0)
+
+
+def test_belgian_and_dutch_holidays_follow_the_debtors_country(world, plan, make_invoice):
+    belgian = make_invoice("H-1", date(2026, 11, 14))
+    belgian.refresh_from_db()
+    # Pre-due of a 14 November due date is Wednesday 11 November: Armistice Day in Belgium.
+    assert belgian.next_follow_up_at == at(2026, 11, 12, 9, 0)
+    dutch = customer_create(organization=world.org_a, name="Polder BV", country="NL", language="nl")
+    other = make_invoice("H-2", date(2026, 11, 14), customer=dutch)
+    other.refresh_from_db()
+    assert other.next_follow_up_at == at(2026, 11, 11, 9, 0)
+
+
+def test_nine_oclock_survives_the_change_to_winter_time(world, make_invoice):
+    before = make_invoice("D-1", date(2026, 10, 26))  # pre-due Friday 23 October, summer time
+    after = make_invoice("D-2", date(2026, 10, 29))  # pre-due Monday 26 October, winter time
+    before.refresh_from_db()
+    after.refresh_from_db()
+    assert before.next_follow_up_at.astimezone(ZoneInfo("UTC")).hour == 7
+    assert after.next_follow_up_at.astimezone(ZoneInfo("UTC")).hour == 8
+
+
+def test_switching_automatic_sending_off_stops_everything(world, make_invoice):
+    make_invoice("K-1", date(2026, 12, 7))
+    follow_up = settings_for(world.org_a)
+    follow_up.sending_enabled = False
+    follow_up.save()
+    assert run_pass(at(2026, 12, 4, 9, 0)) == []
+    assert sent_to("camille@lumen.example") == []
+
+
+def test_test_mode_renders_and_records_without_sending(world, make_invoice):
+    make_invoice("T-1", date(2026, 12, 7))
+    follow_up = settings_for(world.org_a)
+    follow_up.test_mode = True
+    follow_up.save()
+    run_pass(at(2026, 12, 4, 9, 0))
+    dispatch = Dispatch.objects.get()
+    assert dispatch.status == DispatchStatus.TEST and "T-1" in dispatch.text_body
+    assert dispatch.recipients == ["camille@lumen.example"]
+    assert sent_to("camille@lumen.example") == []
+
+
+def test_bounced_address_fails_and_opens_a_task_for_the_account_manager(world, debtor, make_invoice):
+    make_invoice("B-1", date(2026, 12, 7))
+    contact_mark_email_bounced(contact=debtor.contacts.get(), detail="550 mailbox unavailable")
+    run_pass(at(2026, 12, 4, 9, 0))
+    dispatch = Dispatch.objects.get()
+    assert dispatch.status == DispatchStatus.FAILED
+    task = Task.objects.get(dispatch=dispatch)
+    assert task.assigned_to == world.manager_a and "valid e-mail" in task.title
+
+
+def test_disputed_invoice_is_skipped(world, make_invoice):
+    invoice = make_invoice("S-1", date(2026, 12, 7))
+    decide_due_cross_tenant(now=at(2026, 12, 4, 9, 0))
+    invoice_change_status(invoice=invoice, status="disputed", reason="Wrong quantity")
+    for dispatch_id in due_dispatch_ids(now=at(2026, 12, 4, 9, 0)):
+        deliver_one(dispatch_id=dispatch_id, now=at(2026, 12, 4, 9, 0))
+    assert Dispatch.objects.get().reason == "Disputed before it went out."
+
+
+def test_a_message_that_could_not_go_out_in_time_is_missed_not_sent_late(world, make_invoice):
+    make_invoice("M-1", date(2026, 12, 7))
+    decide_due_cross_tenant(now=at(2026, 12, 4, 9, 0))
+    for dispatch_id in due_dispatch_ids(now=at(2026, 12, 10, 9, 0)):
+        deliver_one(dispatch_id=dispatch_id, now=at(2026, 12, 10, 9, 0))
+    assert Dispatch.objects.get().status == DispatchStatus.MISSED
+    assert sent_to("camille@lumen.example") == []
+
+
+def test_paused_customer_gets_nothing_until_the_pause_ends(world, debtor, make_invoice):
+    invoice = make_invoice("P-1", date(2026, 12, 7))
+    customer_pause_follow_up(customer=debtor, until=date(2026, 12, 10), reason="Promised to pay")
+    invoice.refresh_from_db()
+    assert invoice.next_follow_up_at == at(2026, 12, 11, 9, 0)
+
+
+def test_a_task_step_creates_an_action_for_the_account_manager(world, make_invoice):
+    make_invoice("C-1", date(2026, 10, 1))  # 53 days overdue when it arrives: the call step is due
+    run_pass(at(2026, 11, 23, 10, 0))
+    task = Task.objects.get(title__startswith="Call the customer")
+    assert task.assigned_to == world.manager_a
+    assert sent_to("camille@lumen.example") == []  # no burst of the four earlier e-mails
+
+
+def test_an_invoice_entering_follow_up_late_gets_the_step_it_reached(world, make_invoice):
+    make_invoice("J-1", date(2026, 10, 25))  # 29 days overdue on 23 November: second reminder (+21)
+    run_pass(at(2026, 11, 23, 10, 0))
+    (dispatch,) = Dispatch.objects.all()
+    assert (dispatch.step.position, dispatch.status) == (3, DispatchStatus.SENT)
+
+
+def test_run_followups_prints_a_dry_run_and_writes_nothing(world, make_invoice):
+    make_invoice("R-1", date(2026, 12, 7))
+    out = StringIO()
+    call_command("run_followups", "--now", "2026-12-04T09:00:00+01:00", "--dry-run", stdout=out)
+    assert "R-1" in out.getvalue() and "dry run" in out.getvalue()
+    assert not Dispatch.objects.exists()
+    call_command("run_followups", "--now", "2026-12-04T09:00:00+01:00", stdout=out)
+    assert len(sent_to("camille@lumen.example")) == 1
