@@ -9,6 +9,7 @@ from django.urls import include, path
 from collect import views
 from invoices.views import DashboardView
 from organizations.views import OrganizationSwitchView, home
+from reminders.follow_up_views import ActionsView, FollowUpOverviewView
 
 organization_patterns = [
     path("", DashboardView.as_view(), name="dashboard"),
@@ -17,6 +18,9 @@ organization_patterns = [
     path("configuration/", include("organizations.urls")),
     path("configuration/outgoing-mail/", include("mailroom.urls")),
     path("configuration/templates/", include("reminders.template_urls")),
+    path("follow-up/", FollowUpOverviewView.as_view(), name="follow-up"),
+    path("follow-up/", include("reminders.urls")),
+    path("actions/", ActionsView.as_view(), name="actions"),
     *[
         path(f"{section}/", views.SectionPlaceholderView.as_view(section=section), name=section)
         for section in views.SECTIONS
@@ -42,9 +46,7 @@ urlpatterns = [
         auth_views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
-    path(
-        "accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"
-    ),
+    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -59,32 +59,12 @@ def healthz(request):
 SECTIONS = {
     "campaigns": (
         _("Campaigns"),
-        _(
-            "Invite filtered customers to sign SEPA direct-debit mandates and follow each campaign "
-            "as a funnel."
-        ),
+        _("Invite filtered customers to sign SEPA direct-debit mandates and follow each campaign as a funnel."),
         [
-            _("Invited, opened, started, signed and declined, with % signed"),
+            _("Invited, opened, started, signed and declined, with the share signed"),
             _("Remind those who have not signed"),
             _("Add customers to a running campaign, or close it"),
         ],
-    ),
-    "follow-up": (
-        _("Follow-up"),
-        _(
-            "Follow-up (dunning) plans send reminders by e-mail, letter and SMS, and create tasks, "
-            "exactly once."
-        ),
-        [
-            _("Plans with steps before and after the due date"),
-            _("Sending windows, holidays and time zones"),
-            _("What goes out in the next 7 days, and why an invoice gets nothing"),
-        ],
-    ),
-    "actions": (
-        _("Actions"),
-        _("Tasks for you and your team: calls to make, disputes to resolve, letters to check."),
-        [_("Assigned to the account manager or a chosen member"), _("To do and done")],
     ),
     "reports": (
         _("Reports"),

@@ -22,6 +22,7 @@ class CustomerForm(forms.ModelForm):
             "city",
             "country",
             "account_manager",
+            "follow_up_plan",
             "communication_preference",
             "notes",
         ]
@@ -32,6 +33,9 @@ class CustomerForm(forms.ModelForm):
         self.organization = organization
         self.fields["account_manager"].queryset = members_list(organization=organization)
         self.fields["account_manager"].label_from_instance = lambda membership: str(membership.user)
+        plans = self.fields["follow_up_plan"]
+        plans.queryset = plans.queryset.filter(organization=organization)  # never another tenant's plans
+        plans.empty_label = _("The organization's default plan")
 
     def clean_country(self) -> str:
         return self.cleaned_data["country"].upper()

@@ -6,11 +6,13 @@ from django.apps import apps
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.bulk import BULK_ACTIONS, bulk_action_get
 from customers.filters import NONE, CustomerFilter
 from customers.forms import ContactForm, CustomerForm
+from customers.hooks import explain_follow_up
 from customers.jobs import bulk_job_create, selection_queryset
 from customers.models import BulkJob, Contact, Customer
 from customers.services import (
@@ -154,6 +156,8 @@ class CustomerDetailView(OrganizationView):
             "invoices": customer.invoices.order_by("-due_date", "-id")[:100],
             "agreements": customer.mandates.select_related("profile") if hasattr(customer, "mandates") else [],
             "activity": timeline_for_customer(organization=self.organization, customer_id=customer.pk)[:200],
+            "follow_up": explain_follow_up(customer),
+            "today": timezone.localdate(timezone=self.organization.zone),
             "nav": "customers",
         }
         return render(request, "customers/customer_detail.html", context)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from invoices.filters import SORTS, InvoiceFilter
 from invoices.forms import InvoiceForm, PaymentForm, StatusForm
+from invoices.hooks import explain_follow_up
 from invoices.models import Invoice, InvoiceStatus
 from invoices.selectors import payments_for, receivables_summary
 from invoices.services import invoice_change_status, invoice_create, invoice_pause_follow_up, payment_record
@@ -95,6 +96,7 @@ class InvoiceDetailView(OrganizationView):
             "invoice": invoice,
             "days_overdue": max((today - invoice.due_date).days, 0) if invoice.status in Invoice.OWED_STATUSES else 0,
             "payments": payments_for(invoice=invoice),
+            "follow_up": explain_follow_up(invoice),
             "activity": activity_for(organization=self.organization, subject=invoice)[:200],
             "payment_form": payment_form or PaymentForm(initial={"amount": invoice.open_amount}),
             "status_form": status_form or StatusForm(),

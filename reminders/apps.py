@@ -10,15 +10,24 @@ class RemindersConfig(AppConfig):
 
     def ready(self) -> None:
         from customers.bulk import register_bulk_action
+        from customers.hooks import register_customer_follow_up_explainer
+        from invoices.hooks import register_follow_up_explainer
         from organizations.activity import register_activity_labels
         from reminders import receivers  # noqa: F401  (connects the schedule receivers)
         from reminders.bulk_actions import ASSIGN_FOLLOW_UP_PLAN
+        from reminders.engine import explain, explain_customer
 
         register_bulk_action(ASSIGN_FOLLOW_UP_PLAN)
+        register_follow_up_explainer(explain)
+        register_customer_follow_up_explainer(explain_customer)
         register_activity_labels({
             "template.saved": _("Message template saved"),
             "template.reset": _("Message template reset to the default"),
             "invoice.reminder_sent": _("Reminder sent"),
+            "follow_up.plan_saved": _("Follow-up plan saved"),
+            "follow_up.settings_changed": _("Follow-up settings changed"),
+            "task.done": _("Task done"),
+            "task.reopened": _("Task reopened"),
             "invoice.follow_up_task_created": _("Follow-up task created"),
             "invoice.dispatch_skipped": _("Reminder skipped"),
             "invoice.dispatch_failed": _("Reminder failed"),

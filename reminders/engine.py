@@ -292,3 +292,83 @@ def upcoming(*, organization: Organization, now: datetime, days: int = 7) -> lis
         .select_related("customer")
         .order_by("next_follow_up_at", "id")[:500]
     )
+
+
+@dataclass
+class Explanation:
+    """What the engine will do next for an invoice, or why it will do nothing."""
+
+    step: FollowUpStep | None = None
+    at: datetime | None = None
+    reason: str = ""
+    notes: list[str] | None = None
+    invoice: Invoice | None = None
+
+
+def explain(invoice: Invoice, *, book: PlanBook | None = None) -> Explanation:
+    from django.utils.translation import gettext as _
+
+    from customers.models import EmailStatus
+
+    book = book or PlanBook.load(invoice.organization)
+    customer = invoice.customer
+    if (
+        invoice.status in (InvoiceStatus.PAID, InvoiceStatus.CREDITED, InvoiceStatus.WRITTEN_OFF)
+        or invoice.open_amount <= 0
+    ):
+        return Explanation(reason=_("Nothing is owed on this invoice."))
+    if invoice.status == InvoiceStatus.DISPUTED:
+        return Explanation(reason=_("Disputed: follow-up waits until the dispute is resolved."))
+    if invoice.follow_up_paused:
+        return Explanation(
+            reason=_("Follow-up is paused for this invoice.") + _fmt_reason(invoice.follow_up_paused_reason)
+        )
+    if not book.follow_up.sending_enabled:
+        return Explanation(reason=_("Automatic sending is switched off for the organization."))
+    plan = book.plan_of(customer)
+    if plan is None:
+        return Explanation(reason=_("No follow-up plan: give the customer a plan or choose a default plan."))
+    steps = book.steps_of(customer)
+    if not steps:
+        return Explanation(reason=_("The plan “%(plan)s” has no steps.") % {"plan": plan.name})
+    level = reached_levels([invoice.pk]).get(invoice.pk, 0)
+    step = next_step(steps, level, invoice)
+    if step is None:
+        remaining = [s for s in steps if s.position > level]
+        if remaining:
+            return Explanation(reason=_("Below the minimum open amount of the remaining steps."))
+        return Explanation(reason=_("Every step of the plan has been taken."))
+    moment = step_time(book, invoice, step)
+    notes = []
+    nominal = invoice.due_date + timedelta(days=step.offset_days)
+    if customer.follow_up_paused_until and moment.date() > customer.follow_up_paused_until >= nominal:
+        notes.append(_("The customer is paused until %(date)s.") % {"date": customer.follow_up_paused_until}
+                     + _fmt_reason(customer.follow_up_paused_reason))  # fmt: skip
+    elif moment.astimezone(book.window.zone).date() > nominal:
+        notes.append(_("Waiting for a business day (weekend or public holiday)."))
+    has_contact = customer.contacts.filter(notify=True, email_status=EmailStatus.VALID).exists()
+    if step.channel == "email" and not has_contact:
+        notes.append(
+            _("No contact that receives messages has a valid e-mail address: the e-mail will fail and open a task.")
+        )
+    if book.follow_up.test_mode:
+        notes.append(_("Test mode: it will be rendered and recorded, not sent."))
+    return Explanation(step=step, at=moment, notes=notes)
+
+
+def _fmt_reason(reason: str) -> str:
+    return f" ({reason})" if reason else ""
+
+
+def explain_customer(customer: Customer) -> Explanation:
+    """The customer's next follow-up (the earliest over its invoices), or why there is none."""
+    from django.utils.translation import gettext as _
+
+    owed = Invoice.objects.filter(customer=customer, status__in=Invoice.OWED_STATUSES, open_amount__gt=0)
+    first = owed.filter(next_follow_up_at__isnull=False).order_by("next_follow_up_at", "id").first()
+    oldest = first or owed.order_by("due_date", "id").first()
+    if oldest is None:
+        return Explanation(reason=_("Nothing is owed."))
+    explanation = explain(oldest)
+    explanation.invoice = oldest
+    return explanation

@@ -22,3 +22,11 @@ def tick() -> None:
 @shared_task(name="reminders.deliver", ignore_result=True, acks_late=True)
 def deliver(dispatch_id: int) -> None:
     deliver_one(dispatch_id=dispatch_id)
+
+
+@shared_task(name="reminders.reschedule_organization", ignore_result=True)
+def reschedule_organization_task(organization_id: int) -> None:
+    from organizations.models import Organization
+    from reminders.engine import reschedule_organization
+
+    reschedule_organization(organization=Organization.objects.get(pk=organization_id))

@@ -13,15 +13,17 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from customers.models import BulkJob
 from customers.stats import customers_refresh_stats
+from invoices.batches import import_batch_create
 from invoices.ledger import ledger_rebuild
 from mailroom.models import StoredEmail
 from mandates.models import Mandate, MandateProfile
 from organizations.models import ApiKeyScope, Role
 from organizations.services import api_key_create, log_action
-from reminders.models import FollowUpPlan
+from reminders.models import Dispatch, DispatchInvoice, FollowUpPlan, Task
 from tests.factories import (
     ContactFactory,
     CustomerFactory,
@@ -47,9 +49,7 @@ def build_tenant_objects(organization, *, prefix: str):
     payment = PaymentFactory(invoice=invoice, amount=Decimal("10.00"))
     invoice.open_amount = Decimal("90.00")
     invoice.save()
-    api_key, secret = api_key_create(
-        organization=organization, name=f"{prefix} ERP", scope=ApiKeyScope.READ_WRITE
-    )
+    api_key, secret = api_key_create(organization=organization, name=f"{prefix} ERP", scope=ApiKeyScope.READ_WRITE)
     activity = log_action(organization=organization, subject=customer, code="customer.updated")
     email = StoredEmail.objects.create(
         organization=organization,
@@ -61,12 +61,17 @@ def build_tenant_objects(organization, *, prefix: str):
     )
     plan = FollowUpPlan.objects.create(organization=organization, name="Standard", is_default=True)
     profile = MandateProfile.objects.create(organization=organization, name="Core", scheme="CORE")
-    mandate = Mandate.objects.create(
-        organization=organization, customer=customer, profile=profile, state="signed"
+    mandate = Mandate.objects.create(organization=organization, customer=customer, profile=profile, state="signed")
+    job = BulkJob.objects.create(organization=organization, action="assign_account_manager", selected_ids=[customer.pk])
+    import_batch = import_batch_create(
+        organization=organization, kind="customers", content=b"external_ref;name\nC-9;Nine\n", filename="c.csv"
     )
-    job = BulkJob.objects.create(
-        organization=organization, action="assign_account_manager", selected_ids=[customer.pk]
-    )
+    dispatch = Dispatch.objects.create(
+        organization=organization, customer=customer, invoice=invoice, manual=True, channel="email",
+        status="sent", scheduled_for=timezone.now(), subject=f"{prefix} reminder", text_body="Please pay",
+    )  # fmt: skip
+    DispatchInvoice.objects.create(organization=organization, dispatch=dispatch, invoice=invoice, open_amount=90)
+    task = Task.objects.create(organization=organization, customer=customer, invoice=invoice, title="Call")
     customers_refresh_stats(customer_ids=[customer.pk])
     ledger_rebuild(organization=organization)  # the factories above bypass the services that keep it
     customer.refresh_from_db()
@@ -75,6 +80,9 @@ def build_tenant_objects(organization, *, prefix: str):
         profile=profile,
         mandate=mandate,
         job=job,
+        dispatch=dispatch,
+        task=task,
+        import_batch=import_batch,
         customer=customer,
         contact=contact,
         invoice=invoice,

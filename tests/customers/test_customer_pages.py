@@ -85,3 +85,8 @@ def test_customer_timeline_holds_its_invoices_history(world, owner_a_client):
     codes = [entry.code for entry in response.context["activity"]]
     assert codes[:2] == ["invoice.payment_recorded", "invoice.created"]
     assert b"Payment recorded" in response.content and b"T-1" in response.content
+
+
+def test_follow_up_plan_choices_stay_in_the_organization(world, owner_a_client):
+    response = owner_a_client.get(reverse("customers:update", args=[world.org_a.slug, world.a.customer.pk]))
+    assert list(response.context["form"].fields["follow_up_plan"].queryset) == [world.a.plan]

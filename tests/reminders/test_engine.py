@@ -92,7 +92,7 @@ def test_grouped_message_lists_every_invoice_that_reached_the_step(world, make_i
     run_pass(at(2026, 11, 20, 10, 0))
     (mail,) = sent_to("camille@lumen.example")
     assert "G-1" in mail.text_body and "G-2" in mail.text_body and "G-3" not in mail.text_body
-    assert Dispatch.objects.count() == 1
+    assert Dispatch.objects.filter(customer__name="Lumen Design SRL").count() == 1
 
 
 def test_steps_falling_on_a_weekend_wait_for_monday(world, make_invoice):
@@ -137,7 +137,7 @@ def test_test_mode_renders_and_records_without_sending(world, make_invoice):
     follow_up.test_mode = True
     follow_up.save()
     run_pass(at(2026, 12, 4, 9, 0))
-    dispatch = Dispatch.objects.get()
+    dispatch = Dispatch.objects.get(manual=False)
     assert dispatch.status == DispatchStatus.TEST and "T-1" in dispatch.text_body
     assert dispatch.recipients == ["camille@lumen.example"]
     assert sent_to("camille@lumen.example") == []
@@ -147,7 +147,7 @@ def test_bounced_address_fails_and_opens_a_task_for_the_account_manager(world, d
     make_invoice("B-1", date(2026, 12, 7))
     contact_mark_email_bounced(contact=debtor.contacts.get(), detail="550 mailbox unavailable")
     run_pass(at(2026, 12, 4, 9, 0))
-    dispatch = Dispatch.objects.get()
+    dispatch = Dispatch.objects.get(manual=False)
     assert dispatch.status == DispatchStatus.FAILED
     task = Task.objects.get(dispatch=dispatch)
     assert task.assigned_to == world.manager_a and "valid e-mail" in task.title
@@ -159,7 +159,7 @@ def test_disputed_invoice_is_skipped(world, make_invoice):
     invoice_change_status(invoice=invoice, status="disputed", reason="Wrong quantity")
     for dispatch_id in due_dispatch_ids(now=at(2026, 12, 4, 9, 0)):
         deliver_one(dispatch_id=dispatch_id, now=at(2026, 12, 4, 9, 0))
-    assert Dispatch.objects.get().reason == "Disputed before it went out."
+    assert Dispatch.objects.get(manual=False).reason == "Disputed before it went out."
 
 
 def test_a_message_that_could_not_go_out_in_time_is_missed_not_sent_late(world, make_invoice):
@@ -167,7 +167,7 @@ def test_a_message_that_could_not_go_out_in_time_is_missed_not_sent_late(world, 
     decide_due_cross_tenant(now=at(2026, 12, 4, 9, 0))
     for dispatch_id in due_dispatch_ids(now=at(2026, 12, 10, 9, 0)):
         deliver_one(dispatch_id=dispatch_id, now=at(2026, 12, 10, 9, 0))
-    assert Dispatch.objects.get().status == DispatchStatus.MISSED
+    assert Dispatch.objects.get(manual=False).status == DispatchStatus.MISSED
     assert sent_to("camille@lumen.example") == []
 
 
@@ -189,7 +189,7 @@ def test_a_task_step_creates_an_action_for_the_account_manager(world, make_invoi
 def test_an_invoice_entering_follow_up_late_gets_the_step_it_reached(world, make_invoice):
     make_invoice("J-1", date(2026, 10, 25))  # 29 days overdue on 23 November: second reminder (+21)
     run_pass(at(2026, 11, 23, 10, 0))
-    (dispatch,) = Dispatch.objects.all()
+    (dispatch,) = Dispatch.objects.filter(manual=False)
     assert (dispatch.step.position, dispatch.status) == (3, DispatchStatus.SENT)
 
 
@@ -198,6 +198,6 @@ def test_run_followups_prints_a_dry_run_and_writes_nothing(world, make_invoice):
     out = StringIO()
     call_command("run_followups", "--now", "2026-12-04T09:00:00+01:00", "--dry-run", stdout=out)
     assert "R-1" in out.getvalue() and "dry run" in out.getvalue()
-    assert not Dispatch.objects.exists()
+    assert not Dispatch.objects.filter(manual=False).exists()
     call_command("run_followups", "--now", "2026-12-04T09:00:00+01:00", stdout=out)
     assert len(sent_to("camille@lumen.example")) == 1

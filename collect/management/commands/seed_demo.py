@@ -24,7 +24,8 @@ from invoices.models import Invoice, PaymentMethod
 from invoices.services import invoice_create, payment_record
 from mandates.models import Mandate, MandateProfile
 from organizations.models import Membership, Organization, Role, Tenant, User
-from reminders.models import FollowUpPlan
+from reminders.engine import reschedule_organization
+from reminders.models import FollowUpPlan, FollowUpStep
 
 FIRST_NAMES = {
     "nl": ["Jan", "Els", "Pieter", "Sanne", "Wouter", "An", "Bram", "Lotte", "Koen", "Fien"],
@@ -134,6 +135,18 @@ CITIES = {
 STREETS = ["Kerkstraat", "Rue de la Gare", "Hauptstraße", "Dorpsstraat", "Avenue Louise"]
 LANGUAGES = {"BE": ["nl", "nl", "nl", "fr", "fr", "de", "en"], "NL": ["nl", "nl", "nl", "nl", "en", "de"]}
 
+STANDARD_STEPS = [  # name, days after due, channel, message
+    ("Friendly reminder", -3, "email", "pre_due"),
+    ("Reminder", 7, "email", "reminder_1"),
+    ("Second reminder", 21, "email", "reminder_2"),
+    ("Final notice", 35, "email", "final_notice"),
+    ("Call the customer", 45, "task", ""),
+]
+KEY_ACCOUNT_STEPS = [
+    ("Reminder", 10, "email", "reminder_1"),
+    ("Call the customer", 30, "task", ""),
+]
+
 USERS = [
     ("owner@demo.example", "Olivia", "Owner", Role.OWNER, False),
     ("finance@demo.example", "Finn", "Finance", Role.MEMBER, False),
@@ -171,6 +184,7 @@ class Command(BaseCommand):
             self.customers(netherlands, count=50, invoices_per_customer=5, manager=manager, today=today, seed=2)
             for organization in (belgium, netherlands):
                 self.plans(organization)
+                reschedule_organization(organization=organization)
             self.agreements(belgium)
             other = self.tenant("Other")
             other_organization = self.organization(other, "other", "Other Company NV", "BE", "Europe/Brussels", "en")
@@ -184,13 +198,26 @@ class Command(BaseCommand):
         self.stdout.write("  owner@other.example  (tenant Other, to see isolation)")
 
     def plans(self, organization) -> None:
-        """A default plan, and a gentler one for key accounts (steps arrive with the follow-up engine)."""
-        FollowUpPlan.objects.get_or_create(organization=organization, name="Standard", defaults={"is_default": True})
+        """The default plan of the issue (friendly reminder 3 days before due, +7, grouped +21, final notice
+        +35, call task +45) and a gentler one for key accounts."""
+        standard, _ = FollowUpPlan.objects.get_or_create(
+            organization=organization, name="Standard", defaults={"is_default": True}
+        )
+        self.steps(standard, STANDARD_STEPS)
         key_accounts, created = FollowUpPlan.objects.get_or_create(organization=organization, name="Key accounts")
+        self.steps(key_accounts, KEY_ACCOUNT_STEPS)
         if created:
             big = Customer.objects.filter(organization=organization).order_by("-open_balance")[:12]
             customers_assign_follow_up_plan(organization=organization, plan=key_accounts,
                                             customer_ids=list(big.values_list("pk", flat=True)))  # fmt: skip
+
+    def steps(self, plan, steps) -> None:
+        if plan.steps.exists():
+            return
+        for position, (name, offset, channel, purpose) in enumerate(steps, start=1):
+            FollowUpStep.objects.create(organization=plan.organization, plan=plan, position=position, name=name,
+                                        offset_days=offset, channel=channel, purpose=purpose,
+                                        cc_account_manager=channel == "email" and offset >= 21)  # fmt: skip
 
     def agreements(self, organization) -> None:
         """SEPA profiles and some mandates in various states, so the agreement filters have something to show."""

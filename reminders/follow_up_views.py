@@ -1,0 +1,167 @@
+"""Follow-up pages: overview, plans and their steps, settings, upcoming, messages as sent, and Actions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, ProtectedError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from customers.models import Customer
+from customers.services import customer_pause_follow_up
+from organizations.views_base import OrganizationView
+from reminders.engine import PlanBook, explain, settings_for, upcoming
+from reminders.forms import CustomerPauseForm, PlanForm, SettingsForm, StepFormSet
+from reminders.models import Dispatch, DispatchStatus, FollowUpPlan, FollowUpStep, StepChannel, Task, TaskStatus
+from reminders.services import plan_save, settings_save
+
+
+class FollowUpOverviewView(OrganizationView):
+    def get(self, request, organization_slug):
+        plans = FollowUpPlan.objects.filter(organization=self.organization).annotate(
+            step_count=Count("steps", distinct=True), customer_count=Count("customers", distinct=True))  # fmt: skip
+        context = {"plans": plans, "follow_up": settings_for(self.organization), "nav": "follow-up",
+                   "counts": dict(Dispatch.objects.filter(organization=self.organization).values_list("status")
+                                  .annotate(n=Count("id")).order_by())}  # fmt: skip
+        return render(request, "reminders/overview.html", context)
+
+
+class PlanEditView(OrganizationView):
+    model = FollowUpPlan
+
+    def get(self, request, organization_slug, pk=None):
+        plan = self.get_object() if pk else None
+        return self.render(PlanForm(instance=plan, organization=self.organization), self._steps(plan), plan)
+
+    def post(self, request, organization_slug, pk=None):
+        if not self.membership.can_configure:
+            raise PermissionDenied
+        plan = self.get_object() if pk else None
+        form = PlanForm(request.POST, instance=plan, organization=self.organization)
+        steps = self._steps(plan, request.POST)
+        if not (form.is_valid() and steps.is_valid()):
+            return self.render(form, steps, plan, status=400)
+        try:
+            plan = plan_save(organization=self.organization, plan_form=form, step_formset=steps, actor=request.user)
+        except ProtectedError:
+            messages.error(request, _("A step that already sent messages cannot be removed; change it instead."))
+            return self.render(form, steps, plan, status=400)
+        messages.success(request, _("Plan saved. Schedules are being updated."))
+        return redirect("follow_up:plan", organization_slug=organization_slug, pk=plan.pk)
+
+    def _steps(self, plan, data=None):
+        queryset = FollowUpStep.objects.filter(plan=plan).order_by("position") if plan else FollowUpStep.objects.none()
+        return StepFormSet(data, queryset=queryset, prefix="steps")
+
+    def render(self, form, steps, plan, status=200):
+        context = {"form": form, "steps": steps, "plan": plan, "nav": "follow-up"}
+        return render(self.request, "reminders/plan_form.html", context, status=status)
+
+
+class SettingsView(OrganizationView):
+    requires_configure = True
+
+    def get(self, request, organization_slug):
+        return self.render(SettingsForm(instance=settings_for(self.organization)))
+
+    def post(self, request, organization_slug):
+        form = SettingsForm(request.POST, instance=settings_for(self.organization))
+        if not form.is_valid():
+            return self.render(form, status=400)
+        settings_save(form=form, actor=request.user)
+        messages.success(request, _("Follow-up settings saved."))
+        return redirect("follow_up:settings", organization_slug=organization_slug)
+
+    def render(self, form, status=200):
+        return render(self.request, "reminders/settings.html", {"form": form, "nav": "follow-up"}, status=status)
+
+
+class UpcomingView(OrganizationView):
+    def get(self, request, organization_slug):
+        book = PlanBook.load(self.organization)
+        invoices = upcoming(organization=self.organization, now=timezone.now())
+        rows = [{"invoice": invoice, "explanation": explain(invoice, book=book)} for invoice in invoices]
+        return render(
+            request, "reminders/upcoming.html", {"rows": rows, "follow_up": book.follow_up, "nav": "follow-up"}
+        )
+
+
+class DispatchListView(OrganizationView):
+    model = Dispatch
+
+    def get(self, request, organization_slug):
+        queryset = self.scoped().select_related("customer", "step").order_by("-created_at", "-id")
+        status = request.GET.get("status", "")
+        if status in DispatchStatus.values:
+            queryset = queryset.filter(status=status)
+        channel = request.GET.get("channel", "")
+        if channel in StepChannel.values:
+            queryset = queryset.filter(channel=channel)
+        page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+        context = {"page_obj": page, "dispatches": page.object_list, "statuses": DispatchStatus.choices,
+                   "channels": StepChannel.choices, "status": status, "channel": channel,
+                   "nav": "follow-up"}  # fmt: skip
+        return render(request, "reminders/dispatch_list.html", context)
+
+
+class DispatchDetailView(OrganizationView):
+    model = Dispatch
+
+    def get(self, request, organization_slug, pk):
+        dispatch = self.get_object()
+        context = {"dispatch": dispatch, "items": dispatch.items.select_related("invoice"),
+                   "attempts": dispatch.delivery_attempts.all(), "nav": "follow-up"}  # fmt: skip
+        return render(request, "reminders/dispatch_detail.html", context)
+
+
+class ActionsView(OrganizationView):
+    model = Task
+
+    def get(self, request, organization_slug):
+        status = request.GET.get("status", TaskStatus.TODO)
+        tasks = self.scoped().select_related("customer", "invoice", "assigned_to__user")
+        if status in TaskStatus.values:
+            tasks = tasks.filter(status=status)
+        if request.GET.get("mine") == "1":
+            tasks = tasks.filter(assigned_to=self.membership)
+        page = Paginator(tasks.order_by("due_on", "id"), 50).get_page(request.GET.get("page"))
+        mine = request.GET.get("mine") == "1"
+        context = {"page_obj": page, "tasks": page.object_list, "status": status, "mine": mine,
+                   "nav": "actions"}  # fmt: skip
+        return render(request, "reminders/actions.html", context)
+
+
+class TaskToggleView(OrganizationView):
+    model = Task
+
+    def post(self, request, organization_slug, pk):
+        from reminders.tasks_service import task_set_done
+
+        task = task_set_done(task=self.get_object(), done=request.POST.get("done") == "1", actor=request.user)
+        messages.success(request, _("Task marked done.") if task.status == TaskStatus.DONE else _("Task reopened."))
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            target = f"/o/{organization_slug}/actions/"
+        return redirect(target)
+
+
+class CustomerPauseView(OrganizationView):
+    model = Customer
+
+    def post(self, request, organization_slug, pk):
+        customer = self.get_object()
+        if request.POST.get("resume") == "1":
+            customer_pause_follow_up(customer=customer, until=None, actor=request.user)
+            messages.success(request, _("Follow-up resumed for this customer."))
+        else:
+            form = CustomerPauseForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("Choose the date until which to pause."))
+            else:
+                customer_pause_follow_up(customer=customer, actor=request.user, **form.cleaned_data)
+                messages.success(request, _("Follow-up paused for this customer."))
+        return redirect("customers:detail", organization_slug=organization_slug, pk=customer.pk)

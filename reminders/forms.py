@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from reminders.models import FollowUpPlan, FollowUpSettings, FollowUpStep
+
+WEEKDAYS = [(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")), (4, _("Friday")),
+            (5, _("Saturday")), (6, _("Sunday"))]  # fmt: skip
+
+
+class PlanForm(forms.ModelForm):
+    class Meta:
+        model = FollowUpPlan
+        fields = ["name", "grouping", "is_default"]
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        clash = FollowUpPlan.objects.filter(organization=self.organization, name=name).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(_("Another plan already has this name."))
+        return name
+
+
+class StepForm(forms.ModelForm):
+    class Meta:
+        model = FollowUpStep
+        fields = ["name", "offset_days", "channel", "purpose", "min_open_amount", "attach_pdfs", "cc_account_manager",
+                  "bcc_sender"]  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        if data.get("channel") == "email" and not data.get("purpose"):
+            self.add_error("purpose", _("Choose the message this e-mail step sends."))
+        return data
+
+
+class BaseStepFormSet(forms.BaseModelFormSet):
+    def clean(self):
+        super().clean()
+        kept = [form.cleaned_data for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        offsets = sorted(data["offset_days"] for data in kept if "offset_days" in data)
+        if len(offsets) != len(set(offsets)):
+            raise forms.ValidationError(_("Two steps cannot fall on the same day."))
+
+
+StepFormSet = forms.modelformset_factory(FollowUpStep, form=StepForm, formset=BaseStepFormSet, extra=1, can_delete=True)
+
+
+class SettingsForm(forms.ModelForm):
+    weekdays = forms.TypedMultipleChoiceField(label=_("Sending days"), choices=WEEKDAYS, coerce=int,
+                                              widget=forms.CheckboxSelectMultiple, required=True)  # fmt: skip
+
+    class Meta:
+        model = FollowUpSettings
+        fields = ["sending_enabled", "test_mode", "weekdays", "send_start", "send_end", "lateness_days"]
+        widgets = {
+            "send_start": forms.TimeInput(attrs={"type": "time"}),
+            "send_end": forms.TimeInput(attrs={"type": "time"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.weekdays:
+            self.initial["weekdays"] = [0, 1, 2, 3, 4]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("send_start") and data.get("send_end") and data["send_start"] >= data["send_end"]:
+            self.add_error("send_end", _("The window must end after it starts."))
+        return data
+
+
+class CustomerPauseForm(forms.Form):
+    until = forms.DateField(label=_("Pause until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)

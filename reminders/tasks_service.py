@@ -1,0 +1,19 @@
+"""Writes for Actions (tasks)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from organizations.services import Actor, log_action
+from reminders.models import Task, TaskStatus
+
+
+@transaction.atomic
+def task_set_done(*, task: Task, done: bool, actor: Actor) -> Task:
+    task.status = TaskStatus.DONE if done else TaskStatus.TODO
+    task.done_at = timezone.now() if done else None
+    task.save(update_fields=["status", "done_at"])
+    log_action(organization=task.organization, subject=task.customer, code="task.done" if done else "task.reopened",
+               actor=actor, data={"task": task.title})  # fmt: skip
+    return task
