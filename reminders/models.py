@@ -172,6 +172,10 @@ class Dispatch(models.Model):
     invoice = models.ForeignKey("invoices.Invoice", on_delete=models.PROTECT, related_name="dispatches")
     step = models.ForeignKey(FollowUpStep, null=True, blank=True, on_delete=models.PROTECT, related_name="dispatches")
     manual = models.BooleanField(default=False)
+    # Manual sends: the chosen message, and the text as the user edited it (placeholders still allowed).
+    purpose = models.CharField(_("message"), max_length=32, choices=TemplatePurpose.choices, blank=True)
+    custom_subject = models.CharField(max_length=200, blank=True)
+    custom_body = models.TextField(blank=True)
     channel = models.CharField(_("channel"), max_length=16, choices=StepChannel.choices)
     status = models.CharField(_("status"), max_length=16, choices=DispatchStatus.choices, default=DispatchStatus.QUEUED)
     scheduled_for = models.DateTimeField(_("scheduled for"))
