@@ -19,9 +19,20 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from collect.importing import NEW, UPDATE, DuplicateGuard, ImportPlan, PlannedRow, RowApplyError, RowCleaner
-from collect.importing import chunked, plan_block_all, plan_is_blocked, plan_start
-from collect.tabular import Table
+from collect.importing import (
+    NEW,
+    UPDATE,
+    DuplicateGuard,
+    ImportPlan,
+    PlannedRow,
+    RowApplyError,
+    RowCleaner,
+    chunked,
+    plan_block_all,
+    plan_is_blocked,
+    plan_start,
+)
+from collect.tabular import Table, cell_text
 from customers.models import Contact, Customer, CustomerType, EmailStatus
 from customers.services import contact_create, contact_update, customer_create, customer_update, email_status_for
 from customers.stats import customers_refresh_stats
@@ -95,7 +106,7 @@ class CustomerImporter:
         return plan
 
     def _lookups(self, organization: Organization, table: Table) -> _Lookups:
-        refs = sorted({str(row.values.get("external_ref") or "").strip() for row in table.rows} - {""})
+        refs = sorted({cell_text(row.values.get("external_ref")) for row in table.rows} - {""})
         contacts = Prefetch("contacts", queryset=Contact.objects.order_by("id"))
         existing = {}
         for part in chunked(refs):

@@ -25,5 +25,7 @@ class InvoicesConfig(AppConfig):
                 "invoice.pdf_downloaded": _("PDF downloaded"),
                 "invoice.follow_up_paused": _("Follow-up paused"),
                 "invoice.follow_up_resumed": _("Follow-up resumed"),
+                "import.completed": _("Import completed"),
+                "export.downloaded": _("Export downloaded"),
             }
         )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -145,3 +148,47 @@ class ReceivablesDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id} {self.currency} {self.day}"
+
+
+class ImportKind(models.TextChoices):
+    CUSTOMERS = "customers", _("Customers")  # one row per customer, matched by external reference
+    INVOICES = "invoices", _("Invoices")  # one row per invoice, matched by number
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for confirmation")  # uploaded and checked; nothing written yet
+    IMPORTED = "imported", _("Imported")  # the confirmed rows were written in one transaction
+    CANCELLED = "cancelled", _("Cancelled")  # the user dropped it; the stored file is deleted
+
+
+def import_file_path(batch: ImportBatch, filename: str) -> str:
+    # Random name under the organization's folder: uploads of different tenants never share a folder,
+    # and the user's file name (kept on the row) never becomes a path.
+    suffix = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
+    return f"organizations/{batch.organization_id}/imports/{uuid.uuid4().hex}{suffix}"
+
+
+class ImportBatch(models.Model):
+    """An uploaded customer or invoice file, kept between the preview and the user's confirmation."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="import_batches")
+    kind = models.CharField(_("kind"), max_length=16, choices=ImportKind.choices)
+    original_filename = models.CharField(_("file name"), max_length=255)
+    file = models.FileField(_("file"), upload_to=import_file_path, max_length=255, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    # Counts, problems and the first rows as checked at upload (and again at confirmation), then what was imported.
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    imported_at = models.DateTimeField(_("imported"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "created_at"], name="import_batch_by_created")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.original_filename}"

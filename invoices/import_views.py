@@ -1,0 +1,204 @@
+"""Import pages (upload, preview, confirm, cancel, templates) and the customer and invoice exports."""
+
+from __future__ import annotations
+
+import tempfile
+
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+
+from collect.importing import RowApplyError
+from collect.tabular import MAX_ROWS, UnreadableFile, csv_lines, write_csv, write_xlsx
+from customers.filters import CustomerFilter
+from customers.imports import CUSTOMER_EXPORT_COLUMNS, customer_export_rows
+from customers.models import Customer
+from invoices.batches import (
+    IMPORTERS,
+    ImportConflict,
+    import_batch_cancel,
+    import_batch_confirm,
+    import_batch_create,
+    refusal_message,
+)
+from invoices.filters import SORTS, InvoiceFilter
+from invoices.import_forms import ImportUploadForm
+from invoices.imports import INVOICE_EXPORT_COLUMNS, invoice_export_rows
+from invoices.models import ImportBatch, ImportKind, ImportStatus, Invoice
+from organizations.services import log_action
+from organizations.views_base import OrganizationView
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXPORT_FORMATS = ("csv", "xlsx")
+LIST_URLS = {ImportKind.CUSTOMERS: "customers:list", ImportKind.INVOICES: "invoices:list"}
+
+
+def _unreadable_message(problem: UnreadableFile) -> str:
+    reason = problem.args[0] if problem.args else ""
+    if reason == "xlsx":
+        return _("This file is not a readable Excel workbook (XLSX).")
+    if reason == "too_many_rows":
+        return _("The file has more than %(max)s rows; split it into smaller files.") % {"max": f"{MAX_ROWS:,}"}
+    return _("The file is empty.")
+
+
+class ImportStartView(OrganizationView):
+    """Choose what the file holds and upload it; lists the recent imports."""
+
+    model = ImportBatch
+
+    def get(self, request, organization_slug):
+        kind = request.GET.get("kind")
+        form = ImportUploadForm(initial={"kind": kind if kind in ImportKind.values else ImportKind.CUSTOMERS})
+        return self.render(form)
+
+    def post(self, request, organization_slug):
+        form = ImportUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                batch = import_batch_create(
+                    organization=self.organization, kind=form.cleaned_data["kind"], content=upload.read(),
+                    filename=upload.name, actor=request.user,
+                )  # fmt: skip
+            except UnreadableFile as problem:
+                form.add_error("file", _unreadable_message(problem))
+            else:
+                return redirect("imports:preview", organization_slug=organization_slug, pk=batch.pk)
+        return self.render(form, status=400)
+
+    def render(self, form, status=200):
+        kind = form["kind"].value()
+        context = {
+            "form": form,
+            "batches": self.scoped().select_related("created_by")[:20],
+            "kinds": [(value, label, IMPORTERS[value].columns, IMPORTERS[value].required)
+                      for value, label in ImportKind.choices],
+            "nav": kind if kind in ImportKind.values else "customers",
+        }  # fmt: skip
+        return render(self.request, "invoices/import_start.html", context, status=status)
+
+
+class ImportPreviewView(OrganizationView):
+    """What the file would do: counts, the first rows, every problem, and the confirmation buttons."""
+
+    model = ImportBatch
+
+    def get(self, request, organization_slug, pk):
+        batch = self.get_object()
+        summary = batch.summary or {}
+        context = {
+            "batch": batch,
+            "summary": summary,
+            "pending": batch.status == ImportStatus.PENDING,
+            "more_errors": summary.get("errors_total", 0) - len(summary.get("errors", [])),
+            "more_warnings": summary.get("warnings_total", 0) - len(summary.get("warnings", [])),
+            "nav": batch.kind,
+        }
+        return render(request, "invoices/import_preview.html", context)
+
+
+class ImportConfirmView(OrganizationView):
+    model = ImportBatch
+
+    def post(self, request, organization_slug, pk):
+        batch = self.get_object()
+        expected = request.POST.get("rows", "")
+        try:
+            outcome = import_batch_confirm(
+                batch=batch, skip_invalid=request.POST.get("skip_invalid") == "1",
+                expected_rows=int(expected) if expected.isdigit() else None, actor=request.user,
+            )  # fmt: skip
+        except (RowApplyError, ImportConflict) as problem:
+            messages.error(request, _("Nothing was imported: %(problem)s") % {"problem": problem})
+            return redirect("imports:preview", organization_slug=organization_slug, pk=batch.pk)
+        if not outcome.imported:
+            messages.error(request, refusal_message(outcome))
+            return redirect("imports:preview", organization_slug=organization_slug, pk=batch.pk)
+        counts = outcome.batch.summary["imported"]
+        messages.success(request, _("Imported: %(new)s new, %(updated)s updated, %(skipped)s skipped.") % counts)
+        return redirect(LIST_URLS[batch.kind], organization_slug)
+
+
+class ImportCancelView(OrganizationView):
+    model = ImportBatch
+
+    def post(self, request, organization_slug, pk):
+        if import_batch_cancel(batch=self.get_object(), actor=request.user):
+            messages.success(request, _("Import cancelled; nothing was imported."))
+        return redirect("imports:start", organization_slug)
+
+
+class ImportTemplateView(OrganizationView):
+    """An empty CSV with the column names, to fill in and upload."""
+
+    kind = ""
+
+    def get(self, request, organization_slug):
+        response = HttpResponse(write_csv(IMPORTERS[self.kind].columns, []), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = content_disposition_header(True, f"{self.kind}-template.csv")
+        return response
+
+
+class ExportView(OrganizationView):
+    """The filtered list as CSV (streamed) or XLSX (written row by row to a temporary file)."""
+
+    kind = ""
+    columns: tuple[str, ...] = ()
+
+    def filtered(self) -> QuerySet:
+        raise NotImplementedError
+
+    def rows(self, queryset: QuerySet):
+        raise NotImplementedError
+
+    def get(self, request, organization_slug):
+        export_format = request.GET.get("format", "csv")
+        if export_format not in EXPORT_FORMATS:
+            return HttpResponseBadRequest(_("Choose the format csv or xlsx."))
+        queryset = self.filtered()
+        log_action(
+            organization=self.organization, subject=self.organization, code="export.downloaded", actor=request.user,
+            data={"kind": self.kind, "format": export_format, "rows": queryset.count()},
+        )  # fmt: skip
+        today = timezone.localdate(timezone=self.organization.zone)
+        filename = f"{self.kind}-{self.organization.slug}-{today.isoformat()}.{export_format}"
+        if export_format == "csv":
+            response = StreamingHttpResponse(
+                csv_lines(self.columns, self.rows(queryset)), content_type="text/csv; charset=utf-8"
+            )
+            response["Content-Disposition"] = content_disposition_header(True, filename)
+            return response
+        output = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when sent
+        write_xlsx(output, self.columns, self.rows(queryset), title=self.kind)
+        output.seek(0)
+        return FileResponse(output, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
+
+
+class CustomerExportView(ExportView):
+    kind = "customers"
+    columns = CUSTOMER_EXPORT_COLUMNS
+
+    def filtered(self) -> QuerySet:
+        base = Customer.objects.filter(organization=self.organization)
+        return CustomerFilter(self.request.GET, queryset=base, organization=self.organization).qs
+
+    def rows(self, queryset: QuerySet):
+        return customer_export_rows(queryset)
+
+
+class InvoiceExportView(ExportView):
+    kind = "invoices"
+    columns = INVOICE_EXPORT_COLUMNS
+
+    def filtered(self) -> QuerySet:
+        base = Invoice.objects.filter(organization=self.organization)
+        queryset = InvoiceFilter(self.request.GET, queryset=base, organization=self.organization).qs
+        return queryset.order_by(*SORTS.get(self.request.GET.get("sort", ""), SORTS["-days_overdue"]))
+
+    def rows(self, queryset: QuerySet):
+        return invoice_export_rows(queryset)

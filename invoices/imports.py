@@ -1,0 +1,168 @@
+"""Invoices from a spreadsheet, and invoices to one: the row schema, validation, apply and export rows.
+
+A row is matched to an existing invoice by number inside the organization and updated; otherwise it
+creates one. `customer_ref` names a customer of the same organization by external reference. An empty
+`open_amount` means "nothing paid yet" for a new invoice and "unchanged" for an existing one; an empty
+`currency` means the organization's currency, or unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from collect.importing import (
+    NEW,
+    UPDATE,
+    DuplicateGuard,
+    ImportPlan,
+    PlannedRow,
+    RowApplyError,
+    RowCleaner,
+    chunked,
+    plan_block_all,
+    plan_is_blocked,
+    plan_start,
+)
+from collect.tabular import Table, cell_text
+from customers.models import Customer
+from customers.stats import customers_refresh_stats
+from invoices.models import Invoice, InvoiceStatus
+from invoices.services import invoice_create, invoice_update
+from organizations.models import Organization
+from organizations.services import Actor
+
+INVOICE_COLUMNS = ("number", "customer_ref", "issue_date", "due_date", "amount", "open_amount", "currency")
+INVOICE_EXPORT_COLUMNS = (*INVOICE_COLUMNS, "status")
+REQUIRED_COLUMNS = ("number", "customer_ref", "issue_date", "due_date", "amount")
+CURRENCY_CODE = re.compile(r"[A-Za-z]{3}")
+# Their open amount is zero by decision, not by payments; an import must not reopen them silently.
+SETTLED_BY_DECISION = (InvoiceStatus.CREDITED, InvoiceStatus.WRITTEN_OFF)
+
+
+@dataclass
+class InvoiceRow:
+    number: str
+    fields: dict[str, Any]  # for invoice_create / invoice_update
+    customer: Customer | None = None
+    invoice: Invoice | None = None  # the existing invoice with this number
+
+
+@dataclass
+class _Lookups:
+    existing: dict[str, Invoice]
+    customers: dict[str, Customer]
+
+
+class InvoiceImporter:
+    kind = "invoices"
+    columns = INVOICE_COLUMNS
+    required = REQUIRED_COLUMNS
+
+    def plan(self, *, organization: Organization, table: Table) -> ImportPlan:
+        plan = plan_start(table, columns=self.columns, required=self.required)
+        if plan_is_blocked(plan):
+            return plan_block_all(plan, table)
+        lookups = self._lookups(organization, table)
+        duplicates = DuplicateGuard("number", _("Row %(row)s already has this invoice number."))
+        for row in table.rows:
+            cleaner = RowCleaner(row, table.headers)
+            data = self._clean(cleaner, lookups)
+            duplicates.check(cleaner, data.number)
+            plan.record(row, cleaner, UPDATE if data.invoice else NEW, data)
+        return plan
+
+    def _lookups(self, organization: Organization, table: Table) -> _Lookups:
+        def keys(column: str) -> list[str]:
+            return sorted({cell_text(row.values.get(column)) for row in table.rows} - {""})
+
+        existing, customers = {}, {}
+        for part in chunked(keys("number")):
+            found = Invoice.objects.filter(organization=organization, number__in=part).select_related("customer")
+            existing.update({invoice.number: invoice for invoice in found})
+        for part in chunked(keys("customer_ref")):
+            found = Customer.objects.filter(organization=organization, external_ref__in=part)
+            customers.update({customer.external_ref: customer for customer in found})
+        return _Lookups(existing=existing, customers=customers)
+
+    def _clean(self, cleaner: RowCleaner, lookups: _Lookups) -> InvoiceRow:
+        number = cleaner.text("number", max_length=64, required=True) or ""
+        data = InvoiceRow(number=number, fields={"number": number}, invoice=lookups.existing.get(number))
+        reference = cleaner.text("customer_ref", max_length=64, required=True)
+        if reference:
+            data.customer = lookups.customers.get(reference)
+            if data.customer is None:
+                cleaner.error("customer_ref", _("Unknown customer: no customer has this external reference."))
+            else:
+                data.fields["customer"] = data.customer
+        for column in ("issue_date", "due_date"):
+            data.fields[column] = cleaner.date(column, required=True)
+        data.fields["amount"] = cleaner.decimal("amount", required=True, max_digits=14)
+        open_amount = cleaner.decimal("open_amount", max_digits=14)
+        if open_amount is not None:
+            data.fields["open_amount"] = open_amount
+        self._clean_currency(cleaner, data)
+        self._check_consistency(cleaner, data)
+        return data
+
+    def _clean_currency(self, cleaner: RowCleaner, data: InvoiceRow) -> None:
+        currency = cleaner.text("currency", max_length=3)
+        if not currency:
+            return
+        if not CURRENCY_CODE.fullmatch(currency):
+            cleaner.error("currency", _("Use a three-letter currency code such as EUR."))
+        else:
+            data.fields["currency"] = currency.upper()
+
+    def _check_consistency(self, cleaner: RowCleaner, data: InvoiceRow) -> None:
+        """The rules the invoice services enforce, reported on the row instead of failing the import."""
+        fields, existing = data.fields, data.invoice
+        issue_date, due_date, amount = fields["issue_date"], fields["due_date"], fields["amount"]
+        if issue_date and due_date and due_date < issue_date:
+            cleaner.error("due_date", _("The due date cannot be before the issue date."))
+        if amount is None:
+            return
+        given = fields.get("open_amount")
+        open_amount = given if given is not None else (existing.open_amount if existing else amount)
+        if open_amount > amount:
+            column = "open_amount" if given is not None else "amount"
+            cleaner.error(column, _("The open amount cannot be more than the invoice amount."))
+        if existing and existing.status in SETTLED_BY_DECISION and given is not None and given != existing.open_amount:
+            message = _("This invoice is %(status)s; its open amount cannot change through an import.")
+            cleaner.error("open_amount", message % {"status": existing.get_status_display().lower()})
+
+    def apply(self, *, organization: Organization, rows: list[PlannedRow], actor: Actor) -> list[int]:
+        touched = []
+        for planned in rows:
+            data: InvoiceRow = planned.data
+            try:
+                if data.invoice is None:
+                    fields = {key: value for key, value in data.fields.items() if key != "customer"}
+                    invoice_create(organization=organization, customer=data.customer, actor=actor, **fields)
+                else:
+                    touched.append(data.invoice.customer_id)
+                    invoice_update(invoice=data.invoice, actor=actor, **data.fields)
+            except ValidationError as error:
+                raise RowApplyError(planned.number, " ".join(error.messages)) from error
+            touched.append(data.customer.pk)
+        customers_refresh_stats(customer_ids=touched)
+        return touched
+
+
+def invoices_export_queryset(queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    return queryset.select_related("customer")
+
+
+def invoice_export_rows(queryset: QuerySet[Invoice], *, chunk_size: int = 2000) -> Iterator[list[Any]]:
+    """One row per invoice in INVOICE_EXPORT_COLUMNS order, read in chunks."""
+    for invoice in invoices_export_queryset(queryset).iterator(chunk_size=chunk_size):
+        yield [
+            invoice.number, invoice.customer.external_ref, invoice.issue_date, invoice.due_date,
+            invoice.amount, invoice.open_amount, invoice.currency, invoice.status,
+        ]  # fmt: skip
