@@ -121,7 +121,12 @@ def bulk_job_run(*, job_id: int) -> BulkJob | None:
 
 def _run_chunk(job: BulkJob, action, ids: list[int]) -> None:
     with transaction.atomic():
-        result = action.apply(organization=job.organization, customer_ids=ids, params=job.params, actor=job.created_by)
+        result = action.apply(
+            organization=job.organization,
+            customer_ids=ids,
+            params={**job.params, "job_id": job.pk},
+            actor=job.created_by,
+        )
         failed = len(result.problems)
         BulkJob.objects.filter(pk=job.pk).update(
             processed=F("processed") + len(ids), succeeded=F("succeeded") + len(ids) - failed,

@@ -14,10 +14,11 @@ class RemindersConfig(AppConfig):
         from invoices.hooks import register_follow_up_explainer
         from organizations.activity import register_activity_labels
         from reminders import receivers  # noqa: F401  (connects the schedule receivers)
-        from reminders.bulk_actions import ASSIGN_FOLLOW_UP_PLAN
+        from reminders.bulk_actions import ASSIGN_FOLLOW_UP_PLAN, SEND_REMINDER
         from reminders.engine import explain, explain_customer
 
         register_bulk_action(ASSIGN_FOLLOW_UP_PLAN)
+        register_bulk_action(SEND_REMINDER)
         register_follow_up_explainer(explain)
         register_customer_follow_up_explainer(explain_customer)
         register_activity_labels({

@@ -166,6 +166,8 @@ def _reply_to(organization) -> str:
 
 
 def _purpose(dispatch: Dispatch) -> str:
+    if dispatch.purpose:
+        return dispatch.purpose
     if dispatch.step and dispatch.step.purpose:
         return dispatch.step.purpose
     if dispatch.step and dispatch.step.offset_days < 0:
@@ -182,13 +184,15 @@ def render(dispatch: Dispatch, listed: list[Invoice], now: datetime) -> dict:
     organization = dispatch.organization
     context = _context(dispatch, listed, now)
     text = text_for(organization=organization, purpose=_purpose(dispatch), language=dispatch.customer.language)
+    subject_text = dispatch.custom_subject or text.subject
+    body_text = dispatch.custom_body or text.body
     platform = settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">").strip()
     step = dispatch.step
     manager = dispatch.customer.account_manager.user.email if dispatch.customer.account_manager_id else ""
     return {
-        "subject": _clean_header(render_text(text.subject, context))[:300],
-        "text_body": render_text(text.body, context),
-        "html_body": render_html(text.body, context),
+        "subject": _clean_header(render_text(subject_text, context))[:300],
+        "text_body": render_text(body_text, context),
+        "html_body": render_html(body_text, context),
         "from_email": f"{_clean_header(organization.sender_name or organization.name)} <{platform}>",
         "reply_to": [_reply_to(organization)] if _reply_to(organization) else [],
         "recipients": _recipients(dispatch),

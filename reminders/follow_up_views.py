@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, ProtectedError
 from django.shortcuts import redirect, render
@@ -13,11 +13,23 @@ from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from customers.services import customer_pause_follow_up
+from invoices.models import Invoice
 from organizations.views_base import OrganizationView
 from reminders.engine import PlanBook, explain, settings_for, upcoming
-from reminders.forms import CustomerPauseForm, PlanForm, SettingsForm, StepFormSet
-from reminders.models import Dispatch, DispatchStatus, FollowUpPlan, FollowUpStep, StepChannel, Task, TaskStatus
+from reminders.forms import CustomerPauseForm, PlanForm, RemindForm, SettingsForm, StepFormSet
+from reminders.manual import reminder_send_now
+from reminders.models import (
+    Dispatch,
+    DispatchStatus,
+    FollowUpPlan,
+    FollowUpStep,
+    StepChannel,
+    Task,
+    TaskStatus,
+    TemplatePurpose,
+)
 from reminders.services import plan_save, settings_save
+from reminders.texts import text_for
 
 
 class FollowUpOverviewView(OrganizationView):
@@ -165,3 +177,45 @@ class CustomerPauseView(OrganizationView):
                 customer_pause_follow_up(customer=customer, actor=request.user, **form.cleaned_data)
                 messages.success(request, _("Follow-up paused for this customer."))
         return redirect("customers:detail", organization_slug=organization_slug, pk=customer.pk)
+
+
+class RemindNowView(OrganizationView):
+    """Send a reminder now: choose the message, edit it, see it, send. One customer's invoices only."""
+
+    model = Invoice
+
+    def invoice_ids(self) -> list[int]:
+        raw = self.request.POST.getlist("invoices") or self.request.GET.getlist("invoices")
+        return [int(value) for value in raw if str(value).isdigit()]
+
+    def get(self, request, organization_slug):
+        invoices = self.scoped().filter(pk__in=self.invoice_ids()).select_related("customer")
+        if not invoices:
+            messages.error(request, _("Select at least one open invoice to remind."))
+            return redirect("invoices:list", organization_slug=organization_slug)
+        purpose = request.GET.get("purpose", TemplatePurpose.REMINDER_1)
+        purpose = purpose if purpose in TemplatePurpose.values else TemplatePurpose.REMINDER_1
+        customer = invoices[0].customer
+        text = text_for(organization=self.organization, purpose=purpose, language=customer.language)
+        form = RemindForm(initial={"purpose": purpose, "subject": text.subject, "body": text.body})
+        return self.render(form, invoices)
+
+    def post(self, request, organization_slug):
+        invoices = list(self.scoped().filter(pk__in=self.invoice_ids()).select_related("customer"))
+        form = RemindForm(request.POST)
+        if form.is_valid():
+            try:
+                dispatch = reminder_send_now(organization=self.organization, invoice_ids=self.invoice_ids(),
+                                             actor=request.user, **form.cleaned_data)  # fmt: skip
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("Reminder queued; it goes out within a minute."))
+                return redirect("follow_up:dispatch", organization_slug=organization_slug, pk=dispatch.pk)
+        return self.render(form, invoices, status=400)
+
+    def render(self, form, invoices, status=200):
+        context = {"form": form, "invoices": invoices, "nav": "invoices",
+                   "customers": {invoice.customer for invoice in invoices}}  # fmt: skip
+        return render(self.request, "reminders/remind.html", context, status=status)

@@ -3,7 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reminders.models import FollowUpPlan, FollowUpSettings, FollowUpStep
+from reminders.models import FollowUpPlan, FollowUpSettings, FollowUpStep, TemplatePurpose
+from reminders.templating import TemplateTextError, validate_text
 
 WEEKDAYS = [(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")), (4, _("Friday")),
             (5, _("Saturday")), (6, _("Sunday"))]  # fmt: skip
@@ -78,3 +79,18 @@ class SettingsForm(forms.ModelForm):
 class CustomerPauseForm(forms.Form):
     until = forms.DateField(label=_("Pause until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+
+class RemindForm(forms.Form):
+    purpose = forms.ChoiceField(label=_("Message"), choices=TemplatePurpose.choices)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 14}))
+
+    def clean(self):
+        data = super().clean()
+        for name in ("subject", "body"):
+            try:
+                validate_text(data.get(name, ""))
+            except TemplateTextError as error:
+                self.add_error(name, error.problems)
+        return data

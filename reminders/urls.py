@@ -15,4 +15,5 @@ urlpatterns = [
     path("messages/<int:pk>/", views.DispatchDetailView.as_view(), name="dispatch"),
     path("customers/<int:pk>/pause/", views.CustomerPauseView.as_view(), name="customer-pause"),
     path("tasks/<int:pk>/", views.TaskToggleView.as_view(), name="task-toggle"),
+    path("remind/", views.RemindNowView.as_view(), name="remind"),
 ]

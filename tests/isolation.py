@@ -24,6 +24,7 @@ class Route:
     name: str | None
     kwargs: set[str]
     view_class: type | None
+    methods: frozenset[str] = frozenset()
 
     @property
     def is_api(self) -> bool:
@@ -38,9 +39,17 @@ def _view_class(callback) -> type | None:
     return getattr(callback, "view_class", None) or getattr(callback, "cls", None)
 
 
-def routes(
-    resolver=None, prefix: str = "", namespace: str = "", inherited: frozenset = frozenset()
-) -> list[Route]:
+def _methods(callback, view_class) -> frozenset[str]:
+    """The HTTP methods the route answers: a viewset's action map, or the handlers a view defines."""
+    actions = getattr(callback, "actions", None)
+    if actions:
+        return frozenset(actions)
+    names = getattr(view_class, "http_method_names", ["get", "post", "put", "patch", "delete"])
+    names = [name for name in names if name not in ("options", "head", "trace")]
+    return frozenset(name for name in names if view_class is not None and hasattr(view_class, name))
+
+
+def routes(resolver=None, prefix: str = "", namespace: str = "", inherited: frozenset = frozenset()) -> list[Route]:
     resolver = resolver or get_resolver()
     found = []
     for entry in resolver.url_patterns:
@@ -53,7 +62,8 @@ def routes(
         elif isinstance(entry, URLPattern):
             kwargs = set(entry.pattern.regex.groupindex) | inherited
             name = f"{namespace}{entry.name}" if entry.name else None
-            found.append(Route(pattern, name, kwargs, _view_class(entry.callback)))
+            view_class = _view_class(entry.callback)
+            found.append(Route(pattern, name, kwargs, view_class, _methods(entry.callback, view_class)))
     return found
 
 
@@ -68,7 +78,5 @@ def organization_routes() -> list[Route]:
 
 def object_of(model: type[Model], organization) -> Model:
     instance = model._default_manager.filter(organization=organization).first()
-    assert instance is not None, (
-        f"The test world has no {model.__name__} in {organization}; add one to conftest."
-    )
+    assert instance is not None, f"The test world has no {model.__name__} in {organization}; add one to conftest."
     return instance

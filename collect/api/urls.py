@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 from customers.api.views import ContactViewSet, CustomerViewSet
 from invoices.api.views import InvoiceViewSet, PaymentViewSet
 from organizations.api.views import CurrentOrganizationView
+from reminders.api.views import DispatchViewSet, FollowUpPlanViewSet, InvoiceRemindView, TaskViewSet
 
 app_name = "api"
 
@@ -19,17 +20,17 @@ router.register("customers", CustomerViewSet, basename="customer")
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("invoices", InvoiceViewSet, basename="invoice")
 router.register("payments", PaymentViewSet, basename="payment")
+router.register("follow-up-plans", FollowUpPlanViewSet, basename="follow-up-plan")
+router.register("dispatches", DispatchViewSet, basename="dispatch")
+router.register("tasks", TaskViewSet, basename="task")
 
 urlpatterns = [
     path("organization/", CurrentOrganizationView.as_view(), name="organization"),
-    path(
-        "schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"
-    ),
+    path("invoices/<int:pk>/remind/", InvoiceRemindView.as_view(), name="invoice-remind"),
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
     path(
         "docs/",
-        SpectacularSwaggerView.as_view(
-            url_name="api:schema", permission_classes=[], authentication_classes=[]
-        ),
+        SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[], authentication_classes=[]),
         name="docs",
     ),
     path(

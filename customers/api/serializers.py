@@ -62,6 +62,8 @@ class CustomerSerializer(OrganizationScopedSerializer):
             "invoice_count",
             "oldest_open_due_date",
             "has_valid_email",
+            "follow_up_paused_until",
+            "follow_up_paused_reason",
             "contacts",
             "created_at",
             "updated_at",

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Prefetch
-from rest_framework import mixins
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from collect.api.bases import OrganizationScopedViewSet
 from customers.api.serializers import ContactSerializer, CustomerSerializer
@@ -13,8 +16,14 @@ from customers.services import (
     contact_delete,
     contact_update,
     customer_create,
+    customer_pause_follow_up,
     customer_update,
 )
+
+
+class CustomerPauseSerializer(serializers.Serializer):
+    until = serializers.DateField()
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class CustomerViewSet(OrganizationScopedViewSet):
@@ -27,6 +36,23 @@ class CustomerViewSet(OrganizationScopedViewSet):
     def scope_queryset(self, queryset):
         contacts = Prefetch("contacts", queryset=Contact.objects.order_by("id"))
         return queryset.select_related("account_manager", "follow_up_plan").prefetch_related(contacts)
+
+    @extend_schema(request=CustomerPauseSerializer, responses=CustomerSerializer)
+    @action(detail=True, methods=["post"])
+    def pause(self, request, pk=None):
+        """Hold every automatic message to this customer until `until` (inclusive)."""
+        customer = self.get_object()  # before validating: a foreign id is a 404, whatever the body says
+        serializer = CustomerPauseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        customer = customer_pause_follow_up(customer=customer, actor=self.actor, **serializer.validated_data)
+        return Response(CustomerSerializer(customer, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=None, responses=CustomerSerializer)
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        """End the customer's pause."""
+        customer = customer_pause_follow_up(customer=self.get_object(), until=None, actor=self.actor)
+        return Response(CustomerSerializer(customer, context=self.get_serializer_context()).data)
 
     def perform_create(self, serializer):
         serializer.instance = customer_create(

@@ -38,12 +38,25 @@ class InvoiceSerializer(OrganizationScopedSerializer):
             "currency",
             "status",
             "days_overdue",
+            "follow_up_paused",
+            "follow_up_paused_reason",
+            "follow_up_level",
+            "last_follow_up_at",
+            "next_follow_up_at",
             "pdf",
             "pdf_url",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["created_at", "updated_at"]
+        read_only_fields = [
+            "created_at",
+            "updated_at",
+            "follow_up_paused",
+            "follow_up_paused_reason",
+            "follow_up_level",
+            "last_follow_up_at",
+            "next_follow_up_at",
+        ]
 
     def get_pdf_url(self, invoice: Invoice) -> str | None:
         if not invoice.pdf:

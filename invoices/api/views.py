@@ -4,14 +4,26 @@ import django_filters
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from collect.api.bases import OrganizationScopedViewSet
 from invoices.api.serializers import InvoiceSerializer, PaymentSerializer
 from invoices.filters import InvoiceFilter
 from invoices.models import Invoice, Payment
-from invoices.services import invoice_change_status, invoice_create, invoice_update, payment_record
+from invoices.services import (
+    invoice_change_status,
+    invoice_create,
+    invoice_pause_follow_up,
+    invoice_update,
+    payment_record,
+)
 from organizations.services import log_action
+
+
+class PauseSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class InvoiceViewSet(OrganizationScopedViewSet):
@@ -39,6 +51,24 @@ class InvoiceViewSet(OrganizationScopedViewSet):
         if status is not None:
             invoice = invoice_change_status(invoice=invoice, status=status, actor=self.actor)
         serializer.instance = invoice
+
+    @extend_schema(request=PauseSerializer, responses=InvoiceSerializer)
+    @action(detail=True, methods=["post"])
+    def pause(self, request, pk=None):
+        """Take this invoice out of automatic follow-up, with a reason."""
+        invoice = self.get_object()  # before validating: a foreign id is a 404, whatever the body says
+        serializer = PauseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invoice = invoice_pause_follow_up(invoice=invoice, paused=True, actor=self.actor,
+                                          reason=serializer.validated_data["reason"])  # fmt: skip
+        return Response(InvoiceSerializer(invoice, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=None, responses=InvoiceSerializer)
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        """Put this invoice back under automatic follow-up."""
+        invoice = invoice_pause_follow_up(invoice=self.get_object(), paused=False, actor=self.actor)
+        return Response(InvoiceSerializer(invoice, context=self.get_serializer_context()).data)
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])

@@ -29,6 +29,4 @@ def test_log_in_switch_organization_and_see_customers(world, live_server, page):
     expect(table).not_to_contain_text("Acme Customer")  # acme-be's customer stays in acme-be
     page.get_by_role("link", name="Polder Transport B.V.").click()
     expect(page.get_by_role("heading", name="Polder Transport B.V.")).to_be_visible()
-    expect(page.get_by_text("Customer created")).to_have_count(
-        0
-    )  # created outside the app: no timeline entry
+    expect(page.get_by_text("Customer created")).to_have_count(0)  # created outside the app: no timeline entry

@@ -10,12 +10,8 @@ pytestmark = pytest.mark.django_db
 
 def test_actor_kinds_are_recorded(world):
     customer = world.a.customer
-    by_user = log_action(
-        organization=world.org_a, subject=customer, code="customer.updated", actor=world.owner_a.user
-    )
-    by_key = log_action(
-        organization=world.org_a, subject=customer, code="customer.updated", actor=world.a.api_key
-    )
+    by_user = log_action(organization=world.org_a, subject=customer, code="customer.updated", actor=world.owner_a.user)
+    by_key = log_action(organization=world.org_a, subject=customer, code="customer.updated", actor=world.a.api_key)
     by_customer = log_action(
         organization=world.org_a,
         subject=customer,

@@ -19,9 +19,7 @@ def test_anonymous_visitors_are_sent_to_login(world, client):
 
 @pytest.mark.smoke
 def test_login_opens_the_dashboard_of_an_organization(world, client):
-    response = client.post(
-        reverse("login"), {"username": "owner@acme.example", "password": PASSWORD}, follow=True
-    )
+    response = client.post(reverse("login"), {"username": "owner@acme.example", "password": PASSWORD}, follow=True)
     assert response.status_code == 200
     assert response.context["organization"].tenant == world.tenant_a
 

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from collect.api.bases import OrganizationScopedSerializer
+from reminders.models import (
+    DeliveryAttempt,
+    Dispatch,
+    DispatchInvoice,
+    FollowUpPlan,
+    FollowUpStep,
+    Task,
+    TemplatePurpose,
+)
+
+
+class FollowUpStepSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False)
+
+    class Meta:
+        model = FollowUpStep
+        fields = ["id", "position", "name", "offset_days", "channel", "purpose", "min_open_amount", "attach_pdfs",
+                  "cc_account_manager", "bcc_sender"]  # fmt: skip
+        read_only_fields = ["position"]
+
+    def validate(self, attrs):
+        if attrs.get("channel", "email") == "email" and not attrs.get("purpose"):
+            raise serializers.ValidationError({"purpose": _("Choose the message this e-mail step sends.")})
+        return attrs
+
+
+class FollowUpPlanSerializer(OrganizationScopedSerializer):
+    steps = FollowUpStepSerializer(many=True)
+
+    class Meta:
+        model = FollowUpPlan
+        fields = ["id", "name", "grouping", "is_default", "steps", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def validate_name(self, value: str) -> str:
+        clash = FollowUpPlan.objects.filter(organization=self.context["organization"], name=value.strip())
+        if clash.exclude(pk=getattr(self.instance, "pk", None)).exists():
+            raise serializers.ValidationError(_("Another plan already has this name."))
+        return value.strip()
+
+    def validate_steps(self, steps):
+        offsets = [step["offset_days"] for step in steps]
+        if len(offsets) != len(set(offsets)):
+            raise serializers.ValidationError(_("Two steps cannot fall on the same day."))
+        return steps
+
+
+class DispatchInvoiceSerializer(serializers.ModelSerializer):
+    number = serializers.CharField(source="invoice.number", read_only=True)
+
+    class Meta:
+        model = DispatchInvoice
+        fields = ["invoice", "number", "open_amount"]
+
+
+class DeliveryAttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DeliveryAttempt
+        fields = ["number", "outcome", "detail", "started_at", "finished_at"]
+
+
+class DispatchListSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Dispatch
+        fields = ["id", "customer", "invoice", "step", "manual", "channel", "status", "reason", "subject",
+                  "scheduled_for", "sent_at", "created_at"]  # fmt: skip
+
+
+class DispatchSerializer(DispatchListSerializer):
+    invoices = DispatchInvoiceSerializer(source="items", many=True, read_only=True)
+    attempts = DeliveryAttemptSerializer(source="delivery_attempts", many=True, read_only=True)
+
+    class Meta(DispatchListSerializer.Meta):
+        fields = [*DispatchListSerializer.Meta.fields, "from_email", "reply_to", "recipients", "cc", "bcc",
+                  "text_body", "html_body", "attachments", "provider_message_id", "invoices", "attempts"]  # fmt: skip
+
+
+class TaskSerializer(OrganizationScopedSerializer):
+    class Meta:
+        model = Task
+        fields = ["id", "title", "customer", "invoice", "dispatch", "assigned_to", "status", "due_on", "created_at",
+                  "done_at"]  # fmt: skip
+        read_only_fields = [
+            "title",
+            "customer",
+            "invoice",
+            "dispatch",
+            "assigned_to",
+            "due_on",
+            "created_at",
+            "done_at",
+        ]
+
+
+class RemindSerializer(serializers.Serializer):
+    purpose = serializers.ChoiceField(choices=TemplatePurpose.choices, default=TemplatePurpose.REMINDER_1)
+    subject = serializers.CharField(required=False, allow_blank=True, default="")
+    body = serializers.CharField(required=False, allow_blank=True, default="")
+    invoices = serializers.ListField(
+        child=serializers.IntegerField(), required=False, default=list,
+        help_text="More invoices of the same customer to list in the same message.",
+    )  # fmt: skip

@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from collect.api.bases import OrganizationScopedMixin, OrganizationScopedViewSet
+from invoices.models import Invoice
+from reminders.api.serializers import (
+    DispatchListSerializer,
+    DispatchSerializer,
+    FollowUpPlanSerializer,
+    RemindSerializer,
+    TaskSerializer,
+)
+from reminders.manual import reminder_send_now
+from reminders.models import Dispatch, FollowUpPlan, Task
+from reminders.services import plan_write
+from reminders.tasks_service import task_set_done
+
+
+class FollowUpPlanViewSet(OrganizationScopedViewSet):
+    """Follow-up plans with their steps. Writing `steps` replaces them (send `id` to keep a step)."""
+
+    model = FollowUpPlan
+    serializer_class = FollowUpPlanSerializer
+
+    def scope_queryset(self, queryset):
+        return queryset.prefetch_related("steps")
+
+    def perform_create(self, serializer):
+        self._write(serializer, None)
+
+    def perform_update(self, serializer):
+        self._write(serializer, serializer.instance)
+
+    def _write(self, serializer, plan):
+        data = dict(serializer.validated_data)
+        steps = data.pop("steps", None)
+        if steps is None:
+            steps = [{"id": step.pk} for step in plan.steps.all()] if plan else []
+        serializer.instance = plan_write(organization=self.organization, plan=plan, data=data, steps=steps,
+                                         actor=self.actor)  # fmt: skip
+
+
+class DispatchFilter(django_filters.FilterSet):
+    invoice = django_filters.NumberFilter(method="filter_invoice", help_text="Dispatches listing this invoice.")
+    customer = django_filters.NumberFilter(field_name="customer_id")
+
+    class Meta:
+        model = Dispatch
+        fields = ["invoice", "customer", "status", "channel", "manual"]
+
+    def filter_invoice(self, queryset, name, value):
+        return queryset.filter(items__invoice_id=value).distinct()
+
+
+class DispatchViewSet(
+    OrganizationScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Every message and task the follow-up engine decided or a person sent, with the content as sent."""
+
+    model = Dispatch
+    filterset_class = DispatchFilter
+
+    def get_serializer_class(self):
+        return DispatchListSerializer if self.action == "list" else DispatchSerializer
+
+    def scope_queryset(self, queryset):
+        return queryset.prefetch_related("items__invoice", "delivery_attempts")
+
+
+class TaskFilter(django_filters.FilterSet):
+    customer = django_filters.NumberFilter(field_name="customer_id")
+    assigned_to = django_filters.NumberFilter(field_name="assigned_to_id")
+
+    class Meta:
+        model = Task
+        fields = ["status", "customer", "assigned_to"]
+
+
+class TaskViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
+                  viewsets.GenericViewSet):  # fmt: skip
+    """Actions for people. PATCH `status` to `done` or `todo`."""
+
+    model = Task
+    serializer_class = TaskSerializer
+    filterset_class = TaskFilter
+
+    def perform_update(self, serializer):
+        done = serializer.validated_data.get("status", serializer.instance.status) == "done"
+        serializer.instance = task_set_done(task=serializer.instance, done=done, actor=self.actor)
+
+
+class InvoiceRemindView(OrganizationScopedMixin, APIView):
+    """Send a reminder for this invoice now (and optionally other invoices of the same customer)."""
+
+    model = Invoice
+
+    @extend_schema(request=RemindSerializer, responses={201: DispatchSerializer})
+    def post(self, request, pk):
+        invoice = self.get_object_or_404(pk)  # first: a foreign id is a 404, whatever the body says
+        serializer = RemindSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        invoice_ids = [invoice.pk, *[i for i in data.pop("invoices") if i != invoice.pk]]
+        dispatch = reminder_send_now(organization=self.organization, invoice_ids=invoice_ids, actor=self.actor, **data)
+        return Response(DispatchSerializer(dispatch).data, status=status.HTTP_201_CREATED)
+
+    def get_object_or_404(self, pk):
+        from django.http import Http404
+
+        invoice = self.get_queryset().filter(pk=pk).first()
+        if invoice is None:
+            raise Http404
+        return invoice
