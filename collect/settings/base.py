@@ -216,7 +216,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"LanguageEnum": "collect.settings.base.LANGUAGES"},
+    "ENUM_NAME_OVERRIDES": {
+        "LanguageEnum": "collect.settings.base.LANGUAGES",
+        "InvoiceStatusEnum": "invoices.models.InvoiceStatus",
+        "DispatchStatusEnum": "reminders.models.DispatchStatus",
+        "TaskStatusEnum": "reminders.models.TaskStatus",
+        "MandateStateEnum": "mandates.models.MandateState",
+        "BulkJobStatusEnum": "customers.models.BulkJobStatus",
+    },
 }
 
 LOGGING = {

@@ -56,3 +56,9 @@ def test_filter_select_all_matching_assign_and_see_the_timeline(world, live_serv
     expect(page.get_by_role("heading", name="Société 007")).to_be_visible()
     expect(page.locator(".timeline")).to_contain_text("Account manager assigned")
     expect(page.locator(".timeline")).to_contain_text(str(world.owner_a.user))
+
+    page.goto(f"{live_server.url}/o/{world.org_a.slug}/customers/?language=fr")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export CSV").click()
+    exported = open(download.value.path(), encoding="utf-8-sig").read()
+    assert exported.count("Société") == 60 and "Firma" not in exported  # the export follows the filter
