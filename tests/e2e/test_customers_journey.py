@@ -60,5 +60,6 @@ def test_filter_select_all_matching_assign_and_see_the_timeline(world, live_serv
     page.goto(f"{live_server.url}/o/{world.org_a.slug}/customers/?language=fr")
     with page.expect_download() as download:
         page.get_by_role("link", name="Export CSV").click()
-    exported = open(download.value.path(), encoding="utf-8-sig").read()
+    with open(download.value.path(), encoding="utf-8-sig") as exported_file:
+        exported = exported_file.read()
     assert exported.count("Société") == 60 and "Firma" not in exported  # the export follows the filter
