@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.files.base import ContentFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from customers.models import BulkJob
 from customers.stats import customers_refresh_stats
@@ -92,6 +92,14 @@ def build_tenant_objects(organization, *, prefix: str):
         activity=activity,
         email=email,
     )
+
+
+@pytest.fixture(autouse=True)
+def english_to_start_with():
+    """Requests activate their language on the thread; start every test from the default again."""
+    translation.activate("en")
+    yield
+    translation.activate("en")
 
 
 @pytest.fixture(autouse=True)

@@ -56,6 +56,8 @@ def test_an_api_key_of_other_gets_404_for_every_demo_be_object(seeded, api_clien
     demo_be = Organization.objects.get(slug="demo-be")
     checked = 0
     for route in object_routes(api=True):
+        if "get" not in route.methods:
+            continue
         model = route.model
         for obj in model._default_manager.filter(organization=demo_be)[:25]:
             assert api_client.get(reverse(route.name, kwargs={"pk": obj.pk})).status_code == 404

@@ -20,7 +20,9 @@ STEPS = [  # position, name, offset, channel, purpose
 
 @pytest.fixture
 def plan(world):
-    """Organization A's default plan, grouped per customer, as seed_demo builds it."""
+    """Organization A's default plan, grouped per customer, as seed_demo builds it. Its staff read English."""
+    world.org_a.default_language = "en"
+    world.org_a.save()
     plan = world.a.plan
     plan.grouping = Grouping.PER_CUSTOMER
     plan.save()
