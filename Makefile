@@ -52,5 +52,18 @@ lint: $(VENV)/.test-installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
+# Benchmarks on a large generated tenant (200k customers, 1M invoices) in PostgreSQL; report in bench-results/.
+# BENCH_DATABASE_URL picks the database (created if missing), BENCH_REGENERATE=1 rebuilds the data,
+# BENCH_ARGS passes options to `manage.py bench` (e.g. BENCH_ARGS="--scenario customers --runs 50").
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/collect_bench
+BENCH_SIZES ?= --organizations 10 --customers 200000 --invoices 1000000
+BENCH_ENV := DATABASE_URL=$(BENCH_DATABASE_URL)
+
+bench: $(VENV)/.test-installed
+	$(BENCH_ENV) $(PY) -m collect.bench.database
+	$(BENCH_ENV) $(PY) manage.py migrate --noinput
+	$(BENCH_ENV) $(PY) manage.py generate_data $(BENCH_SIZES) $(if $(filter 1,$(BENCH_REGENERATE)),--replace,--if-missing)
+	$(BENCH_ENV) $(PY) manage.py bench $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) staticfiles
