@@ -260,8 +260,11 @@ def _send_email(dispatch: Dispatch, listed: list[Invoice]) -> str:
         raise TransientError(str(error)) from error
     except OSError as error:  # connection refused, timeouts, SMTP errors
         raise TransientError(str(error)) from error
-    status = getattr(message, "anymail_status", None)
-    return (getattr(status, "message_id", None) or message_id(dispatch)) if status else message_id(dispatch)
+    provider_ids = getattr(getattr(message, "anymail_status", None), "message_id", None)
+    if isinstance(provider_ids, set):
+        # Several recipients with ids of their own (Mailjet), or some refused (Postmark's inactive addresses).
+        provider_ids = ",".join(sorted(str(provider_id) for provider_id in provider_ids if provider_id))
+    return str(provider_ids) if provider_ids else message_id(dispatch)
 
 
 def _close_attempt(attempt: DeliveryAttempt, outcome: str, detail: str) -> None:

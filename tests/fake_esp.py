@@ -1,0 +1,323 @@
+"""A fake Postmark on loopback: anymail's real postmark backend talks HTTP to it, as it would to Postmark.
+
+It speaks the part of Postmark's API that anymail's backend uses (`POST /email` with the
+`X-Postmark-Server-Token` header; the success answer `{"To", "SubmittedAt", "MessageID", "ErrorCode": 0,
+"Message": "OK"}`; error 10 for a bad token; error 406 and the "inactive addresses" answer for addresses it
+was told are inactive), and it can post Postmark-format delivery webhooks to the app, as Postmark does.
+
+What tests control: a delay per call, failing a fraction of calls for a while (HTTP 500 or a dropped
+connection, both before the message is accepted), holding calls open after accepting (so a worker can be
+killed in the middle of a send), holding webhooks back. What tests read: every accepted message with its
+Message-ID header and metadata, `count(message_id)` for duplicates (also over HTTP:
+`GET /_fake/messages?message_id=...`).
+
+Bounded: it answers at most `max_calls` sends and stops by itself after `lifetime` seconds.
+
+    with FakePostmark(delay=0.05) as esp:
+        settings.ANYMAIL = esp.anymail_settings()
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import queue
+import random
+import socket
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+import requests
+
+SERVER_TOKEN = "test"
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:  # a caller that went away mid-call is expected
+        pass
+
+
+@dataclass
+class Accepted:
+    """One message the fake provider accepted."""
+
+    postmark_id: str
+    message_id: str  # the Message-ID header the sender set
+    to: str
+    metadata: dict
+    subject: str
+    tag: str
+    submitted_at: str
+
+
+@dataclass
+class Failing:
+    rate: float = 0.0
+    calls_left: int = 0  # failing stops after this many more calls
+    modes: tuple[str, ...] = ("500", "drop")
+    rng: random.Random = field(default_factory=lambda: random.Random(4))
+
+
+class FakePostmark:
+    def __init__(self, *, delay: float = 0.0, lifetime: float = 300, max_calls: int = 20_000,
+                 webhook_url: str | None = None, webhook_auth: tuple[str, str] | None = None) -> None:  # fmt: skip
+        self.delay = delay
+        self.lifetime = lifetime
+        self.max_calls = max_calls
+        self.webhook_url = webhook_url
+        self.webhook_auth = webhook_auth
+        self.accepted: list[Accepted] = []
+        self.calls = 0
+        self.failures: Counter[str] = Counter()
+        self.inactive: set[str] = set()
+        self.webhooks_posted = 0
+        self._failing = Failing()
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._open = threading.Event()  # cleared: accepted calls wait before answering
+        self._open.set()
+        self._webhooks: queue.Queue[Accepted | None] = queue.Queue()
+        self._webhooks_open = threading.Event()
+        self._webhooks_open.set()
+        self._stopped = threading.Event()
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
+        self._threads: list[threading.Thread] = []
+
+    # Life cycle ------------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    def anymail_settings(self, **extra) -> dict:
+        return {"POSTMARK_SERVER_TOKEN": SERVER_TOKEN, "POSTMARK_API_URL": self.url, **extra}
+
+    def start(self) -> FakePostmark:
+        serve = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        post = threading.Thread(target=self._post_webhooks, daemon=True)
+        timer = threading.Timer(self.lifetime, self.stop)
+        timer.daemon = True
+        self._threads = [serve, post, timer]
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        self._open.set()
+        self._webhooks_open.set()
+        self._webhooks.put(None)
+        self._server.shutdown()
+        self._server.server_close()
+        self._threads[2].cancel()
+
+    def __enter__(self) -> FakePostmark:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # Controls --------------------------------------------------------------------------------------
+
+    def fail(self, rate: float, *, calls: int, modes: tuple[str, ...] = ("500", "drop"), seed: int = 4) -> None:
+        """Fail this fraction of the next `calls` calls, each with one of the modes, before accepting."""
+        with self._lock:
+            self._failing = Failing(rate, calls, modes, random.Random(seed))
+
+    def hold(self) -> None:
+        """Calls from now on are accepted (recorded) but not answered until `release`."""
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
+
+    def hold_webhooks(self) -> None:
+        self._webhooks_open.clear()
+
+    def release_webhooks(self) -> None:
+        self._webhooks_open.set()
+
+    # Reading ---------------------------------------------------------------------------------------
+
+    @property
+    def in_flight(self) -> int:
+        """Calls accepted but not answered yet."""
+        with self._lock:
+            return self._in_flight
+
+    def count(self, message_id: str) -> int:
+        """How many times a message with this Message-ID header was accepted (more than 1: a duplicate)."""
+        with self._lock:
+            return sum(1 for message in self.accepted if message.message_id == message_id)
+
+    def has(self, message_id: str) -> bool:
+        return self.count(message_id) > 0
+
+    def message_ids(self) -> Counter[str]:
+        with self._lock:
+            return Counter(message.message_id for message in self.accepted)
+
+    def wait_for(self, condition, timeout: float, interval: float = 0.01) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return True
+            time.sleep(interval)
+        return condition()
+
+    def webhooks_drained(self, timeout: float = 10) -> bool:
+        return self.wait_for(lambda: self._webhooks.unfinished_tasks == 0, timeout)
+
+    # The server ------------------------------------------------------------------------------------
+
+    def _handler(self):
+        esp = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:  # keep test output quiet
+                pass
+
+            def do_GET(self) -> None:
+                parsed = urlparse(self.path)
+                if parsed.path != "/_fake/messages":
+                    return self._answer(404, {"ErrorCode": 404, "Message": "Not found"})
+                wanted = parse_qs(parsed.query).get("message_id", [""])[0]
+                return self._answer(200, {"MessageID": wanted, "Count": esp.count(wanted)})
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if urlparse(self.path).path != "/email":
+                    return self._answer(404, {"ErrorCode": 404, "Message": "Not found"})
+                if self.headers.get("X-Postmark-Server-Token") != SERVER_TOKEN:
+                    return self._answer(401, {"ErrorCode": 10, "Message": "Bad or missing Server API token."})
+                failure = esp._take_call()
+                if failure == "limit":
+                    return self._answer(503, {"ErrorCode": 100, "Message": "Fake provider: call limit reached."})
+                if failure == "500":
+                    return self._answer(500, {"ErrorCode": 100, "Message": "Fake provider: internal error."})
+                if failure == "drop":
+                    return self._drop()
+                self._accept(json.loads(body or b"{}"))
+
+            def _accept(self, data: dict) -> None:
+                to = data.get("To", "")
+                addresses = [part.strip().rsplit("<", 1)[-1].rstrip(">").lower() for part in to.split(",") if part]
+                inactive = [address for address in addresses if address in esp.inactive]
+                if inactive and len(inactive) == len(addresses):
+                    text = (
+                        "You tried to send to a recipient that has been marked as inactive.\n"
+                        f"Found inactive addresses: {', '.join(inactive)}.\n"
+                        "Inactive recipients are ones that have generated a hard bounce or a spam complaint. "
+                    )
+                    return self._answer(422, {"ErrorCode": 406, "Message": text})
+                message = esp._record(data)
+                try:
+                    esp._open.wait(timeout=esp.lifetime)
+                    if esp.delay:
+                        time.sleep(esp.delay)
+                    text = "OK"
+                    if inactive:
+                        text = (f"Message OK, but will not deliver to these inactive addresses: {', '.join(inactive)}."
+                                " Inactive recipients are ones that have generated a hard bounce or a spam "
+                                "complaint.")  # fmt: skip
+                    self._answer(200, {"To": to, "SubmittedAt": message.submitted_at,
+                                       "MessageID": message.postmark_id, "ErrorCode": 0, "Message": text})  # fmt: skip
+                except OSError:
+                    pass  # the caller died while we held its call (a killed worker): it is accepted all the same
+                finally:
+                    with esp._lock:
+                        esp._in_flight -= 1
+
+            def _drop(self) -> None:
+                self.close_connection = True
+                with contextlib.suppress(OSError):
+                    self.connection.shutdown(socket.SHUT_RDWR)
+
+            def _answer(self, status: int, payload: dict) -> None:
+                body = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        return Handler
+
+    def _take_call(self) -> str | None:
+        """Count a call and decide whether it fails (and how), before anything is accepted."""
+        with self._lock:
+            self.calls += 1
+            if self.calls > self.max_calls:
+                return "limit"
+            failing = self._failing
+            if failing.calls_left <= 0:
+                return None
+            failing.calls_left -= 1
+            if failing.rng.random() >= failing.rate:
+                return None
+            mode = failing.rng.choice(failing.modes)
+            self.failures[mode] += 1
+            return mode
+
+    def _record(self, data: dict) -> Accepted:
+        headers = {item.get("Name", "").lower(): item.get("Value", "") for item in data.get("Headers", [])}
+        message = Accepted(
+            postmark_id=str(uuid.uuid4()), message_id=headers.get("message-id", ""), to=data.get("To", ""),
+            metadata=data.get("Metadata") or {}, subject=data.get("Subject", ""), tag=data.get("Tag", ""),
+            submitted_at=datetime.now(UTC).isoformat(),
+        )  # fmt: skip
+        with self._lock:
+            self.accepted.append(message)
+            self._in_flight += 1
+        if self.webhook_url:
+            self._webhooks.put(message)
+        return message
+
+    # Webhooks --------------------------------------------------------------------------------------
+
+    def delivery_payload(self, message: Accepted) -> dict:
+        """Postmark's Delivery webhook for an accepted message."""
+        recipient = message.to.split(",")[0].strip().rsplit("<", 1)[-1].rstrip(">")
+        return {"RecordType": "Delivery", "ServerID": 1, "MessageStream": "outbound",
+                "MessageID": message.postmark_id, "Recipient": recipient, "Tag": message.tag,
+                "DeliveredAt": datetime.now(UTC).isoformat(), "Details": "Fake provider: delivered.",
+                "Metadata": message.metadata}  # fmt: skip
+
+    def _post_webhooks(self) -> None:
+        session = requests.Session()
+        while not self._stopped.is_set():
+            message = self._webhooks.get()
+            try:
+                if message is None:
+                    return
+                self._webhooks_open.wait(timeout=self.lifetime)
+                self._post(session, self.delivery_payload(message))
+            finally:
+                self._webhooks.task_done()
+
+    def _post(self, session: requests.Session, payload: dict, tries: int = 5) -> None:
+        for attempt in range(tries):  # Postmark retries a webhook that failed; a few times is enough here
+            if self._stopped.is_set():
+                return
+            try:
+                response = session.post(self.webhook_url, json=payload, auth=self.webhook_auth, timeout=10)
+                if response.status_code < 300:
+                    with self._lock:
+                        self.webhooks_posted += 1
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1 * (attempt + 1))
