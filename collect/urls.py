@@ -34,6 +34,7 @@ urlpatterns = [
     path("switch/", OrganizationSwitchView.as_view(), name="organization-switch"),
     path("o/<slug:organization_slug>/", include(organization_patterns)),
     path("api/v1/", include("collect.api.urls")),
+    path("webhooks/anymail/", include("anymail.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),

@@ -9,6 +9,8 @@ class RemindersConfig(AppConfig):
     verbose_name = _("Follow-up")
 
     def ready(self) -> None:
+        from anymail.signals import tracking
+
         from customers.bulk import register_bulk_action
         from customers.hooks import register_customer_follow_up_explainer
         from invoices.hooks import register_follow_up_explainer
@@ -16,6 +18,9 @@ class RemindersConfig(AppConfig):
         from reminders import receivers  # noqa: F401  (connects the schedule receivers)
         from reminders.bulk_actions import ASSIGN_FOLLOW_UP_PLAN, SEND_REMINDER
         from reminders.engine import explain, explain_customer
+        from reminders.tracking import on_tracking_event
+
+        tracking.connect(on_tracking_event, dispatch_uid="reminders.tracking")
 
         register_bulk_action(ASSIGN_FOLLOW_UP_PLAN)
         register_bulk_action(SEND_REMINDER)

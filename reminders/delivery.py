@@ -24,9 +24,11 @@ from organizations.services import log_action
 from reminders.calendar import next_send_time
 from reminders.engine import PlanBook, claim, reschedule, stuck_dispatches
 from reminders.models import (
+    ACCEPTED_EVENT_TYPES,
     AttemptOutcome,
     DeliveryAttempt,
     Dispatch,
+    DispatchEvent,
     DispatchStatus,
     StepChannel,
     Task,
@@ -322,6 +324,11 @@ def _open_task(dispatch: Dispatch, title: str) -> Task:
     return task
 
 
+def open_task(dispatch: Dispatch, title: str) -> Task:
+    """The dispatch's task for a person (at most one per dispatch), assigned to the account manager."""
+    return _open_task(dispatch, title)
+
+
 def _open_task_for_step(dispatch: Dispatch, listed: list[Invoice], now: datetime) -> None:
     with override(dispatch.organization.default_language):
         titles = {
@@ -374,11 +381,13 @@ def sweep(*, now: datetime | None = None) -> dict[str, int]:
 def provider_has(dispatch: Dispatch) -> bool | None:
     """Whether the provider holds this message: True, False, or None when it cannot tell.
 
-    The built-in store answers for itself. Other providers answer through their tracking webhooks; without
-    that evidence the outcome stays unknown, and the dispatch is marked uncertain rather than risk a repeat.
+    The built-in store answers for itself. Other providers answer through their tracking webhooks
+    (reminders/tracking.py): an event proving the provider accepted it. Without that evidence the outcome
+    stays unknown, and the dispatch is marked uncertain rather than risk a repeat.
     """
     if settings.EMAIL_BACKEND != "mailroom.backends.DatabaseEmailBackend":
-        return None
+        reported = DispatchEvent.objects.filter(dispatch=dispatch, event_type__in=ACCEPTED_EVENT_TYPES).exists()
+        return True if reported else None
     from mailroom.models import StoredEmail
 
     return StoredEmail.objects.filter(message_id=message_id(dispatch)).exists()

@@ -288,3 +288,62 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class DispatchEventType(models.TextChoices):
+    """What the e-mail provider reported about a message (anymail's normalized tracking events)."""
+
+    QUEUED = "queued", _("Queued by the provider")  # accepted, not yet handed on
+    SENT = "sent", _("Sent by the provider")  # handed to the receiving server
+    DELIVERED = "delivered", _("Delivered")  # the receiving server accepted it
+    BOUNCED = "bounced", _("Bounced")  # the receiving server refused it for good
+    DEFERRED = "deferred", _("Delayed")  # a temporary refusal; the provider keeps trying
+    OPENED = "opened", _("Opened")
+    CLICKED = "clicked", _("Link clicked")
+    COMPLAINED = "complained", _("Marked as spam")
+    REJECTED = "rejected", _("Rejected by the provider")  # the provider would not send it (blocked address, …)
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+    UNKNOWN = "unknown", _("Other event")  # anything else the provider reports; see the raw event
+
+
+# Events that prove the provider accepted the message (it went out, whatever happened next).
+ACCEPTED_EVENT_TYPES = (
+    DispatchEventType.QUEUED, DispatchEventType.SENT, DispatchEventType.DELIVERED, DispatchEventType.BOUNCED,
+    DispatchEventType.DEFERRED, DispatchEventType.OPENED, DispatchEventType.CLICKED, DispatchEventType.COMPLAINED,
+)  # fmt: skip
+# Events after which the address must not be used again until a person fixes it.
+ADDRESS_FAILED_EVENT_TYPES = (DispatchEventType.BOUNCED, DispatchEventType.REJECTED, DispatchEventType.COMPLAINED)
+
+
+class DispatchEvent(models.Model):
+    """One tracking event of a sent message, stored once however often the provider posts it."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    dispatch = models.ForeignKey(Dispatch, on_delete=models.CASCADE, related_name="events")
+    event_type = models.CharField(_("event"), max_length=16, choices=DispatchEventType.choices)
+    recipient = models.CharField(_("recipient"), max_length=320, blank=True)
+    timestamp = models.DateTimeField(_("when"))
+    description = models.CharField(_("description"), max_length=500, blank=True)
+    esp_name = models.CharField(max_length=32, blank=True)
+    # The provider's own event id, when it gives one (Postmark: bounces only).
+    esp_event_id = models.CharField(max_length=200, blank=True)
+    # For events without an id: a hash of the event as posted, so a re-delivered webhook is recognised.
+    fingerprint = models.CharField(max_length=64)
+    raw = models.JSONField(default=dict, blank=True)  # the provider's payload, trimmed
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("status event")
+        verbose_name_plural = _("status events")
+        ordering = ["timestamp", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dispatch", "esp_event_id"], condition=~Q(esp_event_id=""), name="dispatch_event_once_by_id"
+            ),
+            models.UniqueConstraint(
+                fields=["dispatch", "fingerprint"], condition=Q(esp_event_id=""), name="dispatch_event_once_by_hash"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dispatch_id} {self.event_type} {self.recipient}"

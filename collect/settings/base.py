@@ -151,6 +151,9 @@ if EMAIL_URL:
     vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Collect <no-reply@collect.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# JSON, e.g. {"POSTMARK_SERVER_TOKEN": "...", "WEBHOOK_SECRET": "user:long-random-password"}. The ESP posts
+# tracking events (delivered, bounced, …) to https://user:password@<host>/webhooks/anymail/<esp>/tracking/;
+# reminders/tracking.py stores them. `check --deploy` refuses an ESP backend without WEBHOOK_SECRET.
 ANYMAIL = env.json("ANYMAIL", default={})
 
 # Celery: Redis when REDIS_URL is set; otherwise kombu's filesystem transport, which needs no server
