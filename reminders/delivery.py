@@ -65,11 +65,19 @@ def deliver_one(*, dispatch_id: int, now: datetime | None = None) -> Dispatch | 
         return None
     dispatch = Dispatch.objects.select_related("organization", "customer", "step", "invoice").get(pk=dispatch_id)
     book = PlanBook.load(dispatch.organization)
-    try:
-        _deliver(dispatch, book, now)
-    except Exception:
-        logger.exception("Dispatch %s failed unexpectedly; it will be retried", dispatch.pk)
-        _retry_or_fail(dispatch, now, _("Unexpected error; retrying."))
+    # Reasons and task titles are stored for the organization's staff, in its language, whatever
+    # language this worker thread last served.
+    with override(dispatch.organization.default_language):
+        try:
+            _deliver(dispatch, book, now)
+        except Exception:
+            if _provider_may_have_it(dispatch):
+                # The attempt was recorded, so the provider may hold the message: retrying blindly could send it
+                # twice. The claim stays in `sending`; the sweeper reconciles it when the lease runs out.
+                logger.exception("Dispatch %s failed after its attempt was recorded; left for the sweeper", dispatch.pk)
+            else:
+                logger.exception("Dispatch %s failed unexpectedly; it will be retried", dispatch.pk)
+                _retry_or_fail(dispatch, now, _("Unexpected error; retrying."))
     return Dispatch.objects.get(pk=dispatch.pk)
 
 
@@ -91,6 +99,17 @@ class Hold:
     until: datetime
     reason: str
     postpones: bool = False  # the wait moves the scheduled time, so lateness counts from its end
+
+
+def _provider_may_have_it(dispatch: Dispatch) -> bool:
+    """Whether this claim already recorded an attempt whose outcome is not a known refusal or retry."""
+    status = Dispatch.objects.filter(pk=dispatch.pk).values_list("status", "attempts").first()
+    if status is None or status[0] != DispatchStatus.SENDING:
+        return False
+    last = dispatch.delivery_attempts.order_by("-number").first()
+    return (
+        last is not None and last.number == status[1] and last.outcome in (AttemptOutcome.STARTED, AttemptOutcome.SENT)
+    )
 
 
 def _hold(dispatch: Dispatch, book: PlanBook, now: datetime) -> Hold | None:
@@ -350,32 +369,37 @@ def sweep(*, now: datetime | None = None) -> dict[str, int]:
     counts = {"requeued": 0, "proven_sent": 0, "uncertain": 0}
     for dispatch_id in stuck_dispatches(now=now):
         dispatch = Dispatch.objects.select_related("organization", "customer", "step").get(pk=dispatch_id)
-        last = dispatch.delivery_attempts.order_by("-number").first()
-        called = last is not None and last.number == dispatch.attempts and last.outcome == AttemptOutcome.STARTED
-        held = provider_has(dispatch) if called else False
-        if held is False:
-            # The provider was never called for this claim, or provably does not have the message:
-            # retrying cannot duplicate anything.
-            if last is not None and called:
-                _close_attempt(last, AttemptOutcome.TRANSIENT, "worker stopped before the provider had it")
-            Dispatch.objects.filter(pk=dispatch.pk, status=DispatchStatus.SENDING).update(
-                status=DispatchStatus.QUEUED, next_attempt_at=now
-            )
-            counts["requeued"] += 1
-        elif held is True:
-            _close_attempt(last, AttemptOutcome.SENT, "found at the provider after a crash")
-            listed = [item.invoice for item in dispatch.items.select_related("invoice")]
-            mark_sent(dispatch, listed, now, message_id(dispatch))
-            counts["proven_sent"] += 1
-        else:
-            _finish(
-                dispatch, DispatchStatus.UNCERTAIN, _("The worker stopped while sending; check whether it arrived.")
-            )
-            _open_task(
-                dispatch, _("Check whether the reminder to %(customer)s arrived") % {"customer": dispatch.customer}
-            )
-            counts["uncertain"] += 1
+        with override(dispatch.organization.default_language):
+            _sweep_one(dispatch, now, counts)
     return counts
+
+
+def _sweep_one(dispatch: Dispatch, now: datetime, counts: dict[str, int]) -> None:
+    last = dispatch.delivery_attempts.order_by("-number").first()
+    current = last is not None and last.number == dispatch.attempts
+    if current and last.outcome == AttemptOutcome.SENT:
+        held = True  # the provider accepted it; only the booking was lost
+    elif current and last.outcome == AttemptOutcome.STARTED:
+        held = provider_has(dispatch)
+    else:
+        held = False  # the provider was never called for this claim
+    if held is False:
+        # The provider never had the message: retrying cannot duplicate anything.
+        if current and last.outcome == AttemptOutcome.STARTED:
+            _close_attempt(last, AttemptOutcome.TRANSIENT, "worker stopped before the provider had it")
+        Dispatch.objects.filter(pk=dispatch.pk, status=DispatchStatus.SENDING).update(
+            status=DispatchStatus.QUEUED, next_attempt_at=now
+        )
+        counts["requeued"] += 1
+    elif held is True:
+        _close_attempt(last, AttemptOutcome.SENT, last.detail or "found at the provider after a crash")
+        listed = [item.invoice for item in dispatch.items.select_related("invoice")]
+        mark_sent(dispatch, listed, now, dispatch.provider_message_id or message_id(dispatch))
+        counts["proven_sent"] += 1
+    else:
+        _finish(dispatch, DispatchStatus.UNCERTAIN, _("The worker stopped while sending; check whether it arrived."))
+        _open_task(dispatch, _("Check whether the reminder to %(customer)s arrived") % {"customer": dispatch.customer})
+        counts["uncertain"] += 1
 
 
 def provider_has(dispatch: Dispatch) -> bool | None:

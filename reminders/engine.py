@@ -43,7 +43,8 @@ logger = logging.getLogger(__name__)
 # Dispatch states in which an invoice counts as having reached the dispatch's step.
 REACHED = (DispatchStatus.QUEUED, DispatchStatus.SENDING, DispatchStatus.SENT, DispatchStatus.TEST,
            DispatchStatus.UNCERTAIN)  # fmt: skip
-LEASE = timedelta(minutes=10)
+# Longer than CELERY_TASK_TIME_LIMIT (10 minutes), so a live worker is never mistaken for a dead one.
+LEASE = timedelta(minutes=15)
 
 
 def settings_for(organization: Organization) -> FollowUpSettings:

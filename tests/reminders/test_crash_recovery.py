@@ -9,12 +9,12 @@ import pytest
 
 from mailroom.models import StoredEmail
 from reminders.delivery import deliver_one, message_id, sweep
-from reminders.engine import claim, decide_due_cross_tenant
+from reminders.engine import LEASE, claim, decide_due_cross_tenant
 from reminders.models import AttemptOutcome, DeliveryAttempt, Dispatch, DispatchStatus
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))
-LATER = NOW + timedelta(minutes=11)
+LATER = NOW + LEASE + timedelta(minutes=1)
 
 
 @pytest.fixture
@@ -60,4 +60,18 @@ def test_the_store_keeps_one_copy_of_a_repeated_message(decided):
     deliver_one(dispatch_id=decided.pk, now=NOW)
     Dispatch.objects.filter(pk=decided.pk).update(status=DispatchStatus.QUEUED)  # a mistaken second delivery
     deliver_one(dispatch_id=decided.pk, now=NOW)
+    assert StoredEmail.objects.filter(message_id=message_id(decided)).count() == 1
+
+
+def test_an_error_after_the_attempt_was_recorded_is_left_for_reconciliation(decided, monkeypatch):
+    from reminders import delivery
+
+    def booking_fails(*args, **kwargs):
+        raise RuntimeError("database went away while booking")
+
+    monkeypatch.setattr(delivery, "mark_sent", booking_fails)
+    deliver_one(dispatch_id=decided.pk, now=NOW)
+    assert Dispatch.objects.get(pk=decided.pk).status == DispatchStatus.SENDING  # not queued for a blind retry
+    monkeypatch.undo()
+    assert sweep(now=LATER)["proven_sent"] == 1
     assert StoredEmail.objects.filter(message_id=message_id(decided)).count() == 1

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from customers.models import Customer, EmailStatus
 from reminders.delivery import deliver_one, sweep
-from reminders.engine import claim, decide_due_cross_tenant
+from reminders.engine import LEASE, claim, decide_due_cross_tenant
 from reminders.models import (
     AttemptOutcome,
     DeliveryAttempt,
@@ -29,7 +29,7 @@ from reminders.models import (
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))
-LATER = NOW + timedelta(minutes=11)
+LATER = NOW + LEASE + timedelta(minutes=1)
 SECRET = "postmark:correct-horse-battery"
 WEBHOOK = "/webhooks/anymail/postmark/tracking/"
 ADDRESS = "camille@lumen.example"
