@@ -51,6 +51,10 @@ class TransientError(Exception):
 class PermanentError(Exception):
     """The provider will never accept this message as it is."""
 
+    def __init__(self, message: str, *, recipients_refused: bool = False) -> None:
+        super().__init__(message)
+        self.recipients_refused = recipients_refused
+
 
 @dataclass
 class Outcome:
@@ -186,6 +190,14 @@ def _reply_to(organization) -> str:
     return organization.reply_to_email or organization.sender_email or ""
 
 
+def _reply_to_for(dispatch: Dispatch) -> list[str]:
+    """Replies to a manual message go to the person who sent it; others to the organization."""
+    if dispatch.manual and dispatch.created_by_id and dispatch.created_by.email:
+        return [dispatch.created_by.email]
+    address = _reply_to(dispatch.organization)
+    return [address] if address else []
+
+
 def _purpose(dispatch: Dispatch) -> str:
     if dispatch.purpose:
         return dispatch.purpose
@@ -215,7 +227,7 @@ def render(dispatch: Dispatch, listed: list[Invoice], now: datetime) -> dict:
         "text_body": render_text(body_text, context),
         "html_body": render_html(body_text, context),
         "from_email": f"{_clean_header(organization.sender_name or organization.name)} <{platform}>",
-        "reply_to": [_reply_to(organization)] if _reply_to(organization) else [],
+        "reply_to": _reply_to_for(dispatch),
         "recipients": _recipients(dispatch),
         "cc": [manager] if step and step.cc_account_manager and manager else [],
         "bcc": [_reply_to(organization)] if step and step.bcc_sender and _reply_to(organization) else [],
@@ -247,6 +259,8 @@ def _deliver_email(dispatch: Dispatch, book: PlanBook, listed: list[Invoice], no
         provider_id = _send_email(dispatch, listed)
     except PermanentError as error:
         _close_attempt(attempt, AttemptOutcome.PERMANENT, str(error))
+        if error.recipients_refused:
+            _mark_recipients_invalid(dispatch, str(error))
         _finish(dispatch, DispatchStatus.FAILED, _("Refused by the e-mail provider: %(error)s") % {"error": error})
         return _open_task(
             dispatch, _("E-mail to %(customer)s was refused; check the address") % {"customer": dispatch.customer}
@@ -273,7 +287,7 @@ def _send_email(dispatch: Dispatch, listed: list[Invoice]) -> str:
     try:
         message.send()
     except AnymailRecipientsRefused as error:
-        raise PermanentError(str(error)) from error
+        raise PermanentError(str(error), recipients_refused=True) from error
     except AnymailAPIError as error:
         status = getattr(error, "status_code", None)
         if status and 400 <= status < 500 and status not in (408, 429):
@@ -286,6 +300,15 @@ def _send_email(dispatch: Dispatch, listed: list[Invoice]) -> str:
         # Several recipients with ids of their own (Mailjet), or some refused (Postmark's inactive addresses).
         provider_ids = ",".join(sorted(str(provider_id) for provider_id in provider_ids if provider_id))
     return str(provider_ids) if provider_ids else message_id(dispatch)
+
+
+def _mark_recipients_invalid(dispatch: Dispatch, detail: str) -> None:
+    """The provider refused these addresses: they stop receiving messages until someone fixes them."""
+    from customers.services import contact_mark_email_bounced
+
+    contacts = Contact.objects.filter(customer=dispatch.customer, email__in=dispatch.recipients, notify=True)
+    for contact in contacts:
+        contact_mark_email_bounced(contact=contact, detail=detail)
 
 
 def _close_attempt(attempt: DeliveryAttempt, outcome: str, detail: str) -> None:

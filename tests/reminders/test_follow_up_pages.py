@@ -159,3 +159,12 @@ def test_bulk_reminder_sends_one_message_per_customer_and_reports_the_rest(world
     job.refresh_from_db()
     assert [problem["name"] for problem in job.problems] == ["No Mail BV", "No Mail BV"]
     assert job.problems[0]["message"] == "No contact with a valid e-mail address."
+
+
+def test_replies_to_a_manual_reminder_go_to_the_person_who_sent_it(world, debtor, make_invoice):
+    from reminders.manual import reminder_send_now
+
+    invoice = make_invoice("RT-1", date(2026, 11, 1))
+    dispatch = reminder_send_now(organization=world.org_a, invoice_ids=[invoice.pk], actor=world.owner_a.user)
+    deliver_one(dispatch_id=dispatch.pk)
+    assert StoredEmail.objects.get(message_id__contains=f"dispatch-{dispatch.pk}.").reply_to == ["owner@acme.example"]

@@ -53,10 +53,13 @@ def test_a_partly_inactive_recipient_list_is_sent_once_and_not_retried(esp, deci
 
 def test_only_inactive_recipients_is_a_permanent_failure_with_a_task(esp, decided):
     esp.inactive = {"camille@lumen.example"}
+    contact = decided.customer.contacts.get(email="camille@lumen.example")
     dispatch = deliver_one(dispatch_id=decided.pk, now=NOW)
     assert dispatch.status == DispatchStatus.FAILED and esp.accepted == []
     assert dispatch.delivery_attempts.get().outcome == AttemptOutcome.PERMANENT
     assert Task.objects.filter(dispatch=dispatch).exists()
+    contact.refresh_from_db()
+    assert contact.email_status == "bounced"  # the valid e-mail filter now leaves this customer out
 
 
 @pytest.mark.parametrize("mode", ["500", "drop"])
