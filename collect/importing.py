@@ -108,6 +108,40 @@ class Importer(Protocol):
         ...
 
 
+class RowImporter:
+    """The planning loop every importer shares: check the header, clean each row, refuse duplicate keys in the
+    file, and mark each row new or update. Subclasses say which column is the key and how to clean a row."""
+
+    kind: str
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+    key: str  # the column that identifies a record (updates instead of duplicates)
+    duplicate_message: str  # with %(row)s: the earlier row that has the same key
+
+    def plan(self, *, organization, table: Table) -> ImportPlan:
+        plan = plan_start(table, columns=self.columns, required=self.required)
+        if plan_is_blocked(plan):
+            return plan_block_all(plan, table)
+        lookups = self._lookups(organization, table)
+        duplicates = DuplicateGuard(self.key, self.duplicate_message)
+        for row in table.rows:
+            cleaner = RowCleaner(row, table.headers)
+            data = self._clean(cleaner, lookups)
+            duplicates.check(cleaner, getattr(data, self.key))
+            plan.record(row, cleaner, UPDATE if self.existing(data) else NEW, data)
+        return plan
+
+    def _lookups(self, organization, table: Table) -> Any:
+        raise NotImplementedError
+
+    def _clean(self, cleaner: RowCleaner, lookups: Any) -> Any:
+        raise NotImplementedError
+
+    def existing(self, data: Any) -> Any:
+        """The record this row updates, or None for a new one."""
+        raise NotImplementedError
+
+
 class RowApplyError(Exception):
     """A service refused a row that passed validation; the whole import is rolled back."""
 

@@ -18,19 +18,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from collect.importing import (
-    NEW,
-    UPDATE,
-    DuplicateGuard,
-    ImportPlan,
     PlannedRow,
     RowApplyError,
     RowCleaner,
+    RowImporter,
     chunked,
-    plan_block_all,
-    plan_is_blocked,
-    plan_start,
 )
 from collect.tabular import Table, cell_text
 from customers.models import Contact, Customer, CustomerType, EmailStatus
@@ -87,23 +82,15 @@ def _language_names() -> dict[str, str]:
     return names
 
 
-class CustomerImporter:
+class CustomerImporter(RowImporter):
     kind = "customers"
     columns = CUSTOMER_COLUMNS
     required = REQUIRED_COLUMNS
+    key = "external_ref"
+    duplicate_message = gettext_lazy("Row %(row)s already has this external reference.")
 
-    def plan(self, *, organization: Organization, table: Table) -> ImportPlan:
-        plan = plan_start(table, columns=self.columns, required=self.required)
-        if plan_is_blocked(plan):
-            return plan_block_all(plan, table)
-        lookups = self._lookups(organization, table)
-        duplicates = DuplicateGuard("external_ref", _("Row %(row)s already has this external reference."))
-        for row in table.rows:
-            cleaner = RowCleaner(row, table.headers)
-            data = self._clean(cleaner, lookups)
-            duplicates.check(cleaner, data.external_ref)
-            plan.record(row, cleaner, UPDATE if data.customer else NEW, data)
-        return plan
+    def existing(self, data):
+        return data.customer
 
     def _lookups(self, organization: Organization, table: Table) -> _Lookups:
         refs = sorted({cell_text(row.values.get("external_ref")) for row in table.rows} - {""})

@@ -16,19 +16,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from collect.importing import (
-    NEW,
-    UPDATE,
-    DuplicateGuard,
-    ImportPlan,
     PlannedRow,
     RowApplyError,
     RowCleaner,
+    RowImporter,
     chunked,
-    plan_block_all,
-    plan_is_blocked,
-    plan_start,
 )
 from collect.tabular import Table, cell_text
 from customers.models import Customer
@@ -60,23 +55,15 @@ class _Lookups:
     customers: dict[str, Customer]
 
 
-class InvoiceImporter:
+class InvoiceImporter(RowImporter):
     kind = "invoices"
     columns = INVOICE_COLUMNS
     required = REQUIRED_COLUMNS
+    key = "number"
+    duplicate_message = gettext_lazy("Row %(row)s already has this invoice number.")
 
-    def plan(self, *, organization: Organization, table: Table) -> ImportPlan:
-        plan = plan_start(table, columns=self.columns, required=self.required)
-        if plan_is_blocked(plan):
-            return plan_block_all(plan, table)
-        lookups = self._lookups(organization, table)
-        duplicates = DuplicateGuard("number", _("Row %(row)s already has this invoice number."))
-        for row in table.rows:
-            cleaner = RowCleaner(row, table.headers)
-            data = self._clean(cleaner, lookups)
-            duplicates.check(cleaner, data.number)
-            plan.record(row, cleaner, UPDATE if data.invoice else NEW, data)
-        return plan
+    def existing(self, data):
+        return data.invoice
 
     def _lookups(self, organization: Organization, table: Table) -> _Lookups:
         def keys(column: str) -> list[str]:

@@ -29,9 +29,7 @@ class MandateProfile(models.Model):
         verbose_name_plural = _("mandate profiles")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "name"], name="mandate_profile_name_per_organization"
-            )
+            models.UniqueConstraint(fields=["organization", "name"], name="mandate_profile_name_per_organization")
         ]
 
     def __str__(self) -> str:
@@ -53,9 +51,7 @@ class Mandate(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="mandates")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="mandates")
     profile = models.ForeignKey(MandateProfile, on_delete=models.PROTECT, related_name="mandates")
-    state = models.CharField(
-        _("state"), max_length=16, choices=MandateState.choices, default=MandateState.PREPARED
-    )
+    state = models.CharField(_("state"), max_length=16, choices=MandateState.choices, default=MandateState.PREPARED)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
