@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Contact, Customer, CustomerType
+from organizations.parsing import parse_id
 
 NONE = "none"
 YES_NO = [("true", _("Yes")), ("false", _("No"))]
@@ -30,9 +31,10 @@ class IdOrNoneFilter(django_filters.CharFilter):
             return queryset
         if value == NONE:
             return queryset.filter(**{f"{self.field_name}__isnull": True})
-        if not str(value).isdigit():
+        number = parse_id(value)
+        if number is None:
             return queryset.none()
-        return queryset.filter(**{f"{self.field_name}_id": int(value)})
+        return queryset.filter(**{f"{self.field_name}_id": number})
 
 
 def _boolean(value) -> bool | None:

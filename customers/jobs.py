@@ -21,6 +21,7 @@ from customers.bulk import bulk_action_get
 from customers.filters import CustomerFilter
 from customers.models import BulkJob, BulkJobStatus, Customer
 from organizations.models import Organization
+from organizations.parsing import parse_ids
 from organizations.services import Actor, log_action
 
 logger = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ def selection_queryset(*, organization: Organization, ids: list[int], filter_que
     """The customers a selection means, re-scoped to the organization (ids from forms are not trusted)."""
     base = Customer.objects.filter(organization=organization)
     if not select_all:
-        return base.filter(pk__in=[int(i) for i in ids if str(i).isdigit()])
+        return base.filter(pk__in=parse_ids(ids))
     data = QueryDict(filter_query or "")
     return CustomerFilter(data, queryset=base, organization=organization).qs
 

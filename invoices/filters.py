@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from invoices.models import Invoice, InvoiceStatus
 
+MAX_DAYS = 36500  # a hundred years: beyond that a date range is meaningless (and overflows)
 SORTS = {
     "-days_overdue": ("due_date", "id"),  # most overdue first
     "days_overdue": ("-due_date", "-id"),
@@ -66,9 +67,13 @@ class InvoiceFilter(django_filters.FilterSet):
         return queryset.filter(owed) if value else queryset.exclude(owed)
 
     def filter_overdue_min(self, queryset, name, value):
+        if abs(value) > MAX_DAYS:
+            return queryset.none()
         due_by = self.today() - timedelta(days=int(value))
         return queryset.filter(status__in=Invoice.OWED_STATUSES, due_date__lte=due_by)
 
     def filter_overdue_max(self, queryset, name, value):
+        if abs(value) > MAX_DAYS:
+            return queryset.none()
         due_from = self.today() - timedelta(days=int(value))
         return queryset.filter(status__in=Invoice.OWED_STATUSES, due_date__gte=due_from)

@@ -29,6 +29,7 @@ from invoices.filters import SORTS, InvoiceFilter
 from invoices.import_forms import ImportUploadForm
 from invoices.imports import INVOICE_EXPORT_COLUMNS, invoice_export_rows
 from invoices.models import ImportBatch, ImportKind, ImportStatus, Invoice
+from organizations.parsing import parse_id
 from organizations.services import log_action
 from organizations.views_base import OrganizationView
 
@@ -111,7 +112,7 @@ class ImportConfirmView(OrganizationView):
         try:
             outcome = import_batch_confirm(
                 batch=batch, skip_invalid=request.POST.get("skip_invalid") == "1",
-                expected_rows=int(expected) if expected.isdigit() else None, actor=request.user,
+                expected_rows=parse_id(expected), actor=request.user,
             )  # fmt: skip
         except (RowApplyError, ImportConflict) as problem:
             messages.error(request, _("Nothing was imported: %(problem)s") % {"problem": problem})

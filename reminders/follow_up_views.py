@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from customers.models import Customer
 from customers.services import customer_pause_follow_up
 from invoices.models import Invoice
+from organizations.parsing import parse_ids
 from organizations.views_base import OrganizationView
 from reminders.engine import PlanBook, explain, settings_for, upcoming
 from reminders.forms import CustomerPauseForm, PlanForm, RemindForm, SettingsForm, StepFormSet
@@ -186,7 +187,7 @@ class RemindNowView(OrganizationView):
 
     def invoice_ids(self) -> list[int]:
         raw = self.request.POST.getlist("invoices") or self.request.GET.getlist("invoices")
-        return [int(value) for value in raw if str(value).isdigit()]
+        return parse_ids(raw)
 
     def get(self, request, organization_slug):
         invoices = self.scoped().filter(pk__in=self.invoice_ids()).select_related("customer")

@@ -41,6 +41,11 @@ class StepForm(forms.ModelForm):
 
 
 class BaseStepFormSet(forms.BaseModelFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # Only this plan's steps: an id of another organization's step is as unknown as a missing one.
+        form.fields["id"].queryset = self.get_queryset()
+
     def clean(self):
         super().clean()
         kept = [form.cleaned_data for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
