@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Contact, Customer
+from customers.services import CUSTOMER_FIELDS
 from organizations.models import Organization
 from organizations.selectors import members_list
 
@@ -11,21 +12,7 @@ from organizations.selectors import members_list
 class CustomerForm(forms.ModelForm):
     class Meta:
         model = Customer
-        fields = [
-            "name",
-            "external_ref",
-            "type",
-            "language",
-            "vat_number",
-            "street",
-            "postal_code",
-            "city",
-            "country",
-            "account_manager",
-            "follow_up_plan",
-            "communication_preference",
-            "notes",
-        ]
+        fields = list(CUSTOMER_FIELDS)
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, organization: Organization, **kwargs):

@@ -15,9 +15,10 @@ from customers.stats import customers_refresh_stats
 from organizations.models import Membership, Organization
 from organizations.services import Actor, log_action, log_actions_bulk
 
+# The fields people and integrations edit on a customer; the form and the API serializer use this list.
 CUSTOMER_FIELDS = (
-    "external_ref",
     "name",
+    "external_ref",
     "type",
     "language",
     "vat_number",

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import DecimalField, Q, QuerySet, Sum
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from invoices.models import Invoice, Payment, ReceivablesDay
@@ -14,13 +13,6 @@ from organizations.models import Organization
 
 OWED = Invoice.OWED_STATUSES
 MONEY = DecimalField(max_digits=16, decimal_places=2)
-
-
-def invoice_get(*, organization: Organization, invoice_id: int) -> Invoice:
-    try:
-        return Invoice.objects.select_related("customer").get(organization=organization, pk=invoice_id)
-    except Invoice.DoesNotExist as exc:
-        raise Http404 from exc
 
 
 def payments_for(*, invoice: Invoice) -> QuerySet[Payment]:

@@ -205,3 +205,20 @@ def invoice_pause_follow_up(*, invoice: Invoice, paused: bool, reason: str = "",
     log_action(organization=invoice.organization, subject=invoice, code=code, actor=actor, data={"reason": reason})
     invoices_changed.send(sender=Invoice, invoice_ids=[invoice.pk])
     return invoice
+
+
+PAYMENT_EDITABLE_FIELDS = ("method", "reference")
+
+
+@transaction.atomic
+def payment_update(*, payment: Payment, actor: Actor = None, **data: Any) -> Payment:
+    """Correct how or with which reference a payment came in; amount, date and invoice stay as recorded."""
+    changes = {name: [str(getattr(payment, name)), str(value)] for name, value in data.items()
+               if name in PAYMENT_EDITABLE_FIELDS and getattr(payment, name) != value}  # fmt: skip
+    if changes:
+        for name in changes:
+            setattr(payment, name, data[name])
+        payment.save(update_fields=list(changes))
+        log_action(organization=payment.organization, subject=payment.invoice, code="invoice.payment_updated",
+                   actor=actor, data={"payment": payment.pk, "changes": changes})  # fmt: skip
+    return payment

@@ -46,13 +46,6 @@ def api_keys_list(*, organization: Organization) -> QuerySet[ApiKey]:
     return ApiKey.objects.filter(organization=organization).select_related("created_by")
 
 
-def api_key_get(*, organization: Organization, api_key_id: int) -> ApiKey:
-    try:
-        return ApiKey.objects.get(organization=organization, pk=api_key_id)
-    except ApiKey.DoesNotExist as exc:
-        raise Http404 from exc
-
-
 def activity_for(*, organization: Organization, subject) -> QuerySet[ActivityLog]:
     from django.contrib.contenttypes.models import ContentType
 

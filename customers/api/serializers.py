@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from collect.api.bases import OrganizationScopedSerializer
 from customers.models import Contact, Customer
+from customers.services import CUSTOMER_FIELDS
 from organizations.selectors import members_list
 
 
@@ -45,19 +46,7 @@ class CustomerSerializer(OrganizationScopedSerializer):
         model = Customer
         fields = [
             "id",
-            "external_ref",
-            "name",
-            "type",
-            "language",
-            "vat_number",
-            "street",
-            "postal_code",
-            "city",
-            "country",
-            "account_manager",
-            "communication_preference",
-            "notes",
-            "follow_up_plan",
+            *CUSTOMER_FIELDS,
             "open_balance",
             "invoice_count",
             "oldest_open_due_date",

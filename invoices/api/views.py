@@ -18,6 +18,7 @@ from invoices.services import (
     invoice_pause_follow_up,
     invoice_update,
     payment_record,
+    payment_update,
 )
 from organizations.services import log_action
 
@@ -101,14 +102,4 @@ class PaymentViewSet(OrganizationScopedViewSet):
         serializer.instance = payment_record(actor=self.actor, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        payment = serializer.instance
-        changes = {k: v for k, v in serializer.validated_data.items() if getattr(payment, k) != v}
-        serializer.save()
-        if changes:
-            log_action(
-                organization=self.organization,
-                subject=payment.invoice,
-                code="invoice.payment_updated",
-                actor=self.actor,
-                data={"payment": payment.pk, "changes": {k: str(v) for k, v in changes.items()}},
-            )
+        serializer.instance = payment_update(payment=serializer.instance, actor=self.actor, **serializer.validated_data)

@@ -98,6 +98,8 @@ def test_recorded_payment_amount_cannot_be_edited(world, api_a):
     response = api_a.patch(url, {"amount": "1.00", "reference": "corrected"}, format="json")
     assert response.status_code == 200
     assert (response.json()["amount"], response.json()["reference"]) == ("10.00", "corrected")
+    entry = ActivityLog.objects.get(code="invoice.payment_updated", actor_api_key=world.a.api_key)
+    assert entry.data["changes"]["reference"][1] == "corrected"
 
 
 def test_create_invoice_with_customer_reference(world, api_a):
