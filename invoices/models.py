@@ -60,6 +60,8 @@ class Invoice(models.Model):
     # Follow-up: the engine (reminders app) records what it sent; a person can pause this invoice.
     follow_up_paused = models.BooleanField(_("follow-up paused"), default=False)
     follow_up_paused_reason = models.CharField(_("reason for the pause"), max_length=300, blank=True)
+    # Set while a direct debit for this invoice is requested (mandates' collection batches): follow-up skips it.
+    collection_requested_at = models.DateTimeField(_("collection requested"), null=True, blank=True)
     follow_up_level = models.PositiveSmallIntegerField(_("follow-up level"), default=0)
     last_follow_up_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
     # When the follow-up engine next has something to do for this invoice (reminders.engine keeps it).

@@ -11,6 +11,7 @@ class RemindersConfig(AppConfig):
     def ready(self) -> None:
         from anymail.signals import tracking
 
+        from collect.outbox import register_message_queue
         from customers.bulk import register_bulk_action
         from customers.hooks import register_customer_follow_up_explainer
         from invoices.hooks import register_follow_up_explainer
@@ -18,10 +19,12 @@ class RemindersConfig(AppConfig):
         from reminders import receivers  # noqa: F401  (connects the schedule receivers)
         from reminders.bulk_actions import ASSIGN_FOLLOW_UP_PLAN, SEND_REMINDER
         from reminders.engine import explain, explain_customer
+        from reminders.kinds import queue
         from reminders.tracking import on_tracking_event
 
         tracking.connect(on_tracking_event, dispatch_uid="reminders.tracking")
 
+        register_message_queue(queue)
         register_bulk_action(ASSIGN_FOLLOW_UP_PLAN)
         register_bulk_action(SEND_REMINDER)
         register_follow_up_explainer(explain)

@@ -23,6 +23,7 @@ from invoices.models import Invoice, InvoiceStatus
 from organizations.services import log_action
 from reminders.calendar import next_send_time
 from reminders.engine import PlanBook, claim, reschedule, stuck_dispatches
+from reminders.kinds import KindHandler, handler_for
 from reminders.models import (
     ACCEPTED_EVENT_TYPES,
     AttemptOutcome,
@@ -86,6 +87,8 @@ def deliver_one(*, dispatch_id: int, now: datetime | None = None) -> Dispatch | 
 
 
 def _deliver(dispatch: Dispatch, book: PlanBook, now: datetime) -> None:
+    if handler := handler_for(dispatch):
+        return _deliver_kind(dispatch, handler, now)
     if held := _hold(dispatch, book, now):
         return _release(dispatch, held)
     if not dispatch.manual and now - dispatch.scheduled_for > timedelta(days=book.follow_up.lateness_days):
@@ -219,14 +222,13 @@ def render(dispatch: Dispatch, listed: list[Invoice], now: datetime) -> dict:
     text = text_for(organization=organization, purpose=_purpose(dispatch), language=dispatch.customer.language)
     subject_text = dispatch.custom_subject or text.subject
     body_text = dispatch.custom_body or text.body
-    platform = settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">").strip()
     step = dispatch.step
     manager = dispatch.customer.account_manager.user.email if dispatch.customer.account_manager_id else ""
     return {
         "subject": _clean_header(render_text(subject_text, context))[:300],
         "text_body": render_text(body_text, context),
         "html_body": render_html(body_text, context),
-        "from_email": f"{_clean_header(organization.sender_name or organization.name)} <{platform}>",
+        "from_email": _from_email(organization),
         "reply_to": _reply_to_for(dispatch),
         "recipients": _recipients(dispatch),
         "cc": [manager] if step and step.cc_account_manager and manager else [],
@@ -272,7 +274,54 @@ def _deliver_email(dispatch: Dispatch, book: PlanBook, listed: list[Invoice], no
     mark_sent(dispatch, listed, now, provider_id)
 
 
-def _send_email(dispatch: Dispatch, listed: list[Invoice]) -> str:
+def _deliver_kind(dispatch: Dispatch, handler: KindHandler, now: datetime) -> None:
+    """A message of another kind (mandate invitation, pre-notification, …): re-check, render, send once."""
+    if reason := handler.skip_reason(dispatch):
+        return _finish(dispatch, DispatchStatus.SKIPPED, reason)
+    rendered = handler.render(dispatch, now)
+    content = {
+        "subject": _clean_header(rendered.subject)[:300], "text_body": rendered.text_body,
+        "html_body": rendered.html_body, "from_email": _from_email(dispatch.organization),
+        "reply_to": _reply_to_for(dispatch), "recipients": _recipients(dispatch), "cc": [], "bcc": [],
+        "attachments": [{"filename": name} for name, _content, _mime in rendered.attachments],
+    }  # fmt: skip
+    Dispatch.objects.filter(pk=dispatch.pk).update(**content)
+    for name, value in content.items():
+        setattr(dispatch, name, value)
+    if not content["recipients"]:
+        reason = _("No contact that receives messages has a valid e-mail address.")
+        _finish(dispatch, DispatchStatus.FAILED, reason)
+        handler.on_failed(dispatch, reason)
+        return None
+    attempt = DeliveryAttempt.objects.create(
+        organization=dispatch.organization, dispatch=dispatch, number=dispatch.attempts
+    )
+    try:
+        provider_id = _send_email(dispatch, [], extra=rendered.attachments, tags=list(handler.tags))
+    except PermanentError as error:
+        _close_attempt(attempt, AttemptOutcome.PERMANENT, str(error))
+        if error.recipients_refused:
+            _mark_recipients_invalid(dispatch, str(error))
+        reason = _("Refused by the e-mail provider: %(error)s") % {"error": error}
+        _finish(dispatch, DispatchStatus.FAILED, reason)
+        handler.on_failed(dispatch, reason)
+        return None
+    except TransientError as error:
+        _close_attempt(attempt, AttemptOutcome.TRANSIENT, str(error))
+        return _retry_or_fail(dispatch, now, str(error))
+    _close_attempt(attempt, AttemptOutcome.SENT, provider_id)
+    mark_sent(dispatch, [], now, provider_id)
+    return None
+
+
+def _from_email(organization) -> str:
+    platform = settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">").strip()
+    return f"{_clean_header(organization.sender_name or organization.name)} <{platform}>"
+
+
+def _send_email(
+    dispatch: Dispatch, listed: list[Invoice], *, extra: list[tuple[str, bytes, str]] = (), tags: list[str] = ()
+) -> str:
     message = EmailMultiAlternatives(
         subject=dispatch.subject, body=dispatch.text_body, from_email=dispatch.from_email, to=dispatch.recipients,
         cc=dispatch.cc, bcc=dispatch.bcc, reply_to=dispatch.reply_to, headers={"Message-ID": message_id(dispatch)},
@@ -282,8 +331,10 @@ def _send_email(dispatch: Dispatch, listed: list[Invoice]) -> str:
         if invoice.pdf and any(a["invoice"] == invoice.pk for a in dispatch.attachments):
             with invoice.pdf.open("rb") as pdf:
                 message.attach(f"{invoice.number}.pdf", pdf.read(), "application/pdf")
+    for filename, content, mime in extra:
+        message.attach(filename, content, mime)
     message.metadata = {"organization_id": dispatch.organization_id, "dispatch_id": dispatch.pk}
-    message.tags = ["follow-up"]
+    message.tags = list(tags) or ["follow-up"]
     try:
         message.send()
     except AnymailRecipientsRefused as error:
@@ -322,6 +373,12 @@ def mark_sent(dispatch: Dispatch, listed: list[Invoice], now: datetime, provider
     Dispatch.objects.filter(pk=dispatch.pk).update(
         status=DispatchStatus.SENT, sent_at=now, provider_message_id=provider_id[:300], reason=""
     )
+    if handler := handler_for(dispatch):
+        handler.on_sent(dispatch, now)
+        log_action(organization=dispatch.organization, subject=handler.subject_of(dispatch),
+                   code=f"{dispatch.kind}.sent", actor=dispatch.created_by,
+                   data={"dispatch": dispatch.pk, "subject": dispatch.subject})  # fmt: skip
+        return
     level = dispatch.step.position if dispatch.step else None
     for invoice in listed:
         updates = {"last_follow_up_at": now}
@@ -337,6 +394,10 @@ def mark_sent(dispatch: Dispatch, listed: list[Invoice], now: datetime, provider
 
 def _finish(dispatch: Dispatch, status: str, reason: str) -> None:
     Dispatch.objects.filter(pk=dispatch.pk).update(status=status, reason=reason[:300])
+    if handler := handler_for(dispatch):
+        log_action(organization=dispatch.organization, subject=handler.subject_of(dispatch),
+                   code=f"{dispatch.kind}.{status}", data={"dispatch": dispatch.pk, "reason": reason})  # fmt: skip
+        return
     log_action(organization=dispatch.organization, subject=dispatch.invoice, code=f"invoice.dispatch_{status}",
                data={"dispatch": dispatch.pk, "reason": reason})  # fmt: skip
     reschedule(invoice_ids=list(dispatch.items.values_list("invoice_id", flat=True)))

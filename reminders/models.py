@@ -52,6 +52,9 @@ class TemplatePurpose(models.TextChoices):
     FINAL_NOTICE = "final_notice", _("Final notice")
     INVOICE = "invoice", _("Invoice")
     MANDATE_INVITATION = "mandate_invitation", _("Mandate invitation")
+    MANDATE_REMINDER = "mandate_reminder", _("Mandate invitation reminder")
+    MANDATE_SIGNED = "mandate_signed", _("Signed mandate (copy for the debtor)")
+    PRE_NOTIFICATION = "pre_notification", _("Direct-debit pre-notification")
     PAYMENT_PLAN = "payment_plan", _("Payment plan")
 
 
@@ -163,13 +166,35 @@ class DispatchStatus(models.TextChoices):
     UNCERTAIN = "uncertain", _("Outcome unknown")  # the worker died while calling the provider; a person checks
 
 
+class DispatchKind(models.TextChoices):
+    """What a message is about. Follow-up and manual reminders list invoices; other kinds carry a dedupe_key
+    and are rendered and re-checked by the handler registered for them (reminders/kinds.py)."""
+
+    FOLLOW_UP = "follow_up", _("Follow-up")
+    MANUAL = "manual", _("Manual reminder")
+    MANDATE_INVITATION = "mandate_invitation", _("Mandate invitation")
+    MANDATE_REMINDER = "mandate_reminder", _("Mandate invitation reminder")
+    MANDATE_SIGNED = "mandate_signed", _("Signed mandate")
+    PRE_NOTIFICATION = "pre_notification", _("Direct-debit pre-notification")
+
+
 class Dispatch(models.Model):
     """One message (or task) decided by the engine or sent by hand: the outbox row and its history."""
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="dispatches")
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="dispatches")
+    kind = models.CharField(_("kind"), max_length=24, choices=DispatchKind.choices, default=DispatchKind.FOLLOW_UP)
     # The invoice that carries the step: the oldest one in a grouped message, or the invoice itself.
-    invoice = models.ForeignKey("invoices.Invoice", on_delete=models.PROTECT, related_name="dispatches")
+    # Empty for messages about something else than invoices (a mandate invitation, …).
+    invoice = models.ForeignKey(
+        "invoices.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="dispatches"
+    )
+    mandate = models.ForeignKey(
+        "mandates.Mandate", null=True, blank=True, on_delete=models.PROTECT, related_name="dispatches"
+    )
+    # Makes a message of another kind exactly-once: "mandate-invitation:<mandate>:<round>", …
+    dedupe_key = models.CharField(max_length=100, blank=True)
+    payload = models.JSONField(default=dict, blank=True)  # what the kind's handler needs (batch id, round, …)
     step = models.ForeignKey(FollowUpStep, null=True, blank=True, on_delete=models.PROTECT, related_name="dispatches")
     manual = models.BooleanField(default=False)
     # Manual sends: the chosen message, and the text as the user edited it (placeholders still allowed).
@@ -206,6 +231,9 @@ class Dispatch(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["invoice", "step"], condition=Q(manual=False), name="dispatch_once_per_invoice_and_step"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "dedupe_key"], condition=~Q(dedupe_key=""), name="dispatch_once_per_key"
             ),
         ]
         indexes = [

@@ -15,12 +15,20 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone, translation
 
+from campaigns.models import Campaign, Invitation
 from customers.models import BulkJob
 from customers.stats import customers_refresh_stats
 from invoices.batches import import_batch_create
 from invoices.ledger import ledger_rebuild
 from mailroom.models import StoredEmail
-from mandates.models import Mandate, MandateProfile
+from mandates.models import (
+    CollectionBatch,
+    CollectionItem,
+    Mandate,
+    MandateDocument,
+    MandateProfile,
+    ReferenceCounter,
+)
 from organizations.models import ApiKeyScope, Role
 from organizations.services import api_key_create, log_action
 from reminders.models import Dispatch, DispatchInvoice, FollowUpPlan, Task
@@ -60,8 +68,35 @@ def build_tenant_objects(organization, *, prefix: str):
         message_id=f"<{prefix}@test>",
     )
     plan = FollowUpPlan.objects.create(organization=organization, name="Standard", is_default=True)
-    profile = MandateProfile.objects.create(organization=organization, name="Core", scheme="CORE")
-    mandate = Mandate.objects.create(organization=organization, customer=customer, profile=profile, state="signed")
+    profile = MandateProfile.objects.create(
+        organization=organization, name="Core", scheme="CORE", creditor_name=f"{prefix} NV",
+        creditor_street="Kerkstraat 1", creditor_postal_code="1000", creditor_city="Brussel", creditor_country="BE",
+        creditor_id="BE68ZZZ0123456789", creditor_iban="BE71096123456769", creditor_bic="GKCCBEBB",
+        reference_prefix=prefix.upper(),
+    )  # fmt: skip
+    # The same reference in both tenants on purpose: uniqueness is per organization.
+    mandate = Mandate.objects.create(
+        organization=organization, customer=customer, profile=profile, state="signed", reference="MNDT-000001",
+        debtor_name=customer.name, iban="BE68539007547034", signed_at=timezone.now(), signature_method="typed_name",
+        signer_name=customer.name, language="en",
+    )  # fmt: skip
+    ReferenceCounter.objects.create(organization=organization, next_value=2)
+    document = MandateDocument.objects.create(
+        organization=organization, mandate=mandate, language="en", pdf=PDF_BYTES, sha256="0" * 64
+    )
+    campaign = Campaign.objects.create(organization=organization, name="Spring mandates", profile=profile)
+    invitation = Invitation.objects.create(
+        organization=organization, campaign=campaign, customer=customer, mandate=mandate
+    )
+    batch = CollectionBatch.objects.create(
+        organization=organization, profile=profile, collection_date=timezone.localdate(),
+        pain_version=profile.pain_version,
+        xml=b"<Document/>", total_amount=Decimal("90.00"), item_count=1,
+    )  # fmt: skip
+    debit = CollectionItem.objects.create(
+        organization=organization, batch=batch, invoice=invoice, mandate=mandate, customer=customer,
+        amount=Decimal("90.00"), end_to_end_id="E2E-1", sequence_type="FRST",
+    )  # fmt: skip
     job = BulkJob.objects.create(organization=organization, action="assign_account_manager", selected_ids=[customer.pk])
     import_batch = import_batch_create(
         organization=organization, kind="customers", content=b"external_ref;name\nC-9;Nine\n", filename="c.csv"
@@ -79,6 +114,11 @@ def build_tenant_objects(organization, *, prefix: str):
         plan=plan,
         profile=profile,
         mandate=mandate,
+        document=document,
+        campaign=campaign,
+        invitation=invitation,
+        batch=batch,
+        debit=debit,
         job=job,
         dispatch=dispatch,
         task=task,

@@ -8,6 +8,7 @@ have one or two contacts with a valid address, invoices span the last 18 months 
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
@@ -57,7 +58,7 @@ CUSTOMER_COLUMNS = (
     "account_manager_id", "follow_up_plan_id", "communication_preference",
 )  # fmt: skip
 CONTACT_COLUMNS = ("customer_id", "name", "email", "phone", "notify", "email_status", "email_status_detail")
-MANDATE_COLUMNS = ("customer_id", "profile_id", "state")
+MANDATE_COLUMNS = ("customer_id", "profile_id", "state", "reference", "public_id")
 INVOICE_COLUMNS = ("customer_id", "number", "issue_date", "due_date", "amount", "open_amount", "currency", "status")
 
 # (id, external_ref, type, language) of a stored customer, as contacts, mandates and invoices need it.
@@ -123,11 +124,14 @@ def mandate_rows(
     *, customers: Sequence[CustomerKey], rng: random.Random, core_profile_id: int, b2b_profile_id: int
 ) -> Iterator[tuple]:
     """Mandates for ~30 % of customers in various states; B2B only for companies."""
+    sequence = 0
     for customer_id, _reference, customer_type, _language in customers:
         if rng.random() >= 0.3:
             continue
         profile = b2b_profile_id if customer_type == "company" and rng.random() < 0.4 else core_profile_id
-        yield (customer_id, profile, rng.choice(MANDATE_STATES))
+        sequence += 1
+        public_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+        yield (customer_id, profile, rng.choice(MANDATE_STATES), f"BENCH-{sequence:07d}", public_id)
 
 
 def invoice_rows(*, customers: Sequence[CustomerKey], count: int, rng: random.Random, today: date) -> Iterator[tuple]:

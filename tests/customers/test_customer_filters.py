@@ -59,8 +59,9 @@ def population(world):
                 elif roll < 0.5:
                     invoice_change_status(invoice=invoice, status="disputed")
             for _ in range(rng.choice([0, 0, 1, 2])):
+                reference = f"T-{Mandate.objects.count() + 1:06d}"
                 Mandate.objects.create(organization=organization, customer=customer, profile=rng.choice(profiles),
-                                       state=rng.choice(STATES))  # fmt: skip
+                                       state=rng.choice(STATES), reference=reference)  # fmt: skip
     return {"profiles": profiles, "plans": plans}
 
 

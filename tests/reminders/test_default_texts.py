@@ -43,6 +43,10 @@ def test_every_language_has_the_same_purposes():
     assert found == {language: PURPOSES for language in LANGUAGES}
 
 
+# Messages about a mandate list no invoices.
+ABOUT_MANDATES = {TemplatePurpose.MANDATE_INVITATION, TemplatePurpose.MANDATE_REMINDER, TemplatePurpose.MANDATE_SIGNED}
+
+
 @pytest.mark.parametrize(("language", "purpose"), CASES)
 def test_default_file_has_a_subject_a_blank_line_and_valid_placeholders(language, purpose):
     path = DEFAULTS_DIR / language / f"{purpose}.txt"
@@ -65,7 +69,7 @@ def test_body_greets_the_contact_lists_the_invoices_and_signs_with_the_organizat
     assert "{contact_name}" in blocks[0].split("\n")[0]
     assert blocks[-1].endswith("{organization_name}")
     # A table renders in HTML only when the placeholder is a paragraph of its own.
-    assert ("{invoice_table}" in blocks) == (purpose != TemplatePurpose.MANDATE_INVITATION)
+    assert ("{invoice_table}" in blocks) == (purpose not in ABOUT_MANDATES)
     assert body.count("{invoice_table}") == blocks.count("{invoice_table}")
     assert "{invoice_table}" not in placeholders_in(subject)
 
@@ -79,5 +83,5 @@ def test_default_renders_as_text_and_html(language, purpose, invoice_count):
     text = render_text(body, context)
     assert text.startswith(("Dear Lumen BV,", "Beste Lumen BV,", "Bonjour Lumen BV,", "Guten Tag Lumen BV,"))
     html = render_html(body, context)
-    assert ("<table" in html) == (purpose != TemplatePurpose.MANDATE_INVITATION)
+    assert ("<table" in html) == (purpose not in ABOUT_MANDATES)
     assert "{" not in text and "}" not in text

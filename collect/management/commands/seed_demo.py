@@ -23,6 +23,7 @@ from customers.services import contact_create, customer_create, customers_assign
 from invoices.models import Invoice, PaymentMethod
 from invoices.services import invoice_create, payment_record
 from mandates.models import Mandate, MandateProfile
+from mandates.services import references_allocate
 from organizations.models import Membership, Organization, Role, Tenant, User
 from reminders.engine import reschedule_organization
 from reminders.models import FollowUpPlan, FollowUpStep
@@ -235,7 +236,8 @@ class Command(BaseCommand):
             if index % 3:
                 continue
             profile = b2b if customer.type == "company" and index % 2 else core
-            Mandate.objects.create(organization=organization, customer=customer, profile=profile,
+            reference = references_allocate(organization=organization, prefix="DEMO")[0]
+            Mandate.objects.create(organization=organization, customer=customer, profile=profile, reference=reference,
                                    state=states[index % len(states)])  # fmt: skip
 
     def tenant(self, name: str) -> Tenant:

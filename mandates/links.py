@@ -1,0 +1,53 @@
+"""Signing links: /sign/<token>, where the token names one mandate and can only be used to sign it.
+
+token = <public_id as 22 url-safe characters>.<link_version>.<HMAC over both, keyed with SECRET_KEY>.
+The public id is random (uuid4), the HMAC needs the SECRET_KEY, so neither guessing nor reading the
+database gives a working link; bumping `link_version` revokes every earlier link. Whether a link still
+works (expiry, state) is decided by `resolve` against the mandate, not by the token.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import uuid
+
+from django.conf import settings
+from django.urls import reverse
+
+_SALT = b"collect.mandates.signing-link"
+
+
+def _mac(public_id: uuid.UUID, version: int) -> str:
+    key = hashlib.sha256(_SALT + settings.SECRET_KEY.encode()).digest()
+    digest = hmac.new(key, f"{public_id.hex}.{version}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:18]).decode().rstrip("=")
+
+
+def token_for(mandate) -> str:
+    public = base64.urlsafe_b64encode(mandate.public_id.bytes).decode().rstrip("=")
+    return f"{public}.{mandate.link_version}.{_mac(mandate.public_id, mandate.link_version)}"
+
+
+def parse(token: str) -> tuple[uuid.UUID, int] | None:
+    """(public_id, version) when the token is authentic; None for anything forged or malformed."""
+    try:
+        public, version_text, mac = token.split(".")
+        public_id = uuid.UUID(bytes=base64.urlsafe_b64decode(public + "=" * (-len(public) % 4)))
+        version = int(version_text)
+    except (ValueError, TypeError):
+        return None
+    if not version_text.isascii() or not version_text.isdigit():
+        return None
+    if not hmac.compare_digest(mac, _mac(public_id, version)):
+        return None
+    return public_id, version
+
+
+def signing_path(mandate) -> str:
+    return reverse("signing:sign", args=[token_for(mandate)])
+
+
+def signing_url(mandate) -> str:
+    return settings.SITE_URL.rstrip("/") + signing_path(mandate)
