@@ -117,9 +117,10 @@ def _compact(value: str) -> str:
 
 
 # The European Economic Area: within it a debtor's BIC is no longer needed (EPC rulebook, since 2016).
-EEA_COUNTRIES = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IS IT LI LT LU LV MT NL NO PL PT RO SE SI SK".split()
-)
+EEA_COUNTRIES = frozenset({
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IS", "IT", "LI",
+    "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK",
+})  # fmt: skip
 
 
 def country_in_sepa(country_code: str) -> bool:

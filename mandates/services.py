@@ -90,9 +90,9 @@ def profile_clean(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[
     for field in ("creditor_name", "creditor_id", "creditor_iban"):
         if field in cleaned and not cleaned[field]:
             errors.setdefault(field, []).append(_("Required: it appears on every mandate and collection."))
-    if cleaned.get("pain_version") == sepa.PAIN008_VERSIONS[0] and "creditor_bic" in cleaned:
-        if not cleaned["creditor_bic"] and "creditor_bic" not in errors:
-            errors["creditor_bic"] = [_("pain.008.001.02 requires the creditor's BIC.")]
+    needs_bic = cleaned.get("pain_version") == sepa.PAIN008_VERSIONS[0] and "creditor_bic" in cleaned
+    if needs_bic and not cleaned["creditor_bic"] and "creditor_bic" not in errors:
+        errors["creditor_bic"] = [_("pain.008.001.02 requires the creditor's BIC.")]
     return cleaned, errors
 
 
@@ -111,7 +111,9 @@ def profile_save(
         if name in PROFILE_FIELDS:
             setattr(profile, name, value)
     profile.save()
-    changes = {n: [str(before[n]), str(getattr(profile, n))] for n in PROFILE_FIELDS if before[n] != getattr(profile, n)}
+    changes = {
+        n: [str(before[n]), str(getattr(profile, n))] for n in PROFILE_FIELDS if before[n] != getattr(profile, n)
+    }
     code = "mandate_profile.created" if created else "mandate_profile.updated"
     if created or changes:
         log_action(organization=organization, subject=profile, code=code, actor=actor,
