@@ -86,7 +86,8 @@ class PublicSigningView(View):
                    "creditor": _creditor(mandate) if mandate else None, **context}  # fmt: skip
         response = render(self.request, template, context, status=status)
         response["X-Robots-Tag"] = "noindex, nofollow"
-        response["Referrer-Policy"] = "no-referrer"  # the token is in the URL
+        # The token is in the URL: never hand it to another site (same-origin still sends Origin for CSRF).
+        response["Referrer-Policy"] = "same-origin"
         response["Cache-Control"] = "no-store"
         return response
 
