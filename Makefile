@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test test-smoke install install-test system-test-deps translations lint bench clean
+.PHONY: run test test-smoke install install-test system-deps system-test-deps translations lint bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -19,12 +19,16 @@ $(VENV)/.test-installed: requirements/test.txt requirements/base.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements/test.txt
 	touch $@ $(VENV)/.base-installed
 
-install: $(VENV)/.base-installed translations
+install: $(VENV)/.base-installed system-deps translations
 
-install-test: $(VENV)/.test-installed system-test-deps translations
+install-test: $(VENV)/.test-installed system-deps system-test-deps translations
 
 translations: | $(PY)
 	$(PY) manage.py compile_translations
+
+# Pango, HarfBuzz subsetting and real fonts for WeasyPrint (the signed mandate PDF).
+system-deps:
+	@scripts/ensure-system-packages libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
 # Debian's Chromium for the browser journeys (Playwright cannot download its own browser here).
 system-test-deps:

@@ -28,6 +28,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(),
         "options": {"expires": 50},
     },
+    "expire-mandates": {
+        "task": "mandates.expire",
+        "schedule": crontab(minute=17, hour=3),  # daily, at a quiet hour
+        "options": {"expires": 3600},
+    },
     "sweep-bulk-jobs": {
         "task": "customers.sweep_bulk_jobs",
         "schedule": crontab(),

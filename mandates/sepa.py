@@ -116,6 +116,23 @@ def _compact(value: str) -> str:
     return re.sub(r"\s+", "", value or "").upper()
 
 
+# The European Economic Area: within it a debtor's BIC is no longer needed (EPC rulebook, since 2016).
+EEA_COUNTRIES = frozenset({
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IS", "IT", "LI",
+    "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK",
+})  # fmt: skip
+
+
+def country_in_sepa(country_code: str) -> bool:
+    """Whether accounts in this country (ISO 3166 alpha-2) can take part in SEPA Direct Debit."""
+    return _country_in_sepa((country_code or "").strip().upper())
+
+
+def bic_needed(iban: str) -> bool:
+    """Whether a debtor BIC must be given: only for accounts outside the EEA (Switzerland, the UK, …)."""
+    return _compact(iban)[:2] not in EEA_COUNTRIES
+
+
 def _country_in_sepa(country_code: str) -> bool:
     try:
         return get_iban_spec(country_code).in_sepa_zone

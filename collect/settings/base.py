@@ -25,6 +25,13 @@ SECRET_KEY = env.str("SECRET_KEY", default="insecure-local-only-key-change-me-in
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
+# The public mandate signing page (/sign/<token>/): requests allowed per client IP and per signing link
+# within SIGNING_RATE_WINDOW seconds; beyond that the visitor sees a "try again in a few minutes" page.
+SIGNING_RATE_LIMIT_PER_IP = env.int("SIGNING_RATE_LIMIT_PER_IP", default=120)
+SIGNING_RATE_LIMIT_PER_LINK = env.int("SIGNING_RATE_LIMIT_PER_LINK", default=40)
+SIGNING_RATE_WINDOW = env.int("SIGNING_RATE_WINDOW", default=600)
+# Behind a reverse proxy: the header holding the client address (e.g. HTTP_X_FORWARDED_FOR; its last entry).
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -235,7 +242,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # WeasyPrint logs every rendering step at INFO.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }
 
 SESSION_COOKIE_AGE = 60 * 60 * 12

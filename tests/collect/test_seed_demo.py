@@ -64,3 +64,18 @@ def test_an_api_key_of_other_gets_404_for_every_demo_be_object(seeded, api_clien
             checked += 1
     assert checked >= 50
     assert object_of(Customer, demo_be)
+
+
+def test_demo_be_has_sepa_profiles_and_signed_mandates_with_pdfs(seeded):
+    from mandates.models import Mandate, MandateDocument, MandateProfile
+    from mandates.sepa import validate_creditor_id, validate_iban
+
+    profiles = {p.scheme: p for p in MandateProfile.objects.filter(organization__slug="demo-be")}
+    assert set(profiles) == {"CORE", "B2B"}
+    for profile in profiles.values():
+        assert validate_creditor_id(profile.creditor_id) and validate_iban(profile.creditor_iban)
+    signed = Mandate.objects.filter(organization__slug="demo-be", state="signed")
+    assert signed.count() >= 5 and all(validate_iban(mandate.iban) for mandate in signed)
+    assert not signed.filter(customer__type="person", scheme="B2B").exists()
+    documents = MandateDocument.objects.filter(organization__slug="demo-be")
+    assert documents.count() == 5 and all(bytes(d.pdf).startswith(b"%PDF") for d in documents)

@@ -8,6 +8,7 @@ The password comes from DEMO_PASSWORD, else from var/demo-password (created once
 
 from __future__ import annotations
 
+import hashlib
 import random
 import secrets
 from datetime import date, timedelta
@@ -17,12 +18,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from schwifty import IBAN
 
 from customers.models import Customer, CustomerType
 from customers.services import contact_create, customer_create, customers_assign_follow_up_plan
 from invoices.models import Invoice, PaymentMethod
 from invoices.services import invoice_create, payment_record
-from mandates.models import Mandate, MandateProfile
+from mandates.models import Mandate, MandateDocument, MandateProfile, SignatureMethod
+from mandates.pdf import render_mandate_pdf
 from mandates.services import references_allocate
 from organizations.models import Membership, Organization, Role, Tenant, User
 from reminders.engine import reschedule_organization
@@ -148,6 +151,11 @@ KEY_ACCOUNT_STEPS = [
     ("Call the customer", 30, "task", ""),
 ]
 
+# Demo Belgium's SEPA creditor identifier: BE, check digits (MOD 97-10 over the national id), ZZZ, national id.
+DEMO_CREDITOR_ID = "BE69ZZZ0456789123"
+# Signed mandates that get a generated PDF (about 0.3 s each); the other signed ones were signed on paper.
+DEMO_ONLINE_SIGNATURES = 5
+
 USERS = [
     ("owner@demo.example", "Olivia", "Owner", Role.OWNER, False),
     ("finance@demo.example", "Finn", "Finance", Role.MEMBER, False),
@@ -221,24 +229,59 @@ class Command(BaseCommand):
                                         cc_account_manager=channel == "email" and offset >= 21)  # fmt: skip
 
     def agreements(self, organization) -> None:
-        """SEPA profiles and some mandates in various states, so the agreement filters have something to show."""
-        core, _ = MandateProfile.objects.get_or_create(
-            organization=organization, name="SEPA Core", defaults={"scheme": "CORE"}
-        )
-        b2b, _ = MandateProfile.objects.get_or_create(
-            organization=organization, name="SEPA B2B", defaults={"scheme": "B2B"}
-        )
+        """A CORE and a B2B profile with real-looking creditor details, and mandates in various states: signed
+        ones carry the debtor's IBAN; a few were signed online (with their PDF), the others on paper."""
+        creditor = {
+            "creditor_name": organization.name, "creditor_street": "Kunstlaan 12", "creditor_postal_code": "1000",
+            "creditor_city": "Brussel", "creditor_country": "BE", "creditor_id": DEMO_CREDITOR_ID,
+            "creditor_iban": "BE71096123456769", "creditor_bic": "GKCCBEBB",
+        }  # fmt: skip
+        core = self.profile(organization, "SEPA Core", scheme="CORE", reference_prefix="DEMO", **creditor)
+        b2b = self.profile(organization, "SEPA B2B", scheme="B2B", reference_prefix="DEMOB2B", **creditor)
         if Mandate.objects.filter(organization=organization).exists():
             return
         states = ["signed", "signed", "signed", "invited", "opened", "cancelled", "prepared", "expired"]
         customers = Customer.objects.filter(organization=organization).order_by("external_ref")
+        now, online = timezone.now(), 0
         for index, customer in enumerate(customers):
             if index % 3:
                 continue
             profile = b2b if customer.type == "company" and index % 2 else core
-            reference = references_allocate(organization=organization, prefix="DEMO")[0]
-            Mandate.objects.create(organization=organization, customer=customer, profile=profile, reference=reference,
-                                   state=states[index % len(states)])  # fmt: skip
+            reference = references_allocate(organization=organization, prefix=profile.reference_prefix)[0]
+            state = states[index % len(states)]
+            mandate = Mandate.objects.create(
+                organization=organization, customer=customer, profile=profile, scheme=profile.scheme,
+                reference=reference, state=state, language=customer.language, debtor_name=customer.name[:70],
+                debtor_street=customer.street[:70], debtor_postal_code=customer.postal_code,
+                debtor_city=customer.city[:70], debtor_country=customer.country or "BE",
+                link_expires_at=now + timedelta(days=profile.link_valid_days),
+            )  # fmt: skip
+            if state == "signed":
+                online += self.signed(mandate, index, online=online < DEMO_ONLINE_SIGNATURES, now=now)
+
+    def profile(self, organization, name, **fields) -> MandateProfile:
+        profile, created = MandateProfile.objects.get_or_create(organization=organization, name=name, defaults=fields)
+        if not created and not profile.creditor_id:  # demo data from before profiles had creditor details
+            MandateProfile.objects.filter(pk=profile.pk).update(**fields)
+            profile.refresh_from_db()
+        return profile
+
+    def signed(self, mandate, index, *, online: bool, now) -> int:
+        """Fill in what the debtor signed; online signatures get their PDF like a real signing would."""
+        iban = str(IBAN.generate("BE", bank_code="096", account_code=f"{2000000 + index:07d}"))
+        mandate.iban, mandate.bic = iban, "GKCCBEBB"
+        mandate.signed_at = now - timedelta(days=20 + index)
+        mandate.signer_name = mandate.debtor_name
+        mandate.signature_method = SignatureMethod.TYPED_NAME if online else SignatureMethod.PAPER
+        if online:
+            mandate.signed_ip, mandate.signed_user_agent = "192.0.2.10", "Mozilla/5.0 (demo data)"
+        mandate.save()
+        if online:
+            pdf = render_mandate_pdf(mandate)
+            MandateDocument.objects.create(organization=mandate.organization, mandate=mandate,
+                                           language=mandate.language, pdf=pdf,
+                                           sha256=hashlib.sha256(pdf).hexdigest())  # fmt: skip
+        return int(online)
 
     def tenant(self, name: str) -> Tenant:
         return Tenant.objects.get_or_create(name=name)[0]

@@ -1,0 +1,57 @@
+"""The signed copy of a mandate, e-mailed to the debtor with the PDF (kind `mandate_signed`).
+
+Queued by mandates.services.mandate_sign through collect.outbox; delivered exactly once by
+reminders.delivery, which calls the handler below to re-check and render at send time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+
+from customers.models import Contact, EmailStatus
+from mandates.models import MandateDocument, MandateState
+from reminders.kinds import KindHandler, Rendered
+from reminders.models import Dispatch, DispatchKind, TemplatePurpose
+from reminders.templating import MessageContext, render_html, render_text
+from reminders.texts import text_for
+
+STILL_SIGNED = (MandateState.SIGNED, MandateState.SUSPENDED)
+
+
+def skip_reason(dispatch: Dispatch) -> str:
+    mandate = dispatch.mandate
+    if mandate is None or mandate.state not in STILL_SIGNED:
+        return _("The mandate is no longer signed.")
+    if not MandateDocument.objects.filter(mandate=mandate).exists():
+        return _("The signed mandate has no PDF.")
+    return ""
+
+
+def render(dispatch: Dispatch, now: datetime) -> Rendered:
+    mandate, organization, customer = dispatch.mandate, dispatch.organization, dispatch.customer
+    text = text_for(organization=organization, purpose=TemplatePurpose.MANDATE_SIGNED, language=mandate.language)
+    contact = (
+        Contact.objects.filter(customer=customer, notify=True, email_status=EmailStatus.VALID).order_by("id").first()
+    )
+    context = MessageContext(
+        customer_name=customer.name, customer_reference=customer.external_ref,
+        contact_name=contact.name if contact else "", organization_name=organization.sender_name or organization.name,
+        organization_email=organization.reply_to_email or organization.sender_email or "",
+        organization_address=organization.address, organization_vat=organization.vat_number, invoices=[],
+        language=mandate.language,
+    )  # fmt: skip
+    document = MandateDocument.objects.get(mandate=mandate)
+    return Rendered(
+        subject=render_text(text.subject, context),
+        text_body=render_text(text.body, context),
+        html_body=render_html(text.body, context),
+        attachments=[(f"mandate-{mandate.reference}.pdf", bytes(document.pdf), "application/pdf")],
+    )
+
+
+HANDLER = KindHandler(
+    kind=DispatchKind.MANDATE_SIGNED, skip_reason=skip_reason, render=render,
+    subject_of=lambda dispatch: dispatch.mandate, tags=("mandate-signed",),
+)  # fmt: skip
