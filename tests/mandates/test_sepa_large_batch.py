@@ -1,8 +1,9 @@
-"""A month's run of a large creditor: 10,000 debits in one pain.008 file (not in the smoke set: ~4 s)."""
+"""A month's run of a large creditor: 10,000 debits in one pain.008 file (not in the smoke set: ~4 s).
+
+Speed is measured by the benchmark (`make bench`, mandates.batch_10k), not here."""
 
 from __future__ import annotations
 
-import time
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 from decimal import Decimal
@@ -16,7 +17,7 @@ VERSION = "pain.008.001.08"
 COUNT = 10_000
 
 
-def test_ten_thousand_debits_build_and_validate_in_reasonable_time():
+def test_ten_thousand_debits_build_into_one_valid_file():
     collections = [
         Collection(
             end_to_end_id=f"INV-2026-{number:06d}",
@@ -34,14 +35,11 @@ def test_ten_thousand_debits_build_and_validate_in_reasonable_time():
     ]
     creditor = Creditor(name="Collect Demo NV", iban="BE71096123456769", creditor_id="BE69ZZZ050D000000008")
 
-    started = time.perf_counter()
     # build_pain008 validates the file against the XSD before returning it.
     xml_bytes = build_pain008(creditor=creditor, collections=collections, version=VERSION, today=TODAY)
-    elapsed = time.perf_counter() - started
 
     ns = {"p": f"urn:iso:std:iso:20022:tech:xsd:{VERSION}"}
     header = ET.fromstring(xml_bytes).find("p:CstmrDrctDbtInitn/p:GrpHdr", namespaces=ns)
     assert header.findtext("p:NbOfTxs", namespaces=ns) == str(COUNT)
     # 0.01 + 0.02 + ... + 100.00
     assert Decimal(header.findtext("p:CtrlSum", namespaces=ns)) == Decimal("500050.00")
-    assert elapsed < 20, f"10,000 debits took {elapsed:.1f} s"
