@@ -184,7 +184,7 @@ def reschedule_customer(*, customer: Customer) -> int:
     return reschedule(invoice_ids=ids)
 
 
-@dataclass
+@dataclass(slots=True)
 class Decision:
     customer: Customer
     invoice: Invoice  # the carrying invoice
@@ -242,8 +242,11 @@ def _decide_one(book: PlanBook, steps: list[FollowUpStep], debtor: _Debtor, carr
     step, moment = chosen
     known_since = min(carrying.created_at, now)
     if moment < known_since:
-        moment = next_send_time(at=known_since, window=book.window, country=debtor.country or None)
-    reached_day = now.astimezone(book.window.zone).date() - timedelta(days=step.offset_days)
+        key = (known_since, debtor.country or None)
+        moment = moments.get(key)
+        if moment is None:
+            moment = moments[key] = next_send_time(at=known_since, window=book.window, country=key[1])
+    reached_day = moments["today"] - timedelta(days=step.offset_days)
     listed = [
         invoice for invoice in candidates
         if invoice.due_date <= reached_day and invoice.level < step.position
@@ -265,12 +268,18 @@ def decide_due_cross_tenant(*, now: datetime, dry_run: bool = False, organizatio
     if organization_ids is not None:
         due = due.filter(organization_id__in=organization_ids)
     due_organizations = set(due.order_by().values_list("organization_id", flat=True).distinct())
+    organizations = Organization.objects.filter(pk__in=due_organizations).order_by("pk")
+    with _without_cycle_collection():
+        return _decide_organizations(list(organizations), now=now, dry_run=dry_run)
+
+
+def _decide_organizations(organizations: list[Organization], *, now: datetime, dry_run: bool) -> list:
     results: list = []
-    for organization in Organization.objects.filter(pk__in=due_organizations).order_by("pk"):
+    for organization in organizations:
         book = PlanBook.load(organization)
         if not book.follow_up.sending_enabled:
             continue
-        decisions, customer_ids = decide_organization(book, now=now)
+        decisions, customer_ids = _decide_organization(book, now)
         if dry_run:
             results += decisions
             continue
@@ -278,12 +287,6 @@ def decide_due_cross_tenant(*, now: datetime, dry_run: bool = False, organizatio
         open_invoices = Invoice.objects.filter(customer_id__in=customer_ids, status=InvoiceStatus.OPEN)
         reschedule(invoice_ids=list(open_invoices.values_list("pk", flat=True)))
     return results
-
-
-def decide_organization(book: PlanBook, *, now: datetime) -> tuple[list[Decision], list[int]]:
-    """The decisions of one organization at `now`, and the ids of every customer with a due invoice."""
-    with _without_cycle_collection():
-        return _decide_organization(book, now)
 
 
 @contextmanager
@@ -303,9 +306,11 @@ def _without_cycle_collection():
 
 
 def _decide_organization(book: PlanBook, now: datetime) -> tuple[list[Decision], list[int]]:
+    """The decisions of one organization at `now`, and the ids of every customer with a due invoice."""
     decisions: list[Decision] = []
     customer_ids: list[int] = []
-    moments: dict = {}
+    # Send times already computed, per (due date, offset, country, pause) and (moment, country), and today's date.
+    moments: dict = {"today": now.astimezone(book.window.zone).date()}
     for debtor, candidates in _candidates(book, now):
         customer_ids.append(debtor.pk)
         plan = book.plan_by_id(debtor.plan_id)
