@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.models import F, Max, Model, Q
@@ -65,24 +65,34 @@ def window_for(organization: Organization, follow_up: FollowUpSettings) -> Sendi
 
 @dataclass
 class PlanBook:
-    """Plans and steps of one organization, loaded once per pass."""
+    """Settings, plans and steps of one organization, loaded once per pass.
+
+    The plans and steps are read on first use: delivering needs only the settings and the sending window.
+    """
 
     organization: Organization
     follow_up: FollowUpSettings
     window: SendingWindow
-    default_plan: FollowUpPlan | None
-    steps: dict[int, list[FollowUpStep]]
-    plans: dict[int, FollowUpPlan]
 
     @classmethod
     def load(cls, organization: Organization) -> PlanBook:
         follow_up = settings_for(organization)
-        plans = {plan.pk: plan for plan in FollowUpPlan.objects.filter(organization=organization)}
+        return cls(organization, follow_up, window_for(organization, follow_up))
+
+    @cached_property
+    def plans(self) -> dict[int, FollowUpPlan]:
+        return {plan.pk: plan for plan in FollowUpPlan.objects.filter(organization=self.organization)}
+
+    @cached_property
+    def steps(self) -> dict[int, list[FollowUpStep]]:
         steps: dict[int, list[FollowUpStep]] = defaultdict(list)
-        for step in FollowUpStep.objects.filter(organization=organization).order_by("plan_id", "position"):
+        for step in FollowUpStep.objects.filter(organization=self.organization).order_by("plan_id", "position"):
             steps[step.plan_id].append(step)
-        default = next((plan for plan in plans.values() if plan.is_default), None)
-        return cls(organization, follow_up, window_for(organization, follow_up), default, steps, plans)
+        return steps
+
+    @cached_property
+    def default_plan(self) -> FollowUpPlan | None:
+        return next((plan for plan in self.plans.values() if plan.is_default), None)
 
     def plan_of(self, customer: Customer) -> FollowUpPlan | None:
         return self.plan_by_id(customer.follow_up_plan_id)
