@@ -62,8 +62,11 @@ class Outcome:
     reason: str = ""
 
 
-def deliver_one(*, dispatch_id: int, now: datetime | None = None) -> Dispatch | None:
-    """Deliver a queued dispatch whose time has come; None when another worker has it or it is not due."""
+def deliver_one(*, dispatch_id: int, now: datetime | None = None, reload: bool = True) -> Dispatch | None:
+    """Deliver a queued dispatch whose time has come; None when another worker has it or it is not due.
+
+    Returns the dispatch as stored afterwards (`reload=False`, for workers: as this call left it in memory).
+    """
     now = now or timezone.now()
     if not claim(dispatch_id=dispatch_id, now=now):
         return None
@@ -84,7 +87,7 @@ def deliver_one(*, dispatch_id: int, now: datetime | None = None) -> Dispatch | 
             else:
                 logger.exception("Dispatch %s failed unexpectedly; it will be retried", dispatch.pk)
                 _retry_or_fail(dispatch, now, _("Unexpected error; retrying."))
-    return Dispatch.objects.get(pk=dispatch.pk)
+    return Dispatch.objects.get(pk=dispatch.pk) if reload else dispatch
 
 
 def _deliver(dispatch: Dispatch, book: PlanBook, now: datetime) -> None:

@@ -289,13 +289,15 @@ def _decide_organizations(organizations: list[Organization], *, now: datetime, d
         book = PlanBook.load(organization)
         if not book.follow_up.sending_enabled:
             continue
-        decisions, customer_ids = _decide_organization(book, now)
+        decisions, due_invoice_ids = _decide_organization(book, now)
         if dry_run:
             results += decisions
             continue
         results += record_decisions(decisions, organization=organization)
-        open_invoices = Invoice.objects.filter(customer_id__in=customer_ids, status=InvoiceStatus.OPEN)
-        reschedule(invoice_ids=list(open_invoices.values_list("pk", flat=True)))
+        # The invoices whose next step can have moved: the due ones and the listed ones (they reached a level).
+        # Any other invoice's level, plan and amounts are as when it was last scheduled.
+        listed = {invoice.pk for decision in decisions for invoice in decision.listed}
+        reschedule(invoice_ids=sorted(set(due_invoice_ids) | listed))
     return results
 
 
@@ -316,13 +318,13 @@ def _without_cycle_collection():
 
 
 def _decide_organization(book: PlanBook, now: datetime) -> tuple[list[Decision], list[int]]:
-    """The decisions of one organization at `now`, and the ids of every customer with a due invoice."""
+    """The decisions of one organization at `now`, and the ids of its due invoices."""
     decisions: list[Decision] = []
-    customer_ids: list[int] = []
+    due_invoice_ids: list[int] = []
     # Send times already computed, per (due date, offset, country, pause) and (moment, country), and today's date.
     moments: dict = {"today": now.astimezone(book.window.zone).date()}
     for debtor, candidates in _candidates(book, now):
-        customer_ids.append(debtor.pk)
+        due_invoice_ids += [invoice.pk for invoice in candidates if invoice.is_due]
         plan = book.plan_by_id(debtor.plan_id)
         steps = book.steps.get(plan.pk, []) if plan else []
         if not steps:
@@ -339,7 +341,7 @@ def _decide_organization(book: PlanBook, now: datetime) -> tuple[list[Decision],
         if chosen:
             customer = _instance(Customer, _CUSTOMER_FIELDS, debtor.values)
             decisions += [_decision(customer, carrying, *choice) for carrying, choice in chosen]
-    return decisions, customer_ids
+    return decisions, due_invoice_ids
 
 
 def _decision(customer: Customer, carrying: _Candidate, step, listed: list[_Candidate], at: datetime) -> Decision:
