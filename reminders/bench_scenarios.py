@@ -10,8 +10,9 @@ invoice has reached a step then). It is idempotent: a second run changes no rows
 - follow_up.decide_100k: `decide_due_cross_tenant(dry_run=True)` at a moment when ~100,000 invoices are
   due, against one hand-written SQL statement computing the same (invoice, step) set; target ratio 2x.
 - follow_up.deliver_2k / follow_up.worker_memory: two real Celery workers (concurrency 1 each) on a
-  Redis database of their own deliver 2,000 manual dispatches to the locmem e-mail backend; messages/s
-  and each worker's peak RSS (VmHWM). The dispatches are deleted afterwards.
+  Redis database of their own deliver 2,000 manual dispatches to the locmem e-mail backend, rung as the
+  tick rings them (`reminders.deliver_batch`, DELIVERY_BATCH ids per message); messages/s and each
+  worker's peak RSS (VmHWM). The dispatches are deleted afterwards.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from reminders.models import (
     Task,
     TemplatePurpose,
 )
+from reminders.tasks import DELIVERY_BATCH
 
 ZONE = ZoneInfo("Europe/Brussels")
 # (position, name, offset_days, channel, purpose) per plan name; both plans group per customer (the default).
@@ -463,8 +465,10 @@ def delivery_run(context: BenchContext) -> DeliveryRun:
             sender = Celery("bench-sender", broker=_redis_url(), set_as_current=False)
             started = clock.perf_counter()
             with sender.producer_or_acquire() as producer:
-                for dispatch_id in ids:
-                    sender.send_task("reminders.deliver", args=[dispatch_id], producer=producer)
+                # As the tick rings (reminders.tasks.ring): batches of ids, each dispatch claimed on its own.
+                for start in range(0, len(ids), DELIVERY_BATCH):
+                    batch = ids[start : start + DELIVERY_BATCH]
+                    sender.send_task("reminders.deliver_batch", args=[batch], producer=producer)
             pending = Dispatch.objects.filter(pk__in=ids).exclude(status__in=FINAL)
             deadline = clock.monotonic() + DELIVERY_TIMEOUT_S
             while clock.monotonic() < deadline:

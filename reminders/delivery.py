@@ -20,7 +20,7 @@ from django.utils.translation import override
 
 from customers.models import Contact, EmailStatus
 from invoices.models import Invoice, InvoiceStatus
-from organizations.services import log_action
+from organizations.services import log_action, log_actions_bulk
 from reminders.calendar import next_send_time
 from reminders.engine import PlanBook, claim, reschedule, stuck_dispatches
 from reminders.kinds import KindHandler, handler_for
@@ -63,12 +63,17 @@ class Outcome:
     reason: str = ""
 
 
-def deliver_one(*, dispatch_id: int, now: datetime | None = None) -> Dispatch | None:
-    """Deliver a queued dispatch whose time has come; None when another worker has it or it is not due."""
+def deliver_one(*, dispatch_id: int, now: datetime | None = None, reload: bool = True) -> Dispatch | None:
+    """Deliver a queued dispatch whose time has come; None when another worker has it or it is not due.
+
+    Returns the dispatch as stored afterwards (`reload=False`, for workers: as this call left it in memory).
+    """
     now = now or timezone.now()
     if not claim(dispatch_id=dispatch_id, now=now):
         return None
-    dispatch = Dispatch.objects.select_related("organization", "customer", "step", "invoice").get(pk=dispatch_id)
+    # Few joins: planning a wider join cost more than the lookups it saved (the invoice, the sender, the account
+    # manager are read when a path needs them).
+    dispatch = Dispatch.objects.select_related("organization", "customer", "step").get(pk=dispatch_id)
     book = PlanBook.load(dispatch.organization)
     # Reasons and task titles are stored for the organization's staff, in its language, whatever
     # language this worker thread last served.
@@ -83,7 +88,7 @@ def deliver_one(*, dispatch_id: int, now: datetime | None = None) -> Dispatch | 
             else:
                 logger.exception("Dispatch %s failed unexpectedly; it will be retried", dispatch.pk)
                 _retry_or_fail(dispatch, now, _("Unexpected error; retrying."))
-    return Dispatch.objects.get(pk=dispatch.pk)
+    return Dispatch.objects.get(pk=dispatch.pk) if reload else dispatch
 
 
 def _deliver(dispatch: Dispatch, book: PlanBook, now: datetime) -> None:
@@ -168,17 +173,23 @@ def _nothing_owed_reason(dispatch: Dispatch) -> str:
     return _("Follow-up paused for these invoices before it went out.")
 
 
-def _recipients(dispatch: Dispatch) -> list[str]:
+def _contacts(dispatch: Dispatch) -> list[Contact]:
+    """The contacts that receive messages and have a valid address, oldest first."""
     contacts = Contact.objects.filter(customer=dispatch.customer, notify=True, email_status=EmailStatus.VALID)
-    return [contact.email for contact in contacts.order_by("id")]
+    return list(contacts.order_by("id"))
 
 
-def _context(dispatch: Dispatch, listed: list[Invoice], now: datetime) -> MessageContext:
+def _recipients(dispatch: Dispatch) -> list[str]:
+    return [contact.email for contact in _contacts(dispatch)]
+
+
+def _context(
+    dispatch: Dispatch, listed: list[Invoice], now: datetime, contacts: list[Contact] | None = None
+) -> MessageContext:
     organization, customer = dispatch.organization, dispatch.customer
     today = now.astimezone(organization.zone).date()
-    contact = (
-        Contact.objects.filter(customer=customer, notify=True, email_status=EmailStatus.VALID).order_by("id").first()
-    )
+    contacts = _contacts(dispatch) if contacts is None else contacts
+    contact = contacts[0] if contacts else None
     lines = [InvoiceLine(i.number, i.due_date, max((today - i.due_date).days, 0), i.open_amount, i.currency)
              for i in sorted(listed, key=lambda i: (i.due_date, i.pk))]  # fmt: skip
     return MessageContext(
@@ -218,19 +229,22 @@ def _clean_header(value: str) -> str:
 def render(dispatch: Dispatch, listed: list[Invoice], now: datetime) -> dict:
     """Subject, bodies, sender and recipients as they will be sent."""
     organization = dispatch.organization
-    context = _context(dispatch, listed, now)
+    contacts = _contacts(dispatch)
+    context = _context(dispatch, listed, now, contacts)
     text = text_for(organization=organization, purpose=_purpose(dispatch), language=dispatch.customer.language)
     subject_text = dispatch.custom_subject or text.subject
     body_text = dispatch.custom_body or text.body
     step = dispatch.step
-    manager = dispatch.customer.account_manager.user.email if dispatch.customer.account_manager_id else ""
+    # Only a step that copies the account manager needs their address (two more rows to read otherwise).
+    copies_manager = bool(step and step.cc_account_manager and dispatch.customer.account_manager_id)
+    manager = dispatch.customer.account_manager.user.email if copies_manager else ""
     return {
         "subject": _clean_header(render_text(subject_text, context))[:300],
         "text_body": render_text(body_text, context),
         "html_body": render_html(body_text, context),
         "from_email": _from_email(organization),
         "reply_to": _reply_to_for(dispatch),
-        "recipients": _recipients(dispatch),
+        "recipients": [contact.email for contact in contacts],
         "cc": [manager] if step and step.cc_account_manager and manager else [],
         "bcc": [_reply_to(organization)] if step and step.bcc_sender and _reply_to(organization) else [],
         "attachments": [{"invoice": i.pk, "filename": f"{i.number}.pdf"} for i in listed if i.pdf]
@@ -380,16 +394,16 @@ def mark_sent(dispatch: Dispatch, listed: list[Invoice], now: datetime, provider
                    data={"dispatch": dispatch.pk, "subject": dispatch.subject})  # fmt: skip
         return
     level = dispatch.step.position if dispatch.step else None
-    for invoice in listed:
-        updates = {"last_follow_up_at": now}
-        if level and level > invoice.follow_up_level:
-            updates["follow_up_level"] = level
-        Invoice.objects.filter(pk=invoice.pk).update(**updates)
-        code = "invoice.reminder_sent" if dispatch.channel == StepChannel.EMAIL else "invoice.follow_up_task_created"
-        log_action(organization=dispatch.organization, subject=invoice, code=code,
-                   actor=dispatch.created_by, data={"dispatch": dispatch.pk, "subject": dispatch.subject,
-                                                     "step": str(dispatch.step or _("Manual reminder"))})  # fmt: skip
-    transaction.on_commit(lambda: reschedule(invoice_ids=[invoice.pk for invoice in listed]))
+    invoice_ids = [invoice.pk for invoice in listed]
+    Invoice.objects.filter(pk__in=invoice_ids).update(last_follow_up_at=now)
+    if level:
+        Invoice.objects.filter(pk__in=invoice_ids, follow_up_level__lt=level).update(follow_up_level=level)
+    code = "invoice.reminder_sent" if dispatch.channel == StepChannel.EMAIL else "invoice.follow_up_task_created"
+    log_actions_bulk(organization=dispatch.organization, subjects=listed, code=code, actor=dispatch.created_by,
+                     data={"dispatch": dispatch.pk, "subject": dispatch.subject,
+                           "step": str(dispatch.step or _("Manual reminder"))})  # fmt: skip
+    # No reschedule: an invoice reaches a step's level when the dispatch is decided (queued counts), so sending
+    # it changes neither the level nor what is owed, and `next_follow_up_at` stays as deciding left it.
 
 
 def _finish(dispatch: Dispatch, status: str, reason: str) -> None:

@@ -8,20 +8,37 @@ from django.utils import timezone
 from reminders.delivery import deliver_one, sweep
 from reminders.engine import decide_due_cross_tenant, due_dispatch_ids
 
+# Dispatch ids per delivery message: one broker round trip and task start for this many e-mails, small enough that
+# both workers get a share of a busy minute and that a batch ends well within the task time limit.
+DELIVERY_BATCH = 20
+
 
 @shared_task(name="reminders.tick", ignore_result=True)
 def tick() -> None:
     """Every minute (beat, with expires): decide what is due, ring the doorbell for deliveries, sweep."""
     now = timezone.now()
     decide_due_cross_tenant(now=now)
-    for dispatch_id in due_dispatch_ids(now=now):
-        deliver.delay(dispatch_id)
+    ring(due_dispatch_ids(now=now))
     sweep(now=now)
+
+
+def ring(dispatch_ids: list[int]) -> None:
+    """The doorbell: the ids in batches of DELIVERY_BATCH (the database, not the broker, says what is queued)."""
+    for start in range(0, len(dispatch_ids), DELIVERY_BATCH):
+        deliver_batch.delay(dispatch_ids[start : start + DELIVERY_BATCH])
 
 
 @shared_task(name="reminders.deliver", ignore_result=True, acks_late=True)
 def deliver(dispatch_id: int) -> None:
-    deliver_one(dispatch_id=dispatch_id)
+    deliver_one(dispatch_id=dispatch_id, reload=False)
+
+
+@shared_task(name="reminders.deliver_batch", ignore_result=True, acks_late=True)
+def deliver_batch(dispatch_ids: list[int]) -> None:
+    """Deliver these one after the other, each claimed on its own: an id another worker holds, or one already
+    delivered by an earlier copy of this message (redelivered after a crash), is skipped by its claim."""
+    for dispatch_id in dispatch_ids:
+        deliver_one(dispatch_id=dispatch_id, reload=False)
 
 
 @shared_task(name="reminders.reschedule_organization", ignore_result=True)

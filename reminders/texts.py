@@ -44,8 +44,11 @@ def system_default(purpose: str, language: str) -> Text | None:
 
 def text_for(*, organization: Organization, purpose: str, language: str) -> Text:
     """The organization's text in the debtor's language, else the system default, else English."""
-    for candidate in dict.fromkeys([language, organization.default_language, FALLBACK_LANGUAGE]):
-        custom = MessageTemplate.objects.filter(organization=organization, purpose=purpose, language=candidate).first()
+    languages = list(dict.fromkeys([language, organization.default_language, FALLBACK_LANGUAGE]))
+    own = MessageTemplate.objects.filter(organization=organization, purpose=purpose, language__in=languages)
+    customs = {template.language: template for template in own}  # one read instead of one per language
+    for candidate in languages:
+        custom = customs.get(candidate)
         if custom:
             return Text(custom.subject, custom.body, custom.channel, candidate, is_custom=True)
         default = system_default(purpose, candidate)

@@ -154,22 +154,26 @@ def invoice_rows(*, customers: Sequence[CustomerKey], count: int, rng: random.Ra
 
 
 def _status(rng: random.Random, cents: int, *, days_overdue: int) -> tuple[str, int]:
-    """Status and open amount (in cents), consistent with each other; older invoices are paid more often."""
+    """Status and open amount (in cents), consistent with each other; older invoices are paid more often.
+
+    Most invoices are open, as in a receivables ledger synced for dunning (settled ones are archived): the
+    follow-up bench (issue 4) needs 1,000,000 open invoices from `--invoices 1000000`.
+    """
     if days_overdue < 0:
-        paid_chance = 0.10
+        paid_chance = 0.01
     elif days_overdue < 30:
-        paid_chance = 0.30
+        paid_chance = 0.03
     else:
-        paid_chance = 0.45
+        paid_chance = 0.05
     roll = rng.random()
     if roll < paid_chance:
         return "paid", 0
     roll = rng.random()
-    if roll < 0.02:
+    if roll < 0.004:
         return "credited", 0
-    if roll < 0.03 and days_overdue > 120:
+    if roll < 0.007 and days_overdue > 120:
         return "written_off", 0
-    if roll < 0.07:
+    if roll < 0.02:
         return "disputed", cents
     if roll < 0.17:
         return "open", max(1, cents * rng.choice((1, 2, 3)) // 4)  # partly paid
