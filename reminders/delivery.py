@@ -23,6 +23,7 @@ from invoices.models import Invoice, InvoiceStatus
 from organizations.services import log_action
 from reminders.calendar import next_send_time
 from reminders.engine import PlanBook, claim, reschedule, stuck_dispatches
+from reminders.fallback import fall_back, task_assignee
 from reminders.kinds import KindHandler, handler_for
 from reminders.models import (
     ACCEPTED_EVENT_TYPES,
@@ -251,7 +252,7 @@ def _deliver_email(dispatch: Dispatch, book: PlanBook, listed: list[Invoice], no
         setattr(dispatch, name, value)
     if not content["recipients"]:
         _finish(dispatch, DispatchStatus.FAILED, _("No contact that receives messages has a valid e-mail address."))
-        return _open_task(dispatch, _("Find a valid e-mail address for %(customer)s") % {"customer": dispatch.customer})
+        return _fall_back(dispatch, _("Find a valid e-mail address for %(customer)s") % {"customer": dispatch.customer})
     if book.follow_up.test_mode and not dispatch.manual:
         return _finish(dispatch, DispatchStatus.TEST, _("Test mode: rendered and recorded, not sent."))
     attempt = DeliveryAttempt.objects.create(
@@ -264,7 +265,7 @@ def _deliver_email(dispatch: Dispatch, book: PlanBook, listed: list[Invoice], no
         if error.recipients_refused:
             _mark_recipients_invalid(dispatch, str(error))
         _finish(dispatch, DispatchStatus.FAILED, _("Refused by the e-mail provider: %(error)s") % {"error": error})
-        return _open_task(
+        return _fall_back(
             dispatch, _("E-mail to %(customer)s was refused; check the address") % {"customer": dispatch.customer}
         )
     except TransientError as error:
@@ -421,14 +422,21 @@ def _open_task(dispatch: Dispatch, title: str) -> Task:
     task, _created = Task.objects.get_or_create(
         dispatch=dispatch,
         defaults={"organization": dispatch.organization, "customer": dispatch.customer, "invoice": dispatch.invoice,
-                  "title": title[:200], "assigned_to": dispatch.customer.account_manager,
+                  "title": title[:200], "assigned_to": task_assignee(dispatch),
                   "due_on": timezone.localdate(timezone=dispatch.organization.zone)},
     )  # fmt: skip
     return task
 
 
+def _fall_back(dispatch: Dispatch, task_title: str) -> None:
+    """A permanent refusal: the plan's fallback follows (reminders/fallback.py), a task unless it is "nothing"."""
+    _channel, title = fall_back(dispatch, task_title=task_title)
+    if title:
+        _open_task(dispatch, title)
+
+
 def open_task(dispatch: Dispatch, title: str) -> Task:
-    """The dispatch's task for a person (at most one per dispatch), assigned to the account manager."""
+    """The dispatch's task for a person (at most one per dispatch), for the step's member or the account manager."""
     return _open_task(dispatch, title)
 
 
