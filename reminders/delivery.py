@@ -316,8 +316,12 @@ def _deliver_kind(dispatch: Dispatch, handler: KindHandler, now: datetime) -> No
 
 
 def _from_email(organization) -> str:
+    """The organization's own address once verified (organizations/sender.py), else the platform's in its name."""
+    name = _clean_header(organization.sender_name or organization.name)
+    if organization.sender_email and organization.sender_email_verified_at:
+        return f"{name} <{organization.sender_email}>"
     platform = settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">").strip()
-    return f"{_clean_header(organization.sender_name or organization.name)} <{platform}>"
+    return f"{name} <{platform}>"
 
 
 def _send_email(
