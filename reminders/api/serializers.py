@@ -92,7 +92,8 @@ class DispatchSerializer(DispatchListSerializer):
 
     class Meta(DispatchListSerializer.Meta):
         fields = [*DispatchListSerializer.Meta.fields, "from_email", "reply_to", "recipients", "cc", "bcc",
-                  "text_body", "html_body", "attachments", "provider_message_id", "invoices", "attempts"]  # fmt: skip
+                  "text_body", "html_body", "attachments", "provider_message_id", "fell_back_to", "invoices",
+                  "attempts"]  # fmt: skip
 
 
 class TaskSerializer(OrganizationScopedSerializer):

@@ -42,7 +42,7 @@ def test_an_address_the_provider_refuses_falls_back_to_a_task_by_default(decided
     assert dispatch.task.title == "E-mail to Lumen Design SRL was refused; check the address"
 
 
-def test_the_letter_fallback_opens_a_clearly_labelled_letter_task(world, plan, decided, owner_a_client):
+def test_the_letter_fallback_opens_a_clearly_labelled_letter_task(world, plan, decided, owner_a_client, api_a):
     set_fallback(plan, FallbackChannel.LETTER)
     decided.customer.contacts.update(email_status=EmailStatus.BOUNCED)  # no valid contact left
     dispatch = deliver_one(dispatch_id=decided.pk, now=NOW)
@@ -52,6 +52,7 @@ def test_the_letter_fallback_opens_a_clearly_labelled_letter_task(world, plan, d
     assert dispatch.task.assigned_to == world.manager_a
     page = owner_a_client.get(reverse("follow_up:dispatch", args=[world.org_a.slug, dispatch.pk]))
     assert b"Fell back to" in page.content and b"Letter by post" in page.content
+    assert api_a.get(f"/api/v1/dispatches/{dispatch.pk}/").json()["fell_back_to"] == "letter"
     entry = ActivityLog.objects.get(code="invoice.dispatch_fell_back")
     assert entry.data == {"dispatch": dispatch.pk, "fallback": "letter"}
 
