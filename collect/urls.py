@@ -8,7 +8,7 @@ from django.urls import include, path
 
 from collect import views
 from invoices.views import DashboardView
-from organizations.views import OrganizationSwitchView, home
+from organizations.views import OrganizationSwitchView, SenderVerifyView, home
 from reminders.follow_up_views import ActionsView, FollowUpOverviewView
 
 organization_patterns = [
@@ -34,6 +34,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("switch/", OrganizationSwitchView.as_view(), name="organization-switch"),
+    path("verify-sender/<str:token>/", SenderVerifyView.as_view(), name="sender-verify"),
     path("o/<slug:organization_slug>/", include(organization_patterns)),
     path("api/v1/", include("collect.api.urls")),
     path("sign/", include("mandates.signing_urls")),

@@ -10,6 +10,9 @@ ACTIVITY_LABELS: dict[str, Any] = {
     "api_key.created": _("API key created"),
     "api_key.revoked": _("API key revoked"),
     "organization.updated": _("Organization details changed"),
+    "organization.sender_verification_sent": _("Sender address verification link sent"),
+    "organization.sender_verified": _("Sender address verified"),
+    "organization.sender_verification_reset": _("Sender address changed; verification cleared"),
 }
 
 

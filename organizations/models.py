@@ -84,6 +84,9 @@ class Organization(models.Model):
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     sender_name = models.CharField(_("sender name"), max_length=200, blank=True)
     sender_email = models.EmailField(_("sender e-mail"), blank=True)
+    # When someone proved they read `sender_email` (the link we mailed there); empty: not verified, so
+    # messages go From the platform address in the organization's name. Changing the address clears it.
+    sender_email_verified_at = models.DateTimeField(_("sender e-mail verified"), null=True, blank=True)
     reply_to_email = models.EmailField(_("reply-to e-mail"), blank=True)
     vat_number = models.CharField(_("VAT number"), max_length=32, blank=True)
     address = models.TextField(_("address"), blank=True)

@@ -9,6 +9,7 @@ app_name = "configuration"
 urlpatterns = [
     path("", views.ConfigurationIndexView.as_view(), name="index"),
     path("organization/", views.OrganizationSettingsView.as_view(), name="organization"),
+    path("organization/sender/verify/", views.SenderVerificationSendView.as_view(), name="sender-verification"),
     path("members/", views.MembersView.as_view(), name="members"),
     path("api-keys/", views.ApiKeyListView.as_view(), name="api-keys"),
     path("api-keys/<int:pk>/revoke/", views.ApiKeyRevokeView.as_view(), name="api-key-revoke"),

@@ -15,6 +15,14 @@ from organizations.forms import ApiKeyForm, OrganizationForm
 from organizations.middleware import SESSION_KEY
 from organizations.models import ApiKey
 from organizations.selectors import api_keys_list, members_list, organizations_for_user
+from organizations.sender import (
+    SenderVerificationError,
+    organization_for_token,
+    organization_sender_email_changed,
+    organization_sender_verification_send,
+    organization_sender_verify,
+    sender_is_verified,
+)
 from organizations.services import api_key_create, api_key_revoke, log_action
 from organizations.views_base import OrganizationView
 
@@ -56,6 +64,8 @@ class OrganizationSettingsView(OrganizationView):
         if not form.is_valid():
             return self.render(form, status=400)
         organization = form.save()
+        organization_sender_email_changed(organization=organization, previous=before["sender_email"],
+                                          actor=request.user)  # fmt: skip
         changes = {
             n: [before[n], getattr(organization, n)]
             for n in self.fields_logged
@@ -70,13 +80,16 @@ class OrganizationSettingsView(OrganizationView):
                 data={"changes": changes},
             )
         messages.success(request, _("Organization details saved."))
+        if organization.sender_email and before["sender_email"].lower() != organization.sender_email.lower():
+            messages.info(request, _("We sent a verification link to %(email)s.") % {
+                "email": organization.sender_email})  # fmt: skip
         return redirect("configuration:organization", organization_slug=organization.slug)
 
     def render(self, form, status=200):
         return render(
             request=self.request,
             template_name="organizations/organization_form.html",
-            context={"form": form, "nav": "configuration"},
+            context={"form": form, "nav": "configuration", "sender_verified": sender_is_verified(self.organization)},
             status=status,
         )
 
@@ -126,3 +139,40 @@ class MembersView(OrganizationView):
     def get(self, request, organization_slug):
         context = {"members": members_list(organization=self.organization), "nav": "configuration"}
         return render(request, "organizations/members.html", context)
+
+
+class SenderVerificationSendView(OrganizationView):
+    """Send the verification link for the sender address (again)."""
+
+    requires_configure = True
+
+    def post(self, request, organization_slug):
+        if sender_is_verified(self.organization) or not self.organization.sender_email:
+            messages.info(request, _("There is no unverified sender address to confirm."))
+        else:
+            organization_sender_verification_send(organization=self.organization, actor=request.user)
+            messages.success(request, _("We sent a verification link to %(email)s.") % {
+                "email": self.organization.sender_email})  # fmt: skip
+        return redirect("configuration:organization", organization_slug=organization_slug)
+
+
+class SenderVerifyView(View):
+    """The link from the verification mail: whoever reads that mailbox confirms it (no login needed).
+
+    Opening the link only shows a button; confirming is a POST, so a mail scanner that follows links
+    verifies nothing by itself.
+    """
+
+    def get(self, request, token):
+        try:
+            organization = organization_for_token(token=token)
+        except SenderVerificationError as error:
+            return render(request, "organizations/sender_verify.html", {"error": str(error)}, status=400)
+        return render(request, "organizations/sender_verify.html", {"sender": organization})
+
+    def post(self, request, token):
+        try:
+            organization = organization_sender_verify(token=token)
+        except SenderVerificationError as error:
+            return render(request, "organizations/sender_verify.html", {"error": str(error)}, status=400)
+        return render(request, "organizations/sender_verify.html", {"sender": organization, "verified": True})

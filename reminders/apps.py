@@ -45,4 +45,5 @@ class RemindersConfig(AppConfig):
             "invoice.dispatch_missed": _("Reminder missed"),
             "invoice.dispatch_test": _("Reminder rendered in test mode"),
             "invoice.dispatch_uncertain": _("Reminder outcome unknown"),
+            "invoice.dispatch_fell_back": _("Refused e-mail: the plan's fallback followed"),
         })  # fmt: skip

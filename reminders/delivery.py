@@ -23,18 +23,18 @@ from invoices.models import Invoice, InvoiceStatus
 from organizations.services import log_action, log_actions_bulk
 from reminders.calendar import next_send_time
 from reminders.engine import PlanBook, claim, reschedule, stuck_dispatches
+from reminders.fallback import fall_back, task_assignee
 from reminders.kinds import KindHandler, handler_for
 from reminders.models import (
-    ACCEPTED_EVENT_TYPES,
     AttemptOutcome,
     DeliveryAttempt,
     Dispatch,
-    DispatchEvent,
     DispatchStatus,
     StepChannel,
     Task,
     TemplatePurpose,
 )
+from reminders.providers import may_have_been_accepted, provider_lookup
 from reminders.templating import InvoiceLine, MessageContext, render_html, render_text
 from reminders.texts import text_for
 
@@ -46,7 +46,11 @@ PURPOSE_BY_LEVEL = {1: TemplatePurpose.REMINDER_1, 2: TemplatePurpose.REMINDER_2
 
 
 class TransientError(Exception):
-    """The provider may accept this later."""
+    """The provider may accept this later. `in_doubt`: the failure may have come after it accepted it."""
+
+    def __init__(self, message: str, *, in_doubt: bool = False) -> None:
+        super().__init__(message)
+        self.in_doubt = in_doubt
 
 
 class PermanentError(Exception):
@@ -265,7 +269,7 @@ def _deliver_email(dispatch: Dispatch, book: PlanBook, listed: list[Invoice], no
         setattr(dispatch, name, value)
     if not content["recipients"]:
         _finish(dispatch, DispatchStatus.FAILED, _("No contact that receives messages has a valid e-mail address."))
-        return _open_task(dispatch, _("Find a valid e-mail address for %(customer)s") % {"customer": dispatch.customer})
+        return _fall_back(dispatch, _("Find a valid e-mail address for %(customer)s") % {"customer": dispatch.customer})
     if book.follow_up.test_mode and not dispatch.manual:
         return _finish(dispatch, DispatchStatus.TEST, _("Test mode: rendered and recorded, not sent."))
     attempt = DeliveryAttempt.objects.create(
@@ -278,10 +282,12 @@ def _deliver_email(dispatch: Dispatch, book: PlanBook, listed: list[Invoice], no
         if error.recipients_refused:
             _mark_recipients_invalid(dispatch, str(error))
         _finish(dispatch, DispatchStatus.FAILED, _("Refused by the e-mail provider: %(error)s") % {"error": error})
-        return _open_task(
+        return _fall_back(
             dispatch, _("E-mail to %(customer)s was refused; check the address") % {"customer": dispatch.customer}
         )
     except TransientError as error:
+        if error.in_doubt:
+            return _settle_in_doubt(dispatch, attempt, listed, now, str(error))
         _close_attempt(attempt, AttemptOutcome.TRANSIENT, str(error))
         return _retry_or_fail(dispatch, now, str(error))
     _close_attempt(attempt, AttemptOutcome.SENT, provider_id)
@@ -321,6 +327,8 @@ def _deliver_kind(dispatch: Dispatch, handler: KindHandler, now: datetime) -> No
         handler.on_failed(dispatch, reason)
         return None
     except TransientError as error:
+        if error.in_doubt:
+            return _settle_in_doubt(dispatch, attempt, [], now, str(error))
         _close_attempt(attempt, AttemptOutcome.TRANSIENT, str(error))
         return _retry_or_fail(dispatch, now, str(error))
     _close_attempt(attempt, AttemptOutcome.SENT, provider_id)
@@ -329,8 +337,12 @@ def _deliver_kind(dispatch: Dispatch, handler: KindHandler, now: datetime) -> No
 
 
 def _from_email(organization) -> str:
+    """The organization's own address once verified (organizations/sender.py), else the platform's in its name."""
+    name = _clean_header(organization.sender_name or organization.name)
+    if organization.sender_email and organization.sender_email_verified_at:
+        return f"{name} <{organization.sender_email}>"
     platform = settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">").strip()
-    return f"{_clean_header(organization.sender_name or organization.name)} <{platform}>"
+    return f"{name} <{platform}>"
 
 
 def _send_email(
@@ -357,14 +369,36 @@ def _send_email(
         status = getattr(error, "status_code", None)
         if status and 400 <= status < 500 and status not in (408, 429):
             raise PermanentError(str(error)) from error
-        raise TransientError(str(error)) from error
+        raise TransientError(str(error), in_doubt=may_have_been_accepted(error)) from error
     except OSError as error:  # connection refused, timeouts, SMTP errors
-        raise TransientError(str(error)) from error
+        raise TransientError(str(error), in_doubt=may_have_been_accepted(error)) from error
     provider_ids = getattr(getattr(message, "anymail_status", None), "message_id", None)
     if isinstance(provider_ids, set):
         # Several recipients with ids of their own (Mailjet), or some refused (Postmark's inactive addresses).
         provider_ids = ",".join(sorted(str(provider_id) for provider_id in provider_ids if provider_id))
     return str(provider_ids) if provider_ids else message_id(dispatch)
+
+
+def _settle_in_doubt(dispatch: Dispatch, attempt: DeliveryAttempt, listed: list[Invoice], now: datetime,
+                     detail: str) -> None:  # fmt: skip
+    """The send failed after the request may have reached the provider: ask it before retrying (providers.py).
+
+    Found: book it sent. Not found: retry as usual. Cannot tell: the claim and the started attempt stay as
+    they are, and the sweeper asks again when the lease runs out (then `uncertain` for a person): never resent.
+    """
+    lookup = provider_lookup(dispatch)
+    if lookup.found is True:
+        _close_attempt(attempt, AttemptOutcome.SENT, lookup.provider_id or f"found at the provider after: {detail}")
+        return mark_sent(dispatch, listed, now, lookup.provider_id or message_id(dispatch))
+    if lookup.found is False:
+        _close_attempt(attempt, AttemptOutcome.TRANSIENT, detail)
+        return _retry_or_fail(dispatch, now, detail)
+    logger.warning("Dispatch %s: outcome unknown after %s; left for the sweeper", dispatch.pk, detail)
+    DeliveryAttempt.objects.filter(pk=attempt.pk).update(detail=f"outcome unknown: {detail}"[:500])
+    Dispatch.objects.filter(pk=dispatch.pk).update(
+        reason=_("The provider's answer was lost; checking whether it has the message.")
+    )
+    return None
 
 
 def _mark_recipients_invalid(dispatch: Dispatch, detail: str) -> None:
@@ -435,14 +469,21 @@ def _open_task(dispatch: Dispatch, title: str) -> Task:
     task, _created = Task.objects.get_or_create(
         dispatch=dispatch,
         defaults={"organization": dispatch.organization, "customer": dispatch.customer, "invoice": dispatch.invoice,
-                  "title": title[:200], "assigned_to": dispatch.customer.account_manager,
+                  "title": title[:200], "assigned_to": task_assignee(dispatch),
                   "due_on": timezone.localdate(timezone=dispatch.organization.zone)},
     )  # fmt: skip
     return task
 
 
+def _fall_back(dispatch: Dispatch, task_title: str) -> None:
+    """A permanent refusal: the plan's fallback follows (reminders/fallback.py), a task unless it is "nothing"."""
+    _channel, title = fall_back(dispatch, task_title=task_title)
+    if title:
+        _open_task(dispatch, title)
+
+
 def open_task(dispatch: Dispatch, title: str) -> Task:
-    """The dispatch's task for a person (at most one per dispatch), assigned to the account manager."""
+    """The dispatch's task for a person (at most one per dispatch), for the step's member or the account manager."""
     return _open_task(dispatch, title)
 
 
@@ -503,13 +544,8 @@ def _sweep_one(dispatch: Dispatch, now: datetime, counts: dict[str, int]) -> Non
 def provider_has(dispatch: Dispatch) -> bool | None:
     """Whether the provider holds this message: True, False, or None when it cannot tell.
 
-    The built-in store answers for itself. Other providers answer through their tracking webhooks
-    (reminders/tracking.py): an event proving the provider accepted it. Without that evidence the outcome
-    stays unknown, and the dispatch is marked uncertain rather than risk a repeat.
+    One small class per provider answers (reminders/providers.py): the built-in store by Message-ID, Postmark
+    through its message search; any provider through a tracking event proving it accepted the message.
+    Without an answer the dispatch is marked uncertain rather than risk a repeat.
     """
-    if settings.EMAIL_BACKEND != "mailroom.backends.DatabaseEmailBackend":
-        reported = DispatchEvent.objects.filter(dispatch=dispatch, event_type__in=ACCEPTED_EVENT_TYPES).exists()
-        return True if reported else None
-    from mailroom.models import StoredEmail
-
-    return StoredEmail.objects.filter(message_id=message_id(dispatch)).exists()
+    return provider_lookup(dispatch).found

@@ -68,7 +68,7 @@ class PlanEditView(OrganizationView):
 
     def _steps(self, plan, data=None):
         queryset = FollowUpStep.objects.filter(plan=plan).order_by("position") if plan else FollowUpStep.objects.none()
-        return StepFormSet(data, queryset=queryset, prefix="steps")
+        return StepFormSet(data, queryset=queryset, prefix="steps", form_kwargs={"organization": self.organization})
 
     def render(self, form, steps, plan, status=200):
         context = {"form": form, "steps": steps, "plan": plan, "nav": "follow-up"}

@@ -3,7 +3,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reminders.models import FollowUpPlan, FollowUpSettings, FollowUpStep, TemplatePurpose
+from organizations.models import Membership
+from organizations.selectors import members_list
+from reminders.models import FallbackChannel, FollowUpPlan, FollowUpSettings, FollowUpStep, TemplatePurpose
 from reminders.templating import TemplateTextError, validate_text
 
 WEEKDAYS = [(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")), (4, _("Friday")),
@@ -13,11 +15,15 @@ WEEKDAYS = [(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thu
 class PlanForm(forms.ModelForm):
     class Meta:
         model = FollowUpPlan
-        fields = ["name", "grouping", "is_default"]
+        fields = ["name", "grouping", "is_default", "fallback_channel"]
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.organization = organization
+        self.fields["fallback_channel"].required = False  # not chosen: today's behaviour, a task for a person
+
+    def clean_fallback_channel(self) -> str:
+        return self.cleaned_data.get("fallback_channel") or FallbackChannel.TASK
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
@@ -27,11 +33,22 @@ class PlanForm(forms.ModelForm):
         return name
 
 
+def member_label(membership: Membership) -> str:
+    return membership.user.get_full_name() or membership.user.email
+
+
 class StepForm(forms.ModelForm):
     class Meta:
         model = FollowUpStep
         fields = ["name", "offset_days", "channel", "purpose", "min_open_amount", "attach_pdfs", "cc_account_manager",
-                  "bcc_sender"]  # fmt: skip
+                  "bcc_sender", "assignee"]  # fmt: skip
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only members who reach this organization: another tenant's membership is as unknown as a missing one.
+        self.fields["assignee"].queryset = members_list(organization=organization)
+        self.fields["assignee"].label_from_instance = member_label
+        self.fields["assignee"].empty_label = _("The customer's account manager")
 
     def clean(self):
         data = super().clean()

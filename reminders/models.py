@@ -21,6 +21,14 @@ class Grouping(models.TextChoices):
     PER_INVOICE = "invoice", _("One message per invoice")  # each invoice follows the plan on its own
 
 
+class FallbackChannel(models.TextChoices):
+    """What happens when a step's e-mail is refused for good (bad address, provider refusal, no valid contact)."""
+
+    TASK = "task", _("Task for a person")  # someone finds a working address or another way
+    LETTER = "letter", _("Letter by post")  # a task to post a letter, until the postal integration sends it
+    NONE = "none", _("Nothing")  # the refusal is recorded; nobody is asked to act
+
+
 class FollowUpPlan(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="follow_up_plans")
     name = models.CharField(_("name"), max_length=100)
@@ -28,6 +36,10 @@ class FollowUpPlan(models.Model):
     is_default = models.BooleanField(
         _("default plan"), default=False, help_text=_("Applies to customers without a plan of their own.")
     )
+    fallback_channel = models.CharField(
+        _("when an e-mail is refused"), max_length=16, choices=FallbackChannel.choices, default=FallbackChannel.TASK,
+        help_text=_("What follows when an e-mail of this plan cannot be delivered to any address."),
+    )  # fmt: skip
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -116,6 +128,12 @@ class FollowUpStep(models.Model):
     attach_pdfs = models.BooleanField(_("attach invoice PDFs"), default=True)
     cc_account_manager = models.BooleanField(_("copy the account manager (CC)"), default=False)
     bcc_sender = models.BooleanField(_("send a copy to the sender (BCC)"), default=False)
+    # A member of the organization's tenant who reaches the organization (checked in the form and the API).
+    assignee = models.ForeignKey(
+        "organizations.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("assign tasks to"),
+        help_text=_("Tasks of this step go to this member; empty: the customer's account manager."),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("follow-up step")
@@ -217,6 +235,8 @@ class Dispatch(models.Model):
     html_body = models.TextField(blank=True)
     attachments = models.JSONField(default=list, blank=True)
     provider_message_id = models.CharField(max_length=300, blank=True)
+    # The plan's fallback that followed a permanent refusal of this e-mail; empty when none was needed.
+    fell_back_to = models.CharField(_("fell back to"), max_length=16, choices=FallbackChannel.choices, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     created_by = models.ForeignKey(

@@ -3,11 +3,16 @@
 It speaks the part of Postmark's API that anymail's backend uses (`POST /email` with the
 `X-Postmark-Server-Token` header; the success answer `{"To", "SubmittedAt", "MessageID", "ErrorCode": 0,
 "Message": "OK"}`; error 10 for a bad token; error 406 and the "inactive addresses" answer for addresses it
-was told are inactive), and it can post Postmark-format delivery webhooks to the app, as Postmark does.
+was told are inactive), the Outbound Messages search (`GET /messages/outbound?count=&offset=` with an
+optional `metadata_<key>=<value>` filter, one metadata field at a time, answering `{"TotalCount",
+"Messages": [...]}` newest first), and it can post Postmark-format delivery webhooks to the app, as
+Postmark does.
 
 What tests control: a delay per call, failing a fraction of calls for a while (HTTP 500 or a dropped
-connection, both before the message is accepted), holding calls open after accepting (so a worker can be
-killed in the middle of a send), holding webhooks back. What tests read: every accepted message with its
+connection, both before the message is accepted; or, in doubt, after accepting it: "accept-drop" closes the
+connection without an answer, "accept-slow" answers only after `slow` seconds, past the client's timeout),
+failing the search (`search_fails`), holding calls open after accepting (so a worker can be killed in the
+middle of a send), holding webhooks back. What tests read: every accepted message with its
 Message-ID header and metadata, `count(message_id)` for duplicates (also over HTTP:
 `GET /_fake/messages?message_id=...`).
 
@@ -78,6 +83,11 @@ class FakePostmark:
         self.calls = 0
         self.failures: Counter[str] = Counter()
         self.inactive: set[str] = set()
+        self.slow = 3.0  # seconds an "accept-slow" call waits before answering
+        self.client_timeout: float | None = None  # anymail's REQUESTS_TIMEOUT for the senders, when set
+        self.search_fails = False  # the search answers 500
+        self.searches = 0
+        self.answers_lost: list[str] = []  # Message-IDs accepted by an "accept-drop"/"accept-slow" call
         self.webhooks_posted = 0
         self._failing = Failing()
         self._lock = threading.Lock()
@@ -99,7 +109,8 @@ class FakePostmark:
         return f"http://{host}:{port}/"
 
     def anymail_settings(self, **extra) -> dict:
-        return {"POSTMARK_SERVER_TOKEN": SERVER_TOKEN, "POSTMARK_API_URL": self.url, **extra}
+        timeout = {"REQUESTS_TIMEOUT": self.client_timeout} if self.client_timeout else {}
+        return {"POSTMARK_SERVER_TOKEN": SERVER_TOKEN, "POSTMARK_API_URL": self.url, **timeout, **extra}
 
     def start(self) -> FakePostmark:
         serve = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -192,6 +203,8 @@ class FakePostmark:
 
             def do_GET(self) -> None:
                 parsed = urlparse(self.path)
+                if parsed.path == "/messages/outbound":
+                    return self._search(parse_qs(parsed.query))
                 if parsed.path != "/_fake/messages":
                     return self._answer(404, {"ErrorCode": 404, "Message": "Not found"})
                 wanted = parse_qs(parsed.query).get("message_id", [""])[0]
@@ -210,7 +223,48 @@ class FakePostmark:
                     return self._answer(500, {"ErrorCode": 100, "Message": "Fake provider: internal error."})
                 if failure == "drop":
                     return self._drop()
+                if failure in ("accept-drop", "accept-slow"):
+                    return self._accept_then_fail(json.loads(body or b"{}"), failure)
                 self._accept(json.loads(body or b"{}"))
+
+            def _search(self, query: dict[str, list[str]]) -> None:
+                """Postmark's Outbound Messages search: count and offset required; metadata_<key> filters."""
+                if self.headers.get("X-Postmark-Server-Token") != SERVER_TOKEN:
+                    return self._answer(401, {"ErrorCode": 10, "Message": "Bad or missing Server API token."})
+                with esp._lock:
+                    esp.searches += 1
+                if esp.search_fails:
+                    return self._answer(500, {"ErrorCode": 100, "Message": "Fake provider: search failed."})
+                try:
+                    count, offset = int(query["count"][0]), int(query["offset"][0])
+                except (KeyError, ValueError):
+                    return self._answer(422, {"ErrorCode": 1, "Message": "The 'count' and 'offset' are required."})
+                filters = {key[len("metadata_"):]: values[0] for key, values in query.items()
+                           if key.startswith("metadata_")}  # fmt: skip
+                if len(filters) > 1:
+                    return self._answer(422, {"ErrorCode": 1, "Message": "Only one metadata filter is allowed."})
+                with esp._lock:
+                    found = [m for m in reversed(esp.accepted)
+                             if all(str(m.metadata.get(k)) == v for k, v in filters.items())]  # fmt: skip
+                page = [esp.search_entry(message) for message in found[offset : offset + count]]
+                return self._answer(200, {"TotalCount": len(found), "Messages": page})
+
+            def _accept_then_fail(self, data: dict, failure: str) -> None:
+                """Accepted (stored, will be delivered), but the caller never gets the answer in time."""
+                message = esp._record(data)
+                with esp._lock:
+                    esp.answers_lost.append(message.message_id)
+                try:
+                    if failure == "accept-drop":
+                        return self._drop()
+                    time.sleep(esp.slow)
+                    self._answer(200, {"To": message.to, "SubmittedAt": message.submitted_at,
+                                       "MessageID": message.postmark_id, "ErrorCode": 0, "Message": "OK"})  # fmt: skip
+                except OSError:
+                    pass
+                finally:
+                    with esp._lock:
+                        esp._in_flight -= 1
 
             def _accept(self, data: dict) -> None:
                 to = data.get("To", "")
@@ -285,6 +339,15 @@ class FakePostmark:
         if self.webhook_url:
             self._webhooks.put(message)
         return message
+
+    def search_entry(self, message: Accepted) -> dict:
+        """One message as the Outbound Messages search lists it."""
+        recipients = [part.strip().rsplit("<", 1)[-1].rstrip(">") for part in message.to.split(",") if part]
+        return {"Tag": message.tag, "MessageID": message.postmark_id, "To": [{"Email": r, "Name": None}
+                for r in recipients], "Cc": [], "Bcc": [], "Recipients": recipients,
+                "ReceivedAt": message.submitted_at, "From": "", "Subject": message.subject, "Attachments": [],
+                "Status": "Sent", "TrackOpens": False, "TrackLinks": "None", "Metadata": message.metadata,
+                "MessageStream": "outbound"}  # fmt: skip
 
     # Webhooks --------------------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
             "sender_name",
             "sender_email",
             "reply_to_email",
+            "sender_email_verified_at",
         ]
 
 

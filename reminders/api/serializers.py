@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from collect.api.bases import OrganizationScopedSerializer
+from organizations.models import Membership
+from organizations.selectors import members_list
 from reminders.models import (
     DeliveryAttempt,
     Dispatch,
@@ -15,13 +17,25 @@ from reminders.models import (
 )
 
 
+class MemberField(serializers.PrimaryKeyRelatedField):
+    """A membership that reaches the request's organization; any other id is unknown."""
+
+    def get_queryset(self):
+        organization = self.context.get("organization")
+        return members_list(organization=organization) if organization else Membership.objects.none()
+
+
 class FollowUpStepSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(required=False)
+    assignee = MemberField(
+        required=False, allow_null=True,
+        help_text="Membership id of the member who gets this step's tasks; null: the customer's account manager.",
+    )  # fmt: skip
 
     class Meta:
         model = FollowUpStep
         fields = ["id", "position", "name", "offset_days", "channel", "purpose", "min_open_amount", "attach_pdfs",
-                  "cc_account_manager", "bcc_sender"]  # fmt: skip
+                  "cc_account_manager", "bcc_sender", "assignee"]  # fmt: skip
         read_only_fields = ["position"]
 
     def validate(self, attrs):
@@ -35,7 +49,7 @@ class FollowUpPlanSerializer(OrganizationScopedSerializer):
 
     class Meta:
         model = FollowUpPlan
-        fields = ["id", "name", "grouping", "is_default", "steps", "created_at"]
+        fields = ["id", "name", "grouping", "is_default", "fallback_channel", "steps", "created_at"]
         read_only_fields = ["created_at"]
 
     def validate_name(self, value: str) -> str:
@@ -78,7 +92,8 @@ class DispatchSerializer(DispatchListSerializer):
 
     class Meta(DispatchListSerializer.Meta):
         fields = [*DispatchListSerializer.Meta.fields, "from_email", "reply_to", "recipients", "cc", "bcc",
-                  "text_body", "html_body", "attachments", "provider_message_id", "invoices", "attempts"]  # fmt: skip
+                  "text_body", "html_body", "attachments", "provider_message_id", "fell_back_to", "invoices",
+                  "attempts"]  # fmt: skip
 
 
 class TaskSerializer(OrganizationScopedSerializer):

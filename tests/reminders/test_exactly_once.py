@@ -320,19 +320,20 @@ def test_two_ticks_at_once_decide_and_send_each_reminder_once(processes, esp):
           f"{esp.calls}, accepted {len(esp.accepted)}")  # fmt: skip
 
 
-@pytest.mark.parametrize("webhooks", ["before the sweep", "after the sweep"])
+@pytest.mark.parametrize("webhooks", ["before the sweep", "found by the search", "after the sweep"])
 def test_a_worker_killed_mid_send_is_reconciled_from_the_providers_events(processes, esp, live_server, webhooks):
     """The provider reports deliveries by webhook (to the app under live_server), as Postmark does.
 
-    Killed while two calls are in the provider's hands, the worker never books them. Postmark cannot be
-    asked "did you get this?", so the sweeper relies on the delivery events: an event already in hand
-    proves the message was sent; without one the dispatch becomes uncertain, and the late event then
-    settles it. Nothing is sent a second time either way.
+    Killed while two calls are in the provider's hands, the worker never books them. The sweeper asks:
+    a delivery event already in hand proves the message was sent; else Postmark's message search does;
+    when the search cannot answer either, the dispatch becomes uncertain, and the late event then settles
+    it. Nothing is sent a second time in any case.
     """
     start_worker, _redis = processes
     esp.webhook_url, esp.webhook_auth, esp.delay = live_server.url + WEBHOOK_PATH, WEBHOOK_AUTH, 0.05
-    if webhooks == "after the sweep":
+    if webhooks != "before the sweep":
         esp.hold_webhooks()
+    esp.search_fails = webhooks == "after the sweep"
     due_reminders(60, customers=20)
     decide_due_cross_tenant(now=timezone.now())
     worker = start_worker(esp=esp)
@@ -351,8 +352,9 @@ def test_a_worker_killed_mid_send_is_reconciled_from_the_providers_events(proces
     # The lease has run out (the sweeper's clock moved on rather than waiting ten minutes). It sweeps before
     # the replacement worker starts: with the clock moved on, that worker's fresh claims would look stuck too.
     counts = sweep(now=timezone.now() + LEASE + timedelta(seconds=1))
-    if webhooks == "before the sweep":
+    if webhooks != "after the sweep":
         assert counts == {"requeued": 0, "proven_sent": 2, "uncertain": 0}
+        esp.release_webhooks()
     else:
         assert counts == {"requeued": 0, "proven_sent": 0, "uncertain": 2}
         esp.release_webhooks()
@@ -428,3 +430,40 @@ def test_a_provider_failing_30_percent_of_calls_gets_each_message_once_after_ret
         assert outcomes[-1] == AttemptOutcome.SENT and set(outcomes[:-1]) <= {AttemptOutcome.TRANSIENT}
     print(f"\n[provider failing] failures {dict(esp.failures)}, waiting after the first pass {waiting}, "
           f"retried per pass {passes}, calls {esp.calls}, accepted {len(esp.accepted)}")  # fmt: skip
+
+
+def test_a_provider_that_loses_its_answer_after_accepting_gets_each_message_once(processes, esp, settings):
+    """30% of calls fail; some after the provider accepted the message (the connection dropped, or the answer
+    came after the client's timeout). Before retrying, delivery asks Postmark's message search: what it has is
+    booked sent, only what it lacks is sent again."""
+    start_worker, _redis = processes
+    esp.client_timeout, esp.slow = 0.5, 1.0
+    settings.ANYMAIL = esp.anymail_settings(WEBHOOK_SECRET=":".join(WEBHOOK_AUTH))
+    esp.fail(0.3, calls=130, modes=("accept-drop", "accept-slow", "drop", "500"))
+    due_reminders(100, customers=20)
+    decide_due_cross_tenant(now=timezone.now())
+    worker = start_worker(esp=esp)
+    ring(BROKER, due_dispatch_ids(now=timezone.now()))
+    wait_until(lambda: not Dispatch.objects.filter(attempts=0).exists()
+               and not Dispatch.objects.filter(status=DispatchStatus.SENDING).exists(),
+               timeout=90, what="the first pass", worker=worker)  # fmt: skip
+    lost_answers = esp.failures["accept-drop"] + esp.failures["accept-slow"]
+    waiting = Dispatch.objects.filter(status=DispatchStatus.QUEUED).count()
+    assert lost_answers > 0 and waiting == esp.failures["drop"] + esp.failures["500"]
+    worker.kill()
+
+    clock = timezone.now()
+    for wait in BACKOFF:
+        if not unsent():
+            break
+        clock += wait + timedelta(seconds=5)
+        in_threads(lambda pk, now=clock: deliver_one(dispatch_id=pk, now=now), due_dispatch_ids(now=clock))
+    assert_each_sent_exactly_once(esp, 100)
+    assert esp.searches == sum(esp.failures.values())  # asked once per failure that may have been accepted
+    lost = [d for d in Dispatch.objects.prefetch_related("delivery_attempts") if message_id(d) in esp.answers_lost]
+    assert len(lost) == len(esp.answers_lost) >= lost_answers
+    for dispatch in lost:  # booked from the search on the attempt whose answer was lost; never sent again
+        assert [a.outcome for a in dispatch.delivery_attempts.all()][-1] == AttemptOutcome.SENT
+        assert dispatch.provider_message_id in {m.postmark_id for m in esp.accepted}
+    print(f"\n[answers lost after accepting] failures {dict(esp.failures)}, searches {esp.searches}, "
+          f"calls {esp.calls}, accepted {len(esp.accepted)} of 100")  # fmt: skip
