@@ -233,6 +233,7 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "reminders.models.TaskStatus",
         "MandateStateEnum": "mandates.models.MandateState",
         "BulkJobStatusEnum": "customers.models.BulkJobStatus",
+        "FallbackChannelEnum": "reminders.models.FallbackChannel",
     },
 }
 
