@@ -7,3 +7,19 @@ from django.utils.translation import gettext_lazy as _
 class MandatesConfig(AppConfig):
     name = "mandates"
     verbose_name = _("SEPA mandates")
+
+    def ready(self) -> None:
+        from mandates import receivers  # noqa: F401  (connects the collection hand-over)
+        from organizations.activity import register_activity_labels
+
+        register_activity_labels({
+            "collection.batch_created": _("Direct-debit batch created"),
+            "collection.batch_downloaded": _("Direct-debit file downloaded"),
+            "collection.batch_submitted": _("Direct-debit batch submitted to the bank"),
+            "collection.batch_paid": _("Direct-debit batch marked as paid"),
+            "collection.batch_cancelled": _("Direct-debit batch cancelled"),
+            "invoice.collection_requested": _("Direct debit requested"),
+            "invoice.collection_released": _("Direct debit withdrawn"),
+            "invoice.debit_returned": _("Direct debit returned by the bank"),
+            "customer.collection_handover": _("Open invoices moved to direct-debit collection"),
+        })  # fmt: skip

@@ -26,6 +26,7 @@ from django.db.models import F, Max, Q
 
 from customers.models import Customer
 from invoices.models import Invoice, InvoiceStatus
+from mandates.selectors import collection_hold_q, held_for_collection_ids
 from organizations.models import Organization
 from reminders.calendar import MONDAY_TO_FRIDAY, SendingWindow, next_send_time, step_send_time
 from reminders.models import (
@@ -118,7 +119,10 @@ def step_time(book: PlanBook, invoice: Invoice, step: FollowUpStep) -> datetime:
 
 
 def follows_up(invoice: Invoice) -> bool:
-    return invoice.status == InvoiceStatus.OPEN and invoice.open_amount > 0 and not invoice.follow_up_paused
+    return (
+        invoice.status == InvoiceStatus.OPEN and invoice.open_amount > 0 and not invoice.follow_up_paused
+        and invoice.collection_requested_at is None  # direct debit (mandates.collection) takes care of it
+    )  # fmt: skip
 
 
 def reschedule(*, invoice_ids: list[int]) -> int:
@@ -126,13 +130,15 @@ def reschedule(*, invoice_ids: list[int]) -> int:
     invoices = list(Invoice.objects.filter(pk__in=invoice_ids).select_related("customer", "organization"))
     books: dict[int, PlanBook] = {}
     levels = reached_levels([invoice.pk for invoice in invoices])
+    # Direct debit: requested or waiting for collection (mandates.selectors.collection_hold_q).
+    held = held_for_collection_ids([invoice.pk for invoice in invoices])
     changed = 0
     for invoice in invoices:
         book = books.get(invoice.organization_id) or books.setdefault(invoice.organization_id,
                                                                       PlanBook.load(invoice.organization))  # fmt: skip
         step = (
             next_step(book.steps_of(invoice.customer), levels.get(invoice.pk, 0), invoice)
-            if follows_up(invoice)
+            if follows_up(invoice) and invoice.pk not in held
             else None
         )
         moment = step_time(book, invoice, step) if step else None
@@ -171,7 +177,9 @@ def decide_for_customer(book: PlanBook, customer: Customer, due: list[Invoice], 
     if plan.grouping == Grouping.PER_INVOICE:
         return [decision for invoice in due if (decision := _decide_one(book, steps, invoice, [invoice], now))]
     owed = [i for i in Invoice.objects.filter(customer=customer, status=InvoiceStatus.OPEN, follow_up_paused=False,
-                                               open_amount__gt=0).order_by("due_date", "id")]  # fmt: skip
+                                               open_amount__gt=0)
+            .exclude(collection_hold_q())  # direct debit takes care of these
+            .order_by("due_date", "id")]  # fmt: skip
     if not owed:
         return []
     decision = _decide_one(book, steps, owed[0], owed, now)
@@ -237,6 +245,7 @@ def decide_due_cross_tenant(*, now: datetime, dry_run: bool = False, organizatio
     Returns the decisions (dry run) or the dispatches created.
     """
     due = Invoice.objects.filter(status=InvoiceStatus.OPEN, next_follow_up_at__lte=now)
+    due = due.exclude(collection_hold_q())  # direct debit takes care of these (mandates.selectors)
     if organization_ids is not None:
         due = due.filter(organization_id__in=organization_ids)
     by_customer: dict[int, list[Invoice]] = defaultdict(list)
@@ -324,6 +333,8 @@ def explain(invoice: Invoice, *, book: PlanBook | None = None) -> Explanation:
         return Explanation(
             reason=_("Follow-up is paused for this invoice.") + _fmt_reason(invoice.follow_up_paused_reason)
         )
+    if collection := _collection_reason(invoice):
+        return Explanation(reason=collection)
     if not book.follow_up.sending_enabled:
         return Explanation(reason=_("Automatic sending is switched off for the organization."))
     plan = book.plan_of(customer)
@@ -355,6 +366,17 @@ def explain(invoice: Invoice, *, book: PlanBook | None = None) -> Explanation:
     if book.follow_up.test_mode:
         notes.append(_("Test mode: it will be rendered and recorded, not sent."))
     return Explanation(step=step, at=moment, notes=notes)
+
+
+def _collection_reason(invoice: Invoice) -> str:
+    """Why direct debit, not follow-up, takes care of this invoice ("" when it does not)."""
+    from django.utils.translation import gettext as _
+
+    if invoice.collection_requested_at is not None:
+        return _("A direct debit has been requested: follow-up waits for the collection.")
+    if held_for_collection_ids([invoice.pk]):
+        return _("Waiting for direct-debit collection: the customer signed a SEPA mandate.")
+    return ""
 
 
 def _fmt_reason(reason: str) -> str:
