@@ -380,9 +380,9 @@ def batch_cancel(*, batch: CollectionBatch, actor: Actor = None) -> CollectionBa
 
 
 def _invoices_changed(invoice_ids: list[int]) -> None:
-    """Follow-up recomputes its schedule for these invoices once the change is committed."""
+    """Follow-up recomputes its schedule for these invoices (as the invoice services do, in the transaction)."""
     if invoice_ids:
-        transaction.on_commit(lambda: invoices_changed.send(sender=Invoice, invoice_ids=list(invoice_ids)))
+        invoices_changed.send(sender=Invoice, invoice_ids=list(invoice_ids))
 
 
 @transaction.atomic
