@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from customers.api.views import ContactViewSet, CustomerViewSet
 from invoices.api.views import InvoiceViewSet, PaymentViewSet
+from mandates.api.views import CollectionBatchViewSet, CollectionDebitViewSet
 from organizations.api.views import CurrentOrganizationView
 from reminders.api.views import DispatchViewSet, FollowUpPlanViewSet, InvoiceRemindView, TaskViewSet
 
@@ -23,6 +24,8 @@ router.register("payments", PaymentViewSet, basename="payment")
 router.register("follow-up-plans", FollowUpPlanViewSet, basename="follow-up-plan")
 router.register("dispatches", DispatchViewSet, basename="dispatch")
 router.register("tasks", TaskViewSet, basename="task")
+router.register("collection-batches", CollectionBatchViewSet, basename="collection-batch")
+router.register("collection-debits", CollectionDebitViewSet, basename="collection-debit")
 
 urlpatterns = [
     path("organization/", CurrentOrganizationView.as_view(), name="organization"),

@@ -226,6 +226,8 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "reminders.models.TaskStatus",
         "MandateStateEnum": "mandates.models.MandateState",
         "BulkJobStatusEnum": "customers.models.BulkJobStatus",
+        "BatchStatusEnum": "mandates.models.BatchStatus",
+        "DebitStatusEnum": "mandates.models.DebitStatus",
     },
 }
 
