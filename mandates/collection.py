@@ -85,6 +85,18 @@ def newest_signed_mandates(*, organization: Organization, profile: MandateProfil
     mandates = (
         Mandate.objects.filter(organization=organization, profile=profile, state=MandateState.SIGNED)
         .select_related("customer")
+        .only(
+            "pk",
+            "customer_id",
+            "reference",
+            "debtor_name",
+            "iban",
+            "bic",
+            "signed_at",
+            "created_at",
+            "customer__name",
+            "customer__language",
+        )
         .order_by("customer_id", "-signed_at", "-id")
     )
     newest: dict[int, Mandate] = {}
