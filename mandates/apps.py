@@ -22,4 +22,7 @@ class MandatesConfig(AppConfig):
             "invoice.collection_released": _("Direct debit withdrawn"),
             "invoice.debit_returned": _("Direct debit returned by the bank"),
             "customer.collection_handover": _("Open invoices moved to direct-debit collection"),
+            "pre_notification.sent": _("Direct-debit pre-notification sent"),
+            "pre_notification.skipped": _("Direct-debit pre-notification not sent"),
+            "pre_notification.failed": _("Direct-debit pre-notification failed"),
         })  # fmt: skip
