@@ -24,6 +24,7 @@ organization_patterns = [
     path("follow-up/", FollowUpOverviewView.as_view(), name="follow-up"),
     path("follow-up/", include("reminders.urls")),
     path("actions/", ActionsView.as_view(), name="actions"),
+    path("collections/", include("mandates.collection_urls")),
     *[
         path(f"{section}/", views.SectionPlaceholderView.as_view(section=section), name=section)
         for section in views.SECTIONS

@@ -17,6 +17,7 @@ class InvoicesConfig(AppConfig):
                 "invoice.updated": _("Invoice changed"),
                 "invoice.payment_recorded": _("Payment recorded"),
                 "invoice.payment_updated": _("Payment changed"),
+                "invoice.payment_reversed": _("Payment reversed"),
                 "invoice.disputed": _("Marked as disputed"),
                 "invoice.open": _("Reopened"),
                 "invoice.paid": _("Marked as paid"),

@@ -222,3 +222,28 @@ def payment_update(*, payment: Payment, actor: Actor = None, **data: Any) -> Pay
         log_action(organization=payment.organization, subject=payment.invoice, code="invoice.payment_updated",
                    actor=actor, data={"payment": payment.pk, "changes": changes})  # fmt: skip
     return payment
+
+
+@transaction.atomic
+def payment_reverse(*, payment: Payment, reason: str = "", actor: Actor = None) -> Invoice:
+    """Undo a payment that did not hold (a direct debit the bank returned): the amount is owed again.
+
+    The payment row is removed and the open amount restored (a paid invoice opens again); the activity log
+    keeps what was reversed and why, so the history stays complete.
+    """
+    invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+    before = Contribution.of(invoice)
+    invoice.open_amount = min(invoice.open_amount + payment.amount, invoice.amount)
+    invoice.status = _status_for_open_amount(invoice.status, invoice.open_amount)
+    invoice.save(update_fields=["open_amount", "status", "updated_at"])
+    log_action(
+        organization=invoice.organization, subject=invoice, code="invoice.payment_reversed", actor=actor,
+        data={"amount": str(payment.amount), "paid_on": payment.paid_on.isoformat(), "method": payment.method,
+              "reference": payment.reference, "reason": reason, "open_amount": str(invoice.open_amount),
+              "status": invoice.status},
+    )  # fmt: skip
+    payment.delete()
+    ledger_apply(before, Contribution.of(invoice))
+    customers_refresh_stats(customer_ids=[invoice.customer_id])
+    invoices_changed.send(sender=Invoice, invoice_ids=[invoice.pk])
+    return invoice

@@ -218,6 +218,7 @@ class DebitStatus(models.TextChoices):
     REQUESTED = "requested", _("Collection requested")
     PAID = "paid", _("Paid")
     RETURNED = "returned", _("Returned")  # rejected, returned or refunded; see the reason code
+    CANCELLED = "cancelled", _("Cancelled")  # the batch was cancelled before it went to the bank
 
 
 class CollectionItem(models.Model):

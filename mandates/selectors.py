@@ -1,12 +1,13 @@
-"""Reads for mandate pages and the API."""
+"""Reads for mandate pages, the API and other apps (the follow-up engine's collection hold)."""
 
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from mandates.models import Mandate, MandateProfile, MandateState
+from invoices.models import Invoice
+from mandates.models import CollectionItem, DebitStatus, Mandate, MandateProfile, MandateState
 from organizations.models import Organization
 
 
@@ -38,3 +39,38 @@ def profiles_with_counts(*, organization: Organization) -> QuerySet[MandateProfi
         signed_count=Count("mandates", filter=Q(mandates__state=MandateState.SIGNED)),
         mandate_count=Count("mandates"),
     )
+
+
+def waiting_for_collection_q() -> Q:
+    """Invoices handed over to direct debit (on signing): the customer has a signed mandate under a profile that
+    moves open invoices to collection when signed, the invoice is in euro and the bank never returned a debit for
+    it (a returned invoice goes back to follow-up)."""
+    signed = Mandate.objects.filter(
+        customer_id=OuterRef("customer_id"), state=MandateState.SIGNED, profile__collect_on_signing=True
+    )
+    returned = CollectionItem.objects.filter(invoice_id=OuterRef("pk"), status=DebitStatus.RETURNED)
+    return Q(currency="EUR") & Q(Exists(signed)) & ~Q(Exists(returned))
+
+
+def collection_hold_q() -> Q:
+    """Invoices the follow-up engine leaves alone because direct debit takes care of them: a debit is
+    requested, or they wait for the next collection (see waiting_for_collection_q)."""
+    return Q(collection_requested_at__isnull=False) | waiting_for_collection_q()
+
+
+def collection_hold_sql(alias: str) -> str:
+    """collection_hold_q() as an SQL condition on the invoice table aliased `alias`, for hand-written statements
+    (the follow-up engine's decide statement and its benchmark reference). Constants only; no parameters."""
+    tables = {name: model._meta.db_table for name, model in (("mandate", Mandate), ("profile", MandateProfile),
+              ("debit", CollectionItem))}  # fmt: skip
+    return f"""({alias}.collection_requested_at IS NOT NULL OR (
+        {alias}.currency = 'EUR'
+        AND EXISTS (SELECT 1 FROM {tables["mandate"]} AS hm JOIN {tables["profile"]} AS hp ON hp.id = hm.profile_id
+                    WHERE hm.customer_id = {alias}.customer_id AND hm.state = '{MandateState.SIGNED.value}'
+                      AND hp.collect_on_signing)
+        AND NOT EXISTS (SELECT 1 FROM {tables["debit"]} AS hr
+                        WHERE hr.invoice_id = {alias}.id AND hr.status = '{DebitStatus.RETURNED.value}')))"""  # noqa: S608
+
+
+def held_for_collection_ids(invoice_ids: list[int]) -> set[int]:
+    return set(Invoice.objects.filter(pk__in=invoice_ids).filter(collection_hold_q()).values_list("pk", flat=True))

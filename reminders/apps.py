@@ -18,6 +18,7 @@ class RemindersConfig(AppConfig):
         from organizations.activity import register_activity_labels
         from reminders import receivers  # noqa: F401  (connects the schedule receivers)
         from reminders.bulk_actions import ASSIGN_FOLLOW_UP_PLAN, SEND_REMINDER
+        from reminders.collection_messages import PRE_NOTIFICATION_HANDLER
         from reminders.engine import explain, explain_customer
         from reminders.kinds import queue, register_kind
         from reminders.mandate_signed_messages import HANDLER as MANDATE_SIGNED_HANDLER
@@ -27,6 +28,7 @@ class RemindersConfig(AppConfig):
 
         register_message_queue(queue)
         register_kind(MANDATE_SIGNED_HANDLER)
+        register_kind(PRE_NOTIFICATION_HANDLER)
         register_bulk_action(ASSIGN_FOLLOW_UP_PLAN)
         register_bulk_action(SEND_REMINDER)
         register_follow_up_explainer(explain)

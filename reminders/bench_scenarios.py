@@ -34,6 +34,7 @@ from django.db import connection
 from collect.bench.registry import BenchContext, Outcome, scenario
 from customers.models import Customer
 from invoices.models import Invoice
+from mandates.selectors import collection_hold_sql
 from organizations.models import Organization
 from reminders.calendar import is_sending_day
 from reminders.engine import REACHED, decide_due_cross_tenant, due_dispatch_ids
@@ -214,7 +215,7 @@ def due_set_sql() -> str:
         SELECT i.id, i.customer_id, i.organization_id, i.due_date, i.open_amount,
                row_number() OVER (PARTITION BY i.customer_id ORDER BY i.due_date, i.id) AS rank
         FROM {t["invoice"]} AS i JOIN due_customers AS d ON d.customer_id = i.customer_id
-        WHERE i.status = 'open' AND NOT i.follow_up_paused AND i.open_amount > 0
+        WHERE i.status = 'open' AND NOT i.follow_up_paused AND i.open_amount > 0 AND NOT {collection_hold_sql("i")}
     ), levels AS (
         SELECT di.invoice_id, MAX(s.position) AS level
         FROM {t["item"]} AS di JOIN {t["dispatch"]} AS x ON x.id = di.dispatch_id

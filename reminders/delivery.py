@@ -20,6 +20,7 @@ from django.utils.translation import override
 
 from customers.models import Contact, EmailStatus
 from invoices.models import Invoice, InvoiceStatus
+from mandates.selectors import held_for_collection_ids
 from organizations.services import log_action, log_actions_bulk
 from reminders.calendar import next_send_time
 from reminders.engine import PlanBook, claim, reschedule, stuck_dispatches
@@ -158,9 +159,13 @@ def _release(dispatch: Dispatch, hold: Hold) -> None:
 def _still_owed(dispatch: Dispatch) -> list[Invoice]:
     """The listed invoices that still call for this message, with their open amount as of now."""
     items = list(dispatch.items.select_related("invoice"))
+    # Direct debit takes care of these: a debit is requested or they wait for collection.
+    held = held_for_collection_ids([item.invoice_id for item in items])
     listed = []
     for item in items:
         invoice = item.invoice
+        if invoice.pk in held:
+            continue
         if invoice.status == InvoiceStatus.OPEN and invoice.open_amount > 0 and not invoice.follow_up_paused:
             if item.open_amount != invoice.open_amount:
                 type(item).objects.filter(pk=item.pk).update(open_amount=invoice.open_amount)
@@ -174,6 +179,8 @@ def _nothing_owed_reason(dispatch: Dispatch) -> str:
         return _("Paid before it went out.")
     if InvoiceStatus.DISPUTED in statuses:
         return _("Disputed before it went out.")
+    if held_for_collection_ids([item.invoice_id for item in dispatch.items.all()]):
+        return _("Moved to direct-debit collection before it went out.")
     return _("Follow-up paused for these invoices before it went out.")
 
 

@@ -31,6 +31,7 @@ from django.db.models.constants import OnConflict
 
 from customers.models import Customer
 from invoices.models import Invoice, InvoiceStatus
+from mandates.selectors import collection_hold_q, collection_hold_sql, held_for_collection_ids
 from organizations.models import Organization
 from reminders.calendar import MONDAY_TO_FRIDAY, SendingWindow, next_send_time, step_send_time
 from reminders.models import (
@@ -148,7 +149,10 @@ def _step_moment(book: PlanBook, due_date: date, offset_days: int, country: str,
 
 
 def follows_up(invoice: Invoice) -> bool:
-    return invoice.status == InvoiceStatus.OPEN and invoice.open_amount > 0 and not invoice.follow_up_paused
+    return (
+        invoice.status == InvoiceStatus.OPEN and invoice.open_amount > 0 and not invoice.follow_up_paused
+        and invoice.collection_requested_at is None  # direct debit (mandates.collection) takes care of it
+    )  # fmt: skip
 
 
 def reschedule(*, invoice_ids: list[int], chunk: int = RESCHEDULE_CHUNK) -> int:
@@ -166,12 +170,14 @@ def _reschedule_chunk(invoice_ids: list[int], books: dict[int, PlanBook]) -> int
     invoices = list(Invoice.objects.filter(pk__in=invoice_ids).select_related("customer", "organization"))
     levels = reached_levels([invoice.pk for invoice in invoices])
     moves: dict[datetime | None, list[int]] = defaultdict(list)
+    # Direct debit: requested or waiting for collection (mandates.selectors.collection_hold_q).
+    held = held_for_collection_ids([invoice.pk for invoice in invoices])
     for invoice in invoices:
         book = books.get(invoice.organization_id) or books.setdefault(invoice.organization_id,
                                                                       PlanBook.load(invoice.organization))  # fmt: skip
         step = (
             next_step(book.steps_of(invoice.customer), levels.get(invoice.pk, 0), invoice)
-            if follows_up(invoice)
+            if follows_up(invoice) and invoice.pk not in held
             else None
         )
         moment = step_time(book, invoice, step) if step else None
@@ -275,6 +281,7 @@ def decide_due_cross_tenant(*, now: datetime, dry_run: bool = False, organizatio
     are inserted in batches. Returns the decisions (dry run) or the dispatches created.
     """
     due = Invoice.objects.filter(status=InvoiceStatus.OPEN, next_follow_up_at__lte=now)
+    due = due.exclude(collection_hold_q())  # direct debit takes care of these (mandates.selectors)
     if organization_ids is not None:
         due = due.filter(organization_id__in=organization_ids)
     due_organizations = set(due.order_by().values_list("organization_id", flat=True).distinct())
@@ -423,6 +430,7 @@ def _candidate_sql(organization_id: int, now: datetime, latest_due: date) -> tup
     reached = ", ".join(["%s"] * len(REACHED))
     ranked_columns = ", ".join(f"i.{Invoice._meta.get_field(name).column}" for name in _INVOICE_FIELDS)
     owed = "(NOT i.follow_up_paused AND i.open_amount > 0)"
+    held = collection_hold_sql("i")
     sql = f"""
     WITH due_customers AS (
         SELECT DISTINCT customer_id FROM {tables["invoice"]}
@@ -432,7 +440,7 @@ def _candidate_sql(organization_id: int, now: datetime, latest_due: date) -> tup
                CASE WHEN {owed} THEN 1 ELSE 0 END AS is_owed,
                row_number() OVER (PARTITION BY i.customer_id, {owed} ORDER BY i.due_date, i.id) AS owed_rank
         FROM {tables["invoice"]} AS i JOIN due_customers AS d ON d.customer_id = i.customer_id
-        WHERE i.organization_id = %s AND i.status = %s AND ({owed} OR i.next_follow_up_at <= %s)
+        WHERE i.organization_id = %s AND i.status = %s AND ({owed} OR i.next_follow_up_at <= %s) AND NOT {held}
     ), candidates AS (
         SELECT * FROM ranked WHERE is_due = 1 OR (is_owed = 1 AND (owed_rank = 1 OR due_date <= %s))
     ), levels AS (
@@ -584,6 +592,8 @@ def explain(invoice: Invoice, *, book: PlanBook | None = None) -> Explanation:
         return Explanation(
             reason=_("Follow-up is paused for this invoice.") + _fmt_reason(invoice.follow_up_paused_reason)
         )
+    if collection := _collection_reason(invoice):
+        return Explanation(reason=collection)
     if not book.follow_up.sending_enabled:
         return Explanation(reason=_("Automatic sending is switched off for the organization."))
     plan = book.plan_of(customer)
@@ -615,6 +625,17 @@ def explain(invoice: Invoice, *, book: PlanBook | None = None) -> Explanation:
     if book.follow_up.test_mode:
         notes.append(_("Test mode: it will be rendered and recorded, not sent."))
     return Explanation(step=step, at=moment, notes=notes)
+
+
+def _collection_reason(invoice: Invoice) -> str:
+    """Why direct debit, not follow-up, takes care of this invoice ("" when it does not)."""
+    from django.utils.translation import gettext as _
+
+    if invoice.collection_requested_at is not None:
+        return _("A direct debit has been requested: follow-up waits for the collection.")
+    if held_for_collection_ids([invoice.pk]):
+        return _("Waiting for direct-debit collection: the customer signed a SEPA mandate.")
+    return ""
 
 
 def _fmt_reason(reason: str) -> str:

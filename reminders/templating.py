@@ -32,6 +32,10 @@ PLACEHOLDERS = {
     "amount_due": _("Total open amount, with currency"),
     "days_overdue": _("Days overdue of the oldest invoice"),
     "oldest_due_date": _("Due date of the oldest invoice"),
+    # Direct-debit pre-notifications (empty in other messages).
+    "collection_date": _("Direct-debit collection date"),
+    "mandate_reference": _("Mandate reference"),
+    "creditor_id": _("Your SEPA creditor identifier"),
 }
 
 _formatter = string.Formatter()
@@ -90,6 +94,10 @@ class MessageContext:
     organization_vat: str
     invoices: list[InvoiceLine]
     language: str
+    # Direct-debit pre-notifications only.
+    collection_date: date | None = None
+    mandate_reference: str = ""
+    creditor_id: str = ""
 
     def values(self, *, html: bool) -> dict[str, str]:
         with override(self.language):
@@ -105,6 +113,8 @@ class MessageContext:
                 "invoice_count": str(len(self.invoices)),
                 "amount_due": money(total, currency), "days_overdue": str(oldest.days_overdue) if oldest else "0",
                 "oldest_due_date": _long_date(oldest.due_date) if oldest else "",
+                "collection_date": _long_date(self.collection_date) if self.collection_date else "",
+                "mandate_reference": self.mandate_reference, "creditor_id": self.creditor_id,
             }  # fmt: skip
             values = {key: escape(value) for key, value in plain.items()} if html else plain
             values["invoice_table"] = self._table_html() if html else self._table_text()

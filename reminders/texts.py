@@ -95,4 +95,6 @@ def sample_context(*, organization: Organization, language: str) -> MessageConte
             InvoiceLine("2026-0142", today - timedelta(days=23), 23, Decimal("1210.00"), organization.currency),
             InvoiceLine("2026-0188", today - timedelta(days=9), 9, Decimal("484.50"), organization.currency),
         ],
+        collection_date=today + timedelta(days=14), mandate_reference="MNDT-000042",
+        creditor_id="BE69ZZZ050D000000008",
     )  # fmt: skip

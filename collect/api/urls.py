@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from customers.api.views import ContactViewSet, CustomerViewSet
 from invoices.api.views import InvoiceViewSet, PaymentViewSet
+from mandates.api.collection_views import CollectionBatchViewSet, CollectionDebitViewSet
 from mandates.api.views import MandateProfileViewSet, MandateViewSet
 from organizations.api.views import CurrentOrganizationView
 from reminders.api.views import DispatchViewSet, FollowUpPlanViewSet, InvoiceRemindView, TaskViewSet
@@ -26,6 +27,8 @@ router.register("dispatches", DispatchViewSet, basename="dispatch")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("mandate-profiles", MandateProfileViewSet, basename="mandate-profile")
 router.register("mandates", MandateViewSet, basename="mandate")
+router.register("collection-batches", CollectionBatchViewSet, basename="collection-batch")
+router.register("collection-debits", CollectionDebitViewSet, basename="collection-debit")
 
 urlpatterns = [
     path("organization/", CurrentOrganizationView.as_view(), name="organization"),

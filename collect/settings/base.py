@@ -234,6 +234,8 @@ SPECTACULAR_SETTINGS = {
         "MandateStateEnum": "mandates.models.MandateState",
         "BulkJobStatusEnum": "customers.models.BulkJobStatus",
         "FallbackChannelEnum": "reminders.models.FallbackChannel",
+        "BatchStatusEnum": "mandates.models.BatchStatus",
+        "DebitStatusEnum": "mandates.models.DebitStatus",
     },
 }
 

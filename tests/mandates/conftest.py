@@ -1,12 +1,22 @@
-"""Mandates under test: a fresh prepared mandate in acme-be, the signing form data, an empty rate-limit cache."""
+"""Mandates under test: a prepared mandate and the signing form data; customers with signed mandates, invoices and a
+follow-up plan for collection."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from decimal import Decimal
+
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
+from schwifty import IBAN
 
+from customers.services import contact_create, customer_create
+from invoices.services import invoice_create
 from mandates.links import signing_path
-from mandates.services import mandate_prepare
+from mandates.models import Mandate
+from mandates.services import mandate_prepare, mandate_transition, references_allocate
+from reminders.models import FollowUpStep, StepChannel
 from tests.factories import ContactFactory, CustomerFactory
 
 # A valid Belgian IBAN whose bank schwifty knows (BIC derived: GKCCBEBB).
@@ -41,3 +51,66 @@ def prepared(world, person):
 @pytest.fixture
 def sign_url(prepared):
     return signing_path(prepared)
+
+
+def iban(number: int) -> str:
+    return str(IBAN.generate("DE", bank_code="37040044", account_code=f"{number:010d}"))
+
+
+@pytest.fixture
+def profile(world):
+    profile = world.a.profile
+    profile.pre_notification_days = 5
+    profile.save()
+    return profile
+
+
+@pytest.fixture
+def make_customer(world):
+    counter = iter(range(1, 10_000))
+
+    def make(name: str = "Lumen BV", *, language: str = "en", email: str | None = None):
+        number = next(counter)
+        customer = customer_create(organization=world.org_a, name=f"{name} {number}", external_ref=f"L-{number}",
+                                   language=language, country="BE")  # fmt: skip
+        contact_create(customer=customer, name="Camille Dubois", email=email or f"debtor{number}@lumen.example")
+        return customer
+
+    return make
+
+
+@pytest.fixture
+def sign(world, profile):
+    """Put a new mandate for the customer under the profile in state signed (as the signing service would)."""
+
+    def make(customer, *, number: int = 1, on=None, account: str | None = None):
+        (reference,) = references_allocate(organization=world.org_a, prefix=(on or profile).reference_prefix)
+        mandate = Mandate.objects.create(
+            organization=world.org_a, customer=customer, profile=on or profile, reference=reference,
+            debtor_name=customer.name, iban=account or iban(customer.pk), language=customer.language,
+        )  # fmt: skip
+        return mandate_transition(mandate=mandate, to="signed", signature_method="typed_name",
+                                  signer_name=customer.name, signed_at=timezone.now() - timedelta(days=1))  # fmt: skip
+
+    return make
+
+
+@pytest.fixture
+def make_invoice(world):
+    counter = iter(range(1, 10_000))
+
+    def make(customer, *, amount: str = "121.00", due: date | None = None, currency: str = "EUR"):
+        today = timezone.localdate()
+        return invoice_create(organization=world.org_a, customer=customer, number=f"INV-{next(counter):04d}",
+                              issue_date=today - timedelta(days=40), due_date=due or today - timedelta(days=10),
+                              amount=Decimal(amount), currency=currency)  # fmt: skip
+
+    return make
+
+
+@pytest.fixture
+def dunning(world):
+    """Organization A's default plan reminds 7 days after the due date."""
+    FollowUpStep.objects.create(organization=world.org_a, plan=world.a.plan, position=1, name="Reminder",
+                                offset_days=7, channel=StepChannel.EMAIL, purpose="reminder_1")  # fmt: skip
+    return world.a.plan
