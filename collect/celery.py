@@ -33,4 +33,9 @@ app.conf.beat_schedule = {
         "schedule": crontab(),
         "options": {"expires": 50},
     },
+    "campaign-reminders": {
+        "task": "campaigns.send_due_reminders",
+        "schedule": crontab(),
+        "options": {"expires": 50},
+    },
 }

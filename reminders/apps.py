@@ -19,12 +19,15 @@ class RemindersConfig(AppConfig):
         from reminders import receivers  # noqa: F401  (connects the schedule receivers)
         from reminders.bulk_actions import ASSIGN_FOLLOW_UP_PLAN, SEND_REMINDER
         from reminders.engine import explain, explain_customer
-        from reminders.kinds import queue
+        from reminders.kinds import queue, register_kind
+        from reminders.mandate_messages import MANDATE_INVITATION, MANDATE_REMINDER
         from reminders.tracking import on_tracking_event
 
         tracking.connect(on_tracking_event, dispatch_uid="reminders.tracking")
 
         register_message_queue(queue)
+        register_kind(MANDATE_INVITATION)
+        register_kind(MANDATE_REMINDER)
         register_bulk_action(ASSIGN_FOLLOW_UP_PLAN)
         register_bulk_action(SEND_REMINDER)
         register_follow_up_explainer(explain)
@@ -43,4 +46,10 @@ class RemindersConfig(AppConfig):
             "invoice.dispatch_missed": _("Reminder missed"),
             "invoice.dispatch_test": _("Reminder rendered in test mode"),
             "invoice.dispatch_uncertain": _("Reminder outcome unknown"),
+            "mandate_invitation.sent": _("Invitation to sign sent"),
+            "mandate_invitation.failed": _("Invitation to sign failed"),
+            "mandate_invitation.skipped": _("Invitation to sign skipped"),
+            "mandate_reminder.sent": _("Reminder to sign sent"),
+            "mandate_reminder.failed": _("Reminder to sign failed"),
+            "mandate_reminder.skipped": _("Reminder to sign skipped"),
         })  # fmt: skip

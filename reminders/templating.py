@@ -32,6 +32,8 @@ PLACEHOLDERS = {
     "amount_due": _("Total open amount, with currency"),
     "days_overdue": _("Days overdue of the oldest invoice"),
     "oldest_due_date": _("Due date of the oldest invoice"),
+    "signing_link": _("Link to sign the SEPA mandate (a button in HTML; mandate invitations and reminders)"),
+    "creditor_name": _("Creditor name of the mandate profile (mandate messages)"),
 }
 
 _formatter = string.Formatter()
@@ -90,6 +92,8 @@ class MessageContext:
     organization_vat: str
     invoices: list[InvoiceLine]
     language: str
+    signing_link: str = ""  # mandate messages only
+    creditor_name: str = ""  # mandate messages only
 
     def values(self, *, html: bool) -> dict[str, str]:
         with override(self.language):
@@ -105,10 +109,23 @@ class MessageContext:
                 "invoice_count": str(len(self.invoices)),
                 "amount_due": money(total, currency), "days_overdue": str(oldest.days_overdue) if oldest else "0",
                 "oldest_due_date": _long_date(oldest.due_date) if oldest else "",
+                "creditor_name": self.creditor_name or self.organization_name,
             }  # fmt: skip
             values = {key: escape(value) for key, value in plain.items()} if html else plain
             values["invoice_table"] = self._table_html() if html else self._table_text()
+            values["signing_link"] = self._signing_button() if html else self.signing_link
         return values
+
+    def _signing_button(self) -> str:
+        """A button for the link, with the address under it for mail programs that hide buttons."""
+        if not self.signing_link:
+            return ""
+        url = escape(self.signing_link)
+        button = (
+            f'<a href="{url}" style="display:inline-block;padding:10px 20px;background:#1f4fd1;color:#ffffff;'
+            f'border-radius:6px;text-decoration:none;font-weight:600">{escape(str(_("Sign the mandate")))}</a>'
+        )
+        return f'{button}<br><a href="{url}" style="font-size:12px;color:#555555">{url}</a>'
 
     def _table_text(self) -> str:
         rows = [

@@ -6,6 +6,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from campaigns.api.views import CampaignViewSet
 from customers.api.views import ContactViewSet, CustomerViewSet
 from invoices.api.views import InvoiceViewSet, PaymentViewSet
 from organizations.api.views import CurrentOrganizationView
@@ -23,6 +24,7 @@ router.register("payments", PaymentViewSet, basename="payment")
 router.register("follow-up-plans", FollowUpPlanViewSet, basename="follow-up-plan")
 router.register("dispatches", DispatchViewSet, basename="dispatch")
 router.register("tasks", TaskViewSet, basename="task")
+router.register("campaigns", CampaignViewSet, basename="campaign")
 
 urlpatterns = [
     path("organization/", CurrentOrganizationView.as_view(), name="organization"),
