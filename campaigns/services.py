@@ -102,8 +102,8 @@ def campaign_for_invitations(*, organization: Organization, params: dict[str, An
     profile = MandateProfile.objects.filter(organization=organization, pk=params.get("profile")).first()
     if profile is None:
         raise CampaignError(_("This mandate profile no longer exists."))
-    existing = Campaign.objects.select_related("profile").filter(organization=organization,
-                                                                 name__iexact=params["campaign_name"]).first()  # fmt: skip
+    same_name = Campaign.objects.filter(organization=organization, name__iexact=params["campaign_name"])
+    existing = same_name.select_related("profile").first()
     if existing is not None and existing.profile_id == profile.pk and existing.status == CampaignStatus.OPEN:
         return existing  # made by an earlier chunk of this job
     return campaign_create(organization=organization, name=params["campaign_name"], profile=profile, actor=actor)
@@ -269,10 +269,11 @@ def _remind_due_in(campaign: Campaign, now: datetime) -> int:
     if campaign.status != CampaignStatus.OPEN:
         mine.update(next_reminder_at=None)
         return 0
-    due = unsigned_invitations(campaign=campaign).filter(next_reminder_at__lte=now, mandate__link_expires_at__gt=now,
-                                                         reminders_sent__lt=campaign.profile.remind_max_times)  # fmt: skip
+    due = unsigned_invitations(campaign=campaign).filter(
+        next_reminder_at__lte=now, mandate__link_expires_at__gt=now,
+        reminders_sent__lt=campaign.profile.remind_max_times,
+    )  # fmt: skip
     queued = _remind(campaign, due, actor=None, now=now)
     # Signed, declined, expired links or out of rounds meanwhile: nothing more to remind.
     mine.update(next_reminder_at=None)
     return queued
-

@@ -23,6 +23,7 @@ from organizations.parsing import parse_ids
 from organizations.views_base import OrganizationView
 
 PAGE_SIZE = 50
+WAITING_STAGES = ("invited", "bounced", "opened", "started")  # the link still works: show it to copy
 
 
 class CampaignListView(OrganizationView):
@@ -47,8 +48,8 @@ class CampaignDetailView(OrganizationView):
         for invitation in page.object_list:
             invitation.last_label, invitation.last_at = last_action(invitation)
             invitation.stage_label = STAGE_LABELS.get(invitation.stage, invitation.stage)
-            invitation.link = signing_link(invitation.mandate) if invitation.stage in ("invited", "bounced",
-                                                                                        "opened", "started") else ""  # fmt: skip
+            waiting = invitation.stage in WAITING_STAGES
+            invitation.link = signing_link(invitation.mandate) if waiting else ""
         context = {
             "campaign": campaign, "funnel": campaign_funnel(campaign=campaign), "page_obj": page,
             "invitations": page.object_list, "stage": stage, "stages": list(STAGE_LABELS.items()),

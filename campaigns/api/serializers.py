@@ -42,8 +42,10 @@ class CampaignSerializer(OrganizationScopedSerializer):
         "include_signed": False}),
 ])  # fmt: skip
 class CampaignInviteSerializer(serializers.Serializer):
-    customer_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=100_000,
-                                         help_text="Invite exactly these customers.")  # fmt: skip
+    customer_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=100_000,
+        help_text="Invite exactly these customers.",
+    )  # fmt: skip
     filters = serializers.DictField(
         child=serializers.CharField(allow_blank=True), required=False,
         help_text="Invite every customer matching these filters: the query parameters of GET /api/v1/customers/ "

@@ -12,12 +12,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from campaigns.api.serializers import (
-    CampaignSerializer,
-    InvitationSerializer,
     CampaignInviteJobSerializer,
     CampaignInviteSerializer,
     CampaignRemindResultSerializer,
     CampaignRemindSerializer,
+    CampaignSerializer,
+    InvitationSerializer,
 )
 from campaigns.bulk_actions import INVITE_TO_SIGN
 from campaigns.models import Campaign, CampaignStatus
@@ -92,8 +92,11 @@ class CampaignViewSet(OrganizationScopedViewSet):
         return Response(CampaignInviteJobSerializer(body).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
-        parameters=[OpenApiParameter("stage", OpenApiTypes.STR, enum=list(STAGE_LABELS),
-                                     description="Only invitations at this funnel stage.")],  # fmt: skip
+        parameters=[
+            OpenApiParameter(
+                "stage", OpenApiTypes.STR, enum=list(STAGE_LABELS), description="Only invitations at this funnel stage."
+            )
+        ],  # fmt: skip
         responses=InvitationSerializer(many=True),
     )
     @action(detail=True, methods=["get"])

@@ -92,8 +92,9 @@ def test_automatic_reminders_go_out_every_n_days_up_to_m_times(world, make_custo
     assert reminders_send_due_cross_tenant(now=start + timedelta(days=30)) == 0  # two rounds is the most
     invitation = Invitation.objects.get(customer=waiting)
     assert (invitation.reminders_sent, invitation.next_reminder_at) == (2, None)
-    keys = Dispatch.objects.filter(customer=waiting, kind=DispatchKind.MANDATE_REMINDER).values_list("dedupe_key",
-                                                                                                    flat=True)
+    keys = Dispatch.objects.filter(customer=waiting, kind=DispatchKind.MANDATE_REMINDER).values_list(
+        "dedupe_key", flat=True
+    )
     assert sorted(keys) == [f"mandate-invitation:{invitation.mandate_id}:{n}" for n in (1, 2)]
     assert Invitation.objects.get(customer=signs).next_reminder_at is None
 
