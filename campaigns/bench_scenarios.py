@@ -73,7 +73,6 @@ def _clean_up(organization) -> None:
         invitation_ids = list(Invitation.objects.filter(campaign=campaign).values_list("pk", flat=True))
         logs = ActivityLog.objects.filter(organization=organization)
         logs.filter(code="invitation.created", subject_id__in=invitation_ids)._raw_delete(connection.alias)
-        logs.filter(code="mandate.invited", subject_id__in=mandate_ids)._raw_delete(connection.alias)
         logs.filter(code__startswith="campaign.", subject_id=campaign.pk)._raw_delete(connection.alias)
         # Raw deletes: the rows were just made and nothing else points at them yet.
         Dispatch.objects.filter(organization=organization, mandate_id__in=mandate_ids)._raw_delete(connection.alias)

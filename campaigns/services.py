@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignStatus, Invitation
 from campaigns.selectors import unsigned_invitations
+from collect.bulk_insert import insert_rows
 from collect.outbox import Outgoing, queue_messages
 from customers.models import Customer, CustomerType
 from mandates.models import Mandate, MandateProfile, MandateState, Scheme
@@ -175,33 +176,35 @@ def _invite(campaign: Campaign, customers: list[dict], *, actor: Actor, now: dat
     organization, profile, user = campaign.organization, campaign.profile, _user(actor)
     references = references_allocate(organization=organization, prefix=profile.reference_prefix, count=len(customers))
     expires = now + timedelta(days=profile.link_valid_days)
-    mandates = Mandate.objects.bulk_create([
-        Mandate(organization=organization, customer_id=customer["pk"], profile=profile, scheme=profile.scheme,
-                reference=reference, state=MandateState.INVITED, language=profile.language or customer["language"],
-                debtor_name=customer["name"][:70], debtor_street=customer["street"][:70],
-                debtor_postal_code=customer["postal_code"], debtor_city=customer["city"][:70],
-                debtor_country=customer["country"], link_expires_at=expires, invited_at=now, created_by=user)
+    user_id = user.pk if user else None
+    mandate_ids = insert_rows(Mandate, [
+        {"organization_id": organization.pk, "customer_id": customer["pk"], "profile_id": profile.pk,
+         "scheme": profile.scheme, "reference": reference, "state": MandateState.INVITED,
+         "language": profile.language or customer["language"], "debtor_name": customer["name"][:70],
+         "debtor_street": customer["street"][:70], "debtor_postal_code": customer["postal_code"],
+         "debtor_city": customer["city"][:70], "debtor_country": customer["country"], "link_expires_at": expires,
+         "invited_at": now, "created_by_id": user_id}
         for customer, reference in zip(customers, references, strict=True)
-    ], batch_size=1000)  # fmt: skip
+    ])  # fmt: skip
     next_reminder = _first_reminder_at(profile, now)
     no_email = _("No contact with a valid e-mail address: nothing was sent. Copy the signing link from the "
                  "campaign instead.")  # fmt: skip
-    invitations = Invitation.objects.bulk_create([
-        Invitation(organization=organization, campaign=campaign, customer_id=customer["pk"], mandate=mandate,
-                   problem="" if customer["has_valid_email"] else no_email, created_by=user,
-                   next_reminder_at=next_reminder if customer["has_valid_email"] else None)
-        for customer, mandate in zip(customers, mandates, strict=True)
-    ], batch_size=1000)  # fmt: skip
+    invitation_ids = insert_rows(Invitation, [
+        {"organization_id": organization.pk, "campaign_id": campaign.pk, "customer_id": customer["pk"],
+         "mandate_id": mandate_id, "problem": "" if customer["has_valid_email"] else no_email,
+         "created_by_id": user_id, "next_reminder_at": next_reminder if customer["has_valid_email"] else None}
+        for customer, mandate_id in zip(customers, mandate_ids, strict=True)
+    ])  # fmt: skip
     messages = [
-        Outgoing(customer_id=customer["pk"], dedupe_key=dedupe_key(mandate.pk, 0), mandate_id=mandate.pk,
+        Outgoing(customer_id=customer["pk"], dedupe_key=dedupe_key(mandate_id, 0), mandate_id=mandate_id,
                  payload={"campaign": campaign.pk, "round": 0})
-        for customer, mandate in zip(customers, mandates, strict=True) if customer["has_valid_email"]
+        for customer, mandate_id in zip(customers, mandate_ids, strict=True) if customer["has_valid_email"]
     ]  # fmt: skip
     queue_messages(organization=organization, kind=INVITATION_KIND, messages=messages, actor=actor, when=now)
+    invitations = [Invitation(pk=pk, customer_id=customer["pk"]) for pk, customer in zip(invitation_ids, customers,
+                                                                                          strict=True)]  # fmt: skip
     log_actions_bulk(organization=organization, subjects=invitations, code="invitation.created", actor=actor,
                      data={"campaign": campaign.name, "profile": profile.name})  # fmt: skip
-    log_actions_bulk(organization=organization, subjects=mandates, code="mandate.invited", actor=actor,
-                     data={"campaign": campaign.name})  # fmt: skip
     result.invited += len(customers)
     result.problems.extend(_problem(customer, no_email) for customer in customers if not customer["has_valid_email"])
 

@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
+from collect.bulk_insert import insert_new
 from organizations.models import ActivityLog, ActorType, ApiKey, ApiKeyScope, Organization
 
 API_KEY_PREFIX = "ck_"
@@ -81,7 +82,7 @@ def log_actions_bulk(
                     related_customer_id=related_customer_id(subject), data=data or {}, **_actor_fields(actor))
         for subject in subjects
     ]  # fmt: skip
-    return len(ActivityLog.objects.bulk_create(entries, batch_size=1000))
+    return len(insert_new(ActivityLog, entries))
 
 
 def hash_api_secret(secret: str) -> str:

@@ -121,9 +121,10 @@ class MessageContext:
         if not self.signing_link:
             return ""
         url = escape(self.signing_link)
+        label = escape(str(_("Sign the mandate")))
         button = (
             f'<a href="{url}" style="display:inline-block;padding:10px 20px;background:#1f4fd1;color:#ffffff;'
-            f'border-radius:6px;text-decoration:none;font-weight:600">{escape(str(_("Sign the mandate")))}</a>'
+            f'border-radius:6px;text-decoration:none;font-weight:600">{label}</a>'
         )
         return f'{button}<br><a href="{url}" style="font-size:12px;color:#555555">{url}</a>'
 
