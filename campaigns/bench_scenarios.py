@@ -80,6 +80,3 @@ def _clean_up(organization) -> None:
         Mandate.objects.filter(pk__in=mandate_ids)._raw_delete(connection.alias)
         campaign.delete()
         BulkJob.objects.filter(organization=organization, action=INVITE_TO_SIGN.name).delete()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE campaigns_invitation; ANALYZE mandates_mandate; ANALYZE reminders_dispatch")
