@@ -30,5 +30,7 @@ def make_customer(world):
 
 @pytest.fixture
 def campaign(world):
+    world.org_a.default_language = "en"  # reasons and problems are written in the staff's language
+    world.org_a.save()
     return campaign_create(organization=world.org_a, name="Autumn direct debit", profile=world.a.profile,
                            actor=world.owner_a.user)  # fmt: skip
