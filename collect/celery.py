@@ -38,4 +38,9 @@ app.conf.beat_schedule = {
         "schedule": crontab(),
         "options": {"expires": 50},
     },
+    "campaign-reminders": {
+        "task": "campaigns.send_due_reminders",
+        "schedule": crontab(),
+        "options": {"expires": 50},
+    },
 }

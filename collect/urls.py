@@ -15,6 +15,7 @@ organization_patterns = [
     path("", DashboardView.as_view(), name="dashboard"),
     path("customers/", include("customers.urls")),
     path("invoices/", include("invoices.urls")),
+    path("campaigns/", include("campaigns.urls")),
     path("imports/", include("invoices.import_urls")),
     path("configuration/", include("organizations.urls")),
     path("configuration/outgoing-mail/", include("mailroom.urls")),

@@ -57,15 +57,6 @@ def healthz(request):
 
 
 SECTIONS = {
-    "campaigns": (
-        _("Campaigns"),
-        _("Invite filtered customers to sign SEPA direct-debit mandates and follow each campaign as a funnel."),
-        [
-            _("Invited, opened, started, signed and declined, with the share signed"),
-            _("Remind those who have not signed"),
-            _("Add customers to a running campaign, or close it"),
-        ],
-    ),
     "reports": (
         _("Reports"),
         _("Receivables reports per organization, account manager and customer."),

@@ -9,6 +9,7 @@ repeat), never a lost or doubled job.
 from __future__ import annotations
 
 import logging
+from bisect import bisect_right
 from datetime import timedelta
 from urllib.parse import parse_qs
 
@@ -30,6 +31,8 @@ CHUNK_SIZE = 500
 LEASE = timedelta(minutes=5)  # a running job whose heartbeat is older than this is resumed
 QUEUE_GRACE = timedelta(minutes=1)  # a queued job not started after this is enqueued again
 MAX_PROBLEMS_KEPT = 500
+# What a chunk changes; the selection (up to 100,000 ids) is not read again after every chunk.
+PROGRESS_FIELDS = ["status", "processed", "succeeded", "failed", "last_customer_id", "problems", "heartbeat_at"]
 
 
 def selection_queryset(*, organization: Organization, ids: list[int], filter_query: str, select_all: bool) -> QuerySet:
@@ -106,11 +109,7 @@ def bulk_job_run(*, job_id: int) -> BulkJob | None:
         return None
     action = bulk_action_get(job.action)
     try:
-        while True:
-            ids = list(job_queryset(job).filter(pk__gt=job.last_customer_id).order_by("pk")
-                       .values_list("pk", flat=True)[:CHUNK_SIZE])  # fmt: skip
-            if not ids:
-                break
+        while ids := _next_chunk(job):
             _run_chunk(job, action, ids)
     except Exception as error:
         logger.exception("Bulk job %s failed", job.pk)
@@ -118,6 +117,24 @@ def bulk_job_run(*, job_id: int) -> BulkJob | None:
         return job
     _finish(job, BulkJobStatus.DONE)
     return job
+
+
+def _next_chunk(job: BulkJob) -> list[int]:
+    """The next customer ids after the resume point. A chosen-ids job pages through its sorted ids in Python:
+    asking the database with all of them (`pk IN (100,000 ids)`) every chunk costs seconds per chunk."""
+    if job.select_all:
+        return list(job_queryset(job).filter(pk__gt=job.last_customer_id).order_by("pk")
+                    .values_list("pk", flat=True)[:CHUNK_SIZE])  # fmt: skip
+    if getattr(job, "sorted_ids", None) is None:
+        job.sorted_ids = sorted(set(parse_ids(job.selected_ids)))  # once per run, not per chunk
+    pending = job.sorted_ids[bisect_right(job.sorted_ids, job.last_customer_id) :]
+    for start in range(0, len(pending), CHUNK_SIZE):
+        window = pending[start : start + CHUNK_SIZE]
+        found = list(Customer.objects.filter(organization=job.organization, pk__in=window).order_by("pk")
+                     .values_list("pk", flat=True))  # fmt: skip
+        if found:
+            return found
+    return []
 
 
 def _run_chunk(job: BulkJob, action, ids: list[int]) -> None:
@@ -137,7 +154,7 @@ def _run_chunk(job: BulkJob, action, ids: list[int]) -> None:
             job.refresh_from_db(fields=["problems"])
             job.problems = (job.problems + result.problems)[:MAX_PROBLEMS_KEPT]
             job.save(update_fields=["problems"])
-    job.refresh_from_db()
+    job.refresh_from_db(fields=PROGRESS_FIELDS)
 
 
 def _finish(job: BulkJob, status: str, problem: str = "") -> None:

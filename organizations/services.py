@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
+from collect.bulk_insert import insert_rows
 from organizations.models import ActivityLog, ActorType, ApiKey, ApiKeyScope, Organization
 
 API_KEY_PREFIX = "ck_"
@@ -76,12 +77,18 @@ def log_actions_bulk(
     if not subjects:
         return 0
     subject_type = ContentType.objects.get_for_model(subjects[0], for_concrete_model=True)
-    entries = [
-        ActivityLog(organization=organization, subject_type=subject_type, subject_id=subject.pk, code=code,
-                    related_customer_id=related_customer_id(subject), data=data or {}, **_actor_fields(actor))
+    actor_columns = {
+        (f"{name}_id" if isinstance(value, models.Model) else name): (
+            value.pk if isinstance(value, models.Model) else value
+        )
+        for name, value in _actor_fields(actor).items()
+    }
+    rows = [
+        {"organization_id": organization.pk, "subject_type_id": subject_type.pk, "subject_id": subject.pk,
+         "code": code, "related_customer_id": related_customer_id(subject), "data": data or {}, **actor_columns}
         for subject in subjects
     ]  # fmt: skip
-    return len(ActivityLog.objects.bulk_create(entries, batch_size=1000))
+    return len(insert_rows(ActivityLog, rows))
 
 
 def hash_api_secret(secret: str) -> str:

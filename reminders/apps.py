@@ -21,6 +21,7 @@ class RemindersConfig(AppConfig):
         from reminders.collection_messages import PRE_NOTIFICATION_HANDLER
         from reminders.engine import explain, explain_customer
         from reminders.kinds import queue, register_kind
+        from reminders.mandate_messages import MANDATE_INVITATION, MANDATE_REMINDER
         from reminders.mandate_signed_messages import HANDLER as MANDATE_SIGNED_HANDLER
         from reminders.tracking import on_tracking_event
 
@@ -29,6 +30,8 @@ class RemindersConfig(AppConfig):
         register_message_queue(queue)
         register_kind(MANDATE_SIGNED_HANDLER)
         register_kind(PRE_NOTIFICATION_HANDLER)
+        register_kind(MANDATE_INVITATION)
+        register_kind(MANDATE_REMINDER)
         register_bulk_action(ASSIGN_FOLLOW_UP_PLAN)
         register_bulk_action(SEND_REMINDER)
         register_follow_up_explainer(explain)
@@ -48,4 +51,10 @@ class RemindersConfig(AppConfig):
             "invoice.dispatch_test": _("Reminder rendered in test mode"),
             "invoice.dispatch_uncertain": _("Reminder outcome unknown"),
             "invoice.dispatch_fell_back": _("Refused e-mail: the plan's fallback followed"),
+            "mandate_invitation.sent": _("Invitation to sign sent"),
+            "mandate_invitation.failed": _("Invitation to sign failed"),
+            "mandate_invitation.skipped": _("Invitation to sign skipped"),
+            "mandate_reminder.sent": _("Reminder to sign sent"),
+            "mandate_reminder.failed": _("Reminder to sign failed"),
+            "mandate_reminder.skipped": _("Reminder to sign skipped"),
         })  # fmt: skip

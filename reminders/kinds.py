@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from collect.bulk_insert import insert_rows
 from collect.outbox import Outgoing
 from reminders.models import Dispatch, DispatchInvoice, DispatchKind, DispatchStatus, StepChannel
 
@@ -54,6 +55,15 @@ def handler_for(dispatch: Dispatch) -> KindHandler | None:
     return HANDLERS.get(dispatch.kind)
 
 
+def _insert(rows: list[dict], batch_size: int) -> None:
+    """Fast (COPY) when no other writer queued the same key meanwhile; else the conflict-ignoring insert."""
+    try:
+        with transaction.atomic():
+            insert_rows(Dispatch, rows)
+    except IntegrityError:
+        Dispatch.objects.bulk_create([Dispatch(**row) for row in rows], batch_size=batch_size, ignore_conflicts=True)
+
+
 @transaction.atomic
 def queue(
     *, organization, kind: str, messages: Iterable[Outgoing], actor=None, when: datetime | None = None,
@@ -71,15 +81,16 @@ def queue(
             Dispatch.objects.filter(organization=organization, dedupe_key__in=keys).values_list("dedupe_key", flat=True)
         )
         rows = [
-            Dispatch(organization=organization, customer_id=message.customer_id, mandate_id=message.mandate_id,
-                     kind=kind, dedupe_key=message.dedupe_key, payload=message.payload, channel=StepChannel.EMAIL,
-                     status=DispatchStatus.QUEUED, scheduled_for=when, next_attempt_at=when, created_by=user)
+            {"organization_id": organization.pk, "customer_id": message.customer_id, "mandate_id": message.mandate_id,
+             "kind": kind, "dedupe_key": message.dedupe_key, "payload": message.payload,
+             "channel": StepChannel.EMAIL, "status": DispatchStatus.QUEUED, "scheduled_for": when,
+             "next_attempt_at": when, "created_by_id": user.pk if user else None}
             for message in chunk if message.dedupe_key not in existing
         ]  # fmt: skip
-        Dispatch.objects.bulk_create(rows, batch_size=batch_size, ignore_conflicts=True)
+        _insert(rows, batch_size)
         if any(message.invoice_amounts for message in chunk):
             ids = dict(
-                Dispatch.objects.filter(organization=organization, dedupe_key__in=[row.dedupe_key for row in rows])
+                Dispatch.objects.filter(organization=organization, dedupe_key__in=[row["dedupe_key"] for row in rows])
                 .values_list("dedupe_key", "pk")
             )  # fmt: skip
             items = [

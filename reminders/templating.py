@@ -36,6 +36,8 @@ PLACEHOLDERS = {
     "collection_date": _("Direct-debit collection date"),
     "mandate_reference": _("Mandate reference"),
     "creditor_id": _("Your SEPA creditor identifier"),
+    "signing_link": _("Link to sign the SEPA mandate (a button in HTML; mandate invitations and reminders)"),
+    "creditor_name": _("Creditor name of the mandate profile (mandate messages)"),
 }
 
 _formatter = string.Formatter()
@@ -98,6 +100,8 @@ class MessageContext:
     collection_date: date | None = None
     mandate_reference: str = ""
     creditor_id: str = ""
+    signing_link: str = ""  # mandate messages only
+    creditor_name: str = ""  # mandate messages only
 
     def values(self, *, html: bool) -> dict[str, str]:
         with override(self.language):
@@ -115,10 +119,24 @@ class MessageContext:
                 "oldest_due_date": _long_date(oldest.due_date) if oldest else "",
                 "collection_date": _long_date(self.collection_date) if self.collection_date else "",
                 "mandate_reference": self.mandate_reference, "creditor_id": self.creditor_id,
+                "creditor_name": self.creditor_name or self.organization_name,
             }  # fmt: skip
             values = {key: escape(value) for key, value in plain.items()} if html else plain
             values["invoice_table"] = self._table_html() if html else self._table_text()
+            values["signing_link"] = self._signing_button() if html else self.signing_link
         return values
+
+    def _signing_button(self) -> str:
+        """A button for the link, with the address under it for mail programs that hide buttons."""
+        if not self.signing_link:
+            return ""
+        url = escape(self.signing_link)
+        label = escape(str(_("Sign the mandate")))
+        button = (
+            f'<a href="{url}" style="display:inline-block;padding:10px 20px;background:#1f4fd1;color:#ffffff;'
+            f'border-radius:6px;text-decoration:none;font-weight:600">{label}</a>'
+        )
+        return f'{button}<br><a href="{url}" style="font-size:12px;color:#555555">{url}</a>'
 
     def _table_text(self) -> str:
         rows = [

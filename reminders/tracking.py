@@ -12,7 +12,8 @@ here calls one service, `tracking_event_record`. That service:
   when the event proves the provider accepted it: the reconciliation the sweeper cannot do by itself for
   an external provider (see `delivery.provider_has`, which also reads these events);
 - marks the contact's address bounced after a hard bounce, a rejection or a spam complaint, and opens a
-  task for the account manager.
+  task for the account manager; for a mandate invitation or reminder it also marks the invitation's e-mail
+  bounced (the campaign's funnel shows it).
 
 Events about messages we cannot place are logged and dropped: answering with an error would only make
 the provider post them again.
@@ -37,6 +38,7 @@ from django.utils.translation import override
 from customers.models import Contact, EmailStatus
 from customers.services import contact_mark_email_bounced
 from reminders.delivery import mark_sent, open_task
+from reminders.mandate_messages import invitation_email_bounced
 from reminders.models import (
     ACCEPTED_EVENT_TYPES,
     ADDRESS_FAILED_EVENT_TYPES,
@@ -83,6 +85,7 @@ def tracking_event_record(*, event: AnymailTrackingEvent, esp_name: str = "") ->
         _book_as_sent(dispatch, stored, provider_id=str(event.message_id or ""))
     if stored.event_type in ADDRESS_FAILED_EVENT_TYPES and not _soft(event):
         _address_failed(dispatch, stored)
+        invitation_email_bounced(dispatch=dispatch, at=stored.timestamp)
     return stored
 
 

@@ -6,6 +6,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from campaigns.api.views import CampaignViewSet
 from customers.api.views import ContactViewSet, CustomerViewSet
 from invoices.api.views import InvoiceViewSet, PaymentViewSet
 from mandates.api.collection_views import CollectionBatchViewSet, CollectionDebitViewSet
@@ -29,6 +30,7 @@ router.register("mandate-profiles", MandateProfileViewSet, basename="mandate-pro
 router.register("mandates", MandateViewSet, basename="mandate")
 router.register("collection-batches", CollectionBatchViewSet, basename="collection-batch")
 router.register("collection-debits", CollectionDebitViewSet, basename="collection-debit")
+router.register("campaigns", CampaignViewSet, basename="campaign")
 
 urlpatterns = [
     path("organization/", CurrentOrganizationView.as_view(), name="organization"),

@@ -195,6 +195,7 @@ class Command(BaseCommand):
                 self.plans(organization)
                 reschedule_organization(organization=organization)
             self.agreements(belgium)
+            self.campaign_in_progress(belgium)
             other = self.tenant("Other")
             other_organization = self.organization(other, "other", "Other Company NV", "BE", "Europe/Brussels", "en")
             self.member(other, "owner@other.example", "Otto", "Other", Role.OWNER, False, password)
@@ -282,6 +283,36 @@ class Command(BaseCommand):
                                            language=mandate.language, pdf=pdf,
                                            sha256=hashlib.sha256(pdf).hexdigest())  # fmt: skip
         return int(online)
+
+    def campaign_in_progress(self, organization) -> None:
+        """A mandate campaign under way: some invited, opened, started, signed, one declined, one bounced."""
+        from campaigns.models import Campaign, Invitation
+        from campaigns.services import campaign_create, invitations_create
+
+        profile, _ = MandateProfile.objects.get_or_create(
+            organization=organization, name="SEPA Core", defaults={"scheme": "CORE"}
+        )
+        if Campaign.objects.filter(organization=organization, name="Direct debit 2026").exists():
+            return
+        campaign = campaign_create(organization=organization, name="Direct debit 2026", profile=profile, actor=None)
+        candidates = Customer.objects.filter(organization=organization, has_valid_email=True, mandates__isnull=True)
+        ids = list(candidates.order_by("external_ref").values_list("pk", flat=True)[:24])
+        invitations_create(campaign=campaign, customer_ids=ids, actor=None)
+        now = timezone.now()
+        mandates = {m.customer_id: m for m in Mandate.objects.filter(invitation__campaign=campaign)}
+        opened = {"state": "opened", "opened_at": now - timedelta(days=2)}
+        started = {**opened, "state": "signing", "signing_started_at": now - timedelta(days=2)}
+        signed = {**started, "state": "signed", "signed_at": now - timedelta(days=1), "signature_method": "typed_name",
+                  "iban": "BE68539007547034", "bic": "JVBABE22"}  # fmt: skip
+        declined = {**opened, "state": "cancelled", "declined_at": now - timedelta(days=1),
+                    "cancelled_at": now - timedelta(days=1), "cancel_reason": "Declined by the debtor"}  # fmt: skip
+        stories = [signed] * 7 + [started] * 3 + [opened] * 4 + [declined]
+        for customer_id, changes in zip(ids, stories, strict=False):
+            extra = {"signer_name": mandates[customer_id].debtor_name} if changes is signed else {}
+            Mandate.objects.filter(pk=mandates[customer_id].pk).update(**changes, **extra)
+        if len(ids) > len(stories):
+            bounced = ids[len(stories)]
+            Invitation.objects.filter(campaign=campaign, customer_id=bounced).update(email_bounced_at=now)
 
     def tenant(self, name: str) -> Tenant:
         return Tenant.objects.get_or_create(name=name)[0]

@@ -1,0 +1,103 @@
+"""Mandate invitations and their reminders: the outbox handlers (re-check, render, book) for both kinds.
+
+Queued by campaigns (campaigns/services.py) through collect/outbox.py; delivered exactly once by
+reminders/delivery.py. At send time a message is skipped when the mandate no longer waits for a signature,
+the campaign was closed or the signing link expired.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaigns.models import CampaignStatus, Invitation
+from customers.models import Contact, EmailStatus
+from mandates.links import signing_url
+from mandates.models import MandateState
+from mandates.states import AWAITING_SIGNATURE
+from reminders.kinds import KindHandler, Rendered
+from reminders.models import Dispatch, DispatchKind, TemplatePurpose
+from reminders.templating import MessageContext, render_html, render_text
+from reminders.texts import text_for
+
+PURPOSES = {
+    DispatchKind.MANDATE_INVITATION: TemplatePurpose.MANDATE_INVITATION,
+    DispatchKind.MANDATE_REMINDER: TemplatePurpose.MANDATE_REMINDER,
+}
+
+
+def _invitation(dispatch: Dispatch) -> Invitation | None:
+    return (
+        Invitation.objects.select_related("campaign")
+        .filter(organization_id=dispatch.organization_id, mandate_id=dispatch.mandate_id)
+        .first()
+    )
+
+
+def skip_reason(dispatch: Dispatch) -> str:
+    mandate = dispatch.mandate
+    if mandate is None:
+        return _("The mandate no longer exists.")
+    mandate.refresh_from_db(fields=["state", "link_expires_at"])
+    if mandate.state not in AWAITING_SIGNATURE:
+        return _("The mandate is no longer waiting for a signature (%(state)s).") % {
+            "state": MandateState(mandate.state).label.lower()}  # fmt: skip
+    invitation = _invitation(dispatch)
+    if invitation is not None and invitation.campaign.status == CampaignStatus.CLOSED:
+        return _("The campaign “%(name)s” was closed.") % {"name": invitation.campaign.name}
+    if mandate.link_expires_at and mandate.link_expires_at <= timezone.now():
+        return _("The signing link has expired.")
+    return ""
+
+
+def render(dispatch: Dispatch, now: datetime) -> Rendered:
+    organization, customer, mandate = dispatch.organization, dispatch.customer, dispatch.mandate
+    text = text_for(organization=organization, purpose=PURPOSES[dispatch.kind], language=mandate.language)
+    contact = (
+        Contact.objects.filter(customer=customer, notify=True, email_status=EmailStatus.VALID).order_by("id").first()
+    )
+    context = MessageContext(
+        customer_name=customer.name, customer_reference=customer.external_ref,
+        contact_name=contact.name if contact else "", organization_name=organization.sender_name or organization.name,
+        organization_email=organization.reply_to_email or organization.sender_email or "",
+        organization_address=organization.address, organization_vat=organization.vat_number, invoices=[],
+        language=mandate.language, signing_link=signing_url(mandate),
+        creditor_name=mandate.profile.creditor_name or organization.name,
+    )  # fmt: skip
+    return Rendered(
+        subject=render_text(text.subject, context),
+        text_body=render_text(text.body, context),
+        html_body=render_html(text.body, context),
+    )
+
+
+def on_sent(dispatch: Dispatch, now: datetime) -> None:
+    Invitation.objects.filter(organization_id=dispatch.organization_id, mandate_id=dispatch.mandate_id).update(
+        last_action_at=now, problem=""
+    )
+
+
+def on_failed(dispatch: Dispatch, reason: str) -> None:
+    Invitation.objects.filter(organization_id=dispatch.organization_id, mandate_id=dispatch.mandate_id).update(
+        problem=reason[:300]
+    )
+
+
+def invitation_email_bounced(*, dispatch: Dispatch, at: datetime) -> None:
+    """The provider reported a hard bounce, a rejection or a complaint for an invitation or reminder e-mail."""
+    if dispatch.kind not in PURPOSES or dispatch.mandate_id is None:
+        return
+    Invitation.objects.filter(organization_id=dispatch.organization_id, mandate_id=dispatch.mandate_id,
+                              email_bounced_at__isnull=True).update(email_bounced_at=at)  # fmt: skip
+
+
+MANDATE_INVITATION = KindHandler(
+    kind=DispatchKind.MANDATE_INVITATION, skip_reason=skip_reason, render=render, on_sent=on_sent,
+    on_failed=on_failed, tags=("mandate-invitation",),
+)  # fmt: skip
+MANDATE_REMINDER = KindHandler(
+    kind=DispatchKind.MANDATE_REMINDER, skip_reason=skip_reason, render=render, on_sent=on_sent,
+    on_failed=on_failed, tags=("mandate-reminder",),
+)  # fmt: skip
