@@ -11,8 +11,8 @@ from celery.contrib.testing.worker import start_worker
 from playwright.sync_api import expect
 
 from campaigns.models import Invitation
-from customers.stats import customers_refresh_stats
 from collect.celery import app as celery_app
+from customers.stats import customers_refresh_stats
 from mailroom.models import StoredEmail
 from mandates.models import MandateState
 from reminders.delivery import deliver_one
