@@ -15,7 +15,8 @@ from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -227,6 +228,25 @@ CONTENT_FIELDS = ("subject", "text_body", "html_body", "from_email", "reply_to",
                   "attachments")  # fmt: skip
 
 
+def _update_rows(rows: list[Model], names: tuple[str, ...]) -> None:
+    """Write these fields of each row: one UPDATE by primary key, sent for all rows at once (executemany).
+
+    Django's bulk_update builds a CASE expression per field and row, which costs more CPU than the sends.
+    """
+    if not rows:
+        return
+    meta = rows[0]._meta
+    fields = [meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    # Identifiers come from the model, values are parameters.
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+    params = [[field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields] + [row.pk]
+              for row in rows]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
 def _apply_content(dispatch: Dispatch, content: dict) -> None:
     for name, value in content.items():
         setattr(dispatch, name, value)
@@ -242,7 +262,7 @@ def _send_batch(ready: list[_Ready], now: datetime) -> None:
     # on a crash leaves evidence that the provider may have the message, and the sweeper asks it.
     try:
         with transaction.atomic():
-            Dispatch.objects.bulk_update([item.dispatch for item in ready], CONTENT_FIELDS)
+            _update_rows([item.dispatch for item in ready], CONTENT_FIELDS)
             attempts = DeliveryAttempt.objects.bulk_create([
                 DeliveryAttempt(organization_id=item.dispatch.organization_id, dispatch=item.dispatch,
                                 number=item.dispatch.attempts)
@@ -570,7 +590,7 @@ def _close_attempts(closing: list[tuple[DeliveryAttempt, str]], outcome: str) ->
     finished = timezone.now()
     for attempt, detail in closing:
         attempt.outcome, attempt.detail, attempt.finished_at = outcome, detail[:500], finished
-    DeliveryAttempt.objects.bulk_update([attempt for attempt, _detail in closing], ["outcome", "detail", "finished_at"])
+    _update_rows([attempt for attempt, _detail in closing], ("outcome", "detail", "finished_at"))
 
 
 def mark_sent(dispatch: Dispatch, listed: list[Invoice], now: datetime, provider_id: str) -> None:
@@ -585,7 +605,7 @@ def mark_sent_many(sent: list[tuple[Dispatch, list[Invoice], str]], now: datetim
         dispatch.status, dispatch.sent_at, dispatch.reason = DispatchStatus.SENT, now, ""
         dispatch.provider_message_id = provider_id[:300]
         dispatches.append(dispatch)
-    Dispatch.objects.bulk_update(dispatches, ["status", "sent_at", "provider_message_id", "reason"])
+    _update_rows(dispatches, ("status", "sent_at", "provider_message_id", "reason"))
     entries: list[dict] = []
     touched: list[int] = []
     by_level: dict[int, list[int]] = defaultdict(list)
