@@ -421,10 +421,6 @@ def _contacts(dispatch: Dispatch) -> list[Contact]:
     return list(contacts.order_by("id"))
 
 
-def _recipients(dispatch: Dispatch) -> list[str]:
-    return [contact.email for contact in _contacts(dispatch)]
-
-
 def _context(
     dispatch: Dispatch, listed: list[Invoice], now: datetime, contacts: list[Contact] | None = None
 ) -> MessageContext:
