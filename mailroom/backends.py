@@ -36,30 +36,30 @@ class DatabaseEmailBackend(BaseEmailBackend):
     """
 
     def send_messages(self, email_messages) -> int:
+        """One INSERT for all the messages; a Message-ID already stored is skipped (the store keeps one copy)."""
         from mailroom.models import StoredEmail
 
-        sent = 0
+        rows = []
         for message in email_messages:
             metadata = dict(getattr(message, "metadata", None) or {})
-            # A sender-chosen Message-ID makes a repeat recognisable: the store keeps one copy per id.
+            # A sender-chosen Message-ID makes a repeat recognisable: the unique id keeps one copy.
             message_id = message.extra_headers.get("Message-ID") or f"<{uuid.uuid4()}@collect.localhost>"
-            if StoredEmail.objects.filter(message_id=message_id).exists():
-                sent += 1
-                continue
-            StoredEmail.objects.create(
-                organization_id=metadata.get("organization_id"),
-                from_email=message.from_email,
-                to=list(message.to),
-                cc=list(message.cc),
-                bcc=list(message.bcc),
-                reply_to=list(message.reply_to),
-                subject=message.subject,
-                text_body=message.body if message.content_subtype != "html" else "",
-                html_body=_html_body(message),
-                attachments=_attachments(message),
-                metadata=metadata,
-                message_id=message_id,
+            rows.append(
+                StoredEmail(
+                    organization_id=metadata.get("organization_id"),
+                    from_email=message.from_email,
+                    to=list(message.to),
+                    cc=list(message.cc),
+                    bcc=list(message.bcc),
+                    reply_to=list(message.reply_to),
+                    subject=message.subject,
+                    text_body=message.body if message.content_subtype != "html" else "",
+                    html_body=_html_body(message),
+                    attachments=_attachments(message),
+                    metadata=metadata,
+                    message_id=message_id,
+                )
             )
             message.extra_headers = {**message.extra_headers, "Message-ID": message_id}
-            sent += 1
-        return sent
+        StoredEmail.objects.bulk_create(rows, ignore_conflicts=True)
+        return len(rows)

@@ -91,6 +91,19 @@ def log_actions_bulk(
     return len(insert_rows(ActivityLog, rows))
 
 
+def log_actions_many(entries: list[dict[str, Any]]) -> int:
+    """Different entries in one statement; each a dict of `log_action`'s arguments (organization, subject,
+    code, optional actor and data): a batch of deliveries across customers and organizations."""
+    rows = [
+        ActivityLog(organization=entry["organization"],
+                    subject_type=ContentType.objects.get_for_model(entry["subject"], for_concrete_model=True),
+                    subject_id=entry["subject"].pk, related_customer_id=related_customer_id(entry["subject"]),
+                    code=entry["code"], data=entry.get("data") or {}, **_actor_fields(entry.get("actor")))
+        for entry in entries
+    ]  # fmt: skip
+    return len(ActivityLog.objects.bulk_create(rows, batch_size=1000)) if rows else 0
+
+
 def hash_api_secret(secret: str) -> str:
     # Keys carry 256 bits of randomness, so a fast hash is enough (no dictionary to guess from).
     return hashlib.sha256(secret.encode()).hexdigest()

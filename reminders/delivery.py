@@ -7,13 +7,16 @@ the attempt row is committed before the call too, so a crash leaves evidence of 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -21,15 +24,16 @@ from django.utils.translation import override
 from customers.models import Contact, EmailStatus
 from invoices.models import Invoice, InvoiceStatus
 from mandates.selectors import held_for_collection_ids
-from organizations.services import log_action, log_actions_bulk
+from organizations.services import log_action, log_actions_many
 from reminders.calendar import next_send_time
-from reminders.engine import PlanBook, claim, reschedule, stuck_dispatches
+from reminders.engine import PlanBook, claim_many, reschedule, stuck_dispatches
 from reminders.fallback import fall_back, task_assignee
 from reminders.kinds import KindHandler, handler_for
 from reminders.models import (
     AttemptOutcome,
     DeliveryAttempt,
     Dispatch,
+    DispatchInvoice,
     DispatchStatus,
     StepChannel,
     Task,
@@ -37,7 +41,7 @@ from reminders.models import (
 )
 from reminders.providers import may_have_been_accepted, provider_lookup
 from reminders.templating import InvoiceLine, MessageContext, render_html, render_text
-from reminders.texts import text_for
+from reminders.texts import Text, text_for
 
 logger = logging.getLogger(__name__)
 
@@ -71,44 +75,280 @@ class Outcome:
 def deliver_one(*, dispatch_id: int, now: datetime | None = None, reload: bool = True) -> Dispatch | None:
     """Deliver a queued dispatch whose time has come; None when another worker has it or it is not due.
 
-    Returns the dispatch as stored afterwards (`reload=False`, for workers: as this call left it in memory).
+    The batch path with one id (`deliver_many`), so every caller exercises the same code. Returns the
+    dispatch as stored afterwards (`reload=False`, for workers: as this call left it in memory).
+    """
+    delivered = deliver_many(dispatch_ids=[dispatch_id], now=now)
+    if not delivered:
+        return None
+    return Dispatch.objects.get(pk=dispatch_id) if reload else delivered[0]
+
+
+def deliver_many(*, dispatch_ids: list[int], now: datetime | None = None) -> list[Dispatch]:
+    """Deliver the queued, due dispatches among these ids as one batch; returns the ones this call claimed.
+
+    1. ONE conditional UPDATE claims them (queued → sending, attempts + 1); ids another worker holds are not
+       returned. 2. A few queries read what the batch needs. 3. Each is re-checked and rendered; what no longer
+       applies is finished on its own (held, missed, skipped, task, test mode, no valid contact). 4. The rendered
+       content and one STARTED attempt per message are written and COMMITTED, before the provider is called.
+    5. The messages go out over one backend connection, each classified on its own (permanent, transient,
+       in doubt). 6. What the provider accepted is booked in bulk. A crash anywhere leaves rows the sweeper
+       reconciles: `sending` without an attempt is requeued, with a STARTED attempt the provider is asked.
     """
     now = now or timezone.now()
-    if not claim(dispatch_id=dispatch_id, now=now):
-        return None
-    # Few joins: planning a wider join cost more than the lookups it saved (the invoice, the sender, the account
-    # manager are read when a path needs them).
-    dispatch = Dispatch.objects.select_related("organization", "customer", "step").get(pk=dispatch_id)
-    book = PlanBook.load(dispatch.organization)
-    # Reasons and task titles are stored for the organization's staff, in its language, whatever
-    # language this worker thread last served.
-    with override(dispatch.organization.default_language):
-        try:
-            _deliver(dispatch, book, now)
-        except Exception:
-            if _provider_may_have_it(dispatch):
-                # The attempt was recorded, so the provider may hold the message: retrying blindly could send it
-                # twice. The claim stays in `sending`; the sweeper reconciles it when the lease runs out.
-                logger.exception("Dispatch %s failed after its attempt was recorded; left for the sweeper", dispatch.pk)
+    claimed = claim_many(dispatch_ids=dispatch_ids, now=now)
+    if not claimed:
+        return []
+    # Few joins: planning a wider join cost more than the lookups it saved (the invoice and the account manager
+    # are read when a path needs them).
+    dispatches = list(
+        Dispatch.objects.select_related("organization", "customer", "step", "created_by")
+        .filter(pk__in=claimed)
+        .order_by("pk")
+    )
+    batch = _Batch(dispatches)
+    ready: list[_Ready] = []
+    for dispatch in dispatches:
+        # Reasons and task titles are stored for the organization's staff, in its language, whatever
+        # language this worker thread last served.
+        with override(dispatch.organization.default_language):
+            try:
+                prepared = _prepare(dispatch, batch, now)
+            except Exception:
+                _unexpected(dispatch, now)
             else:
-                logger.exception("Dispatch %s failed unexpectedly; it will be retried", dispatch.pk)
-                _retry_or_fail(dispatch, now, _("Unexpected error; retrying."))
-    return Dispatch.objects.get(pk=dispatch.pk) if reload else dispatch
+                if prepared is not None:
+                    ready.append(prepared)
+    if ready:
+        _send_batch(ready, now)
+    return dispatches
 
 
-def _deliver(dispatch: Dispatch, book: PlanBook, now: datetime) -> None:
+def _unexpected(dispatch: Dispatch, now: datetime) -> None:
+    if _provider_may_have_it(dispatch):
+        # The attempt was recorded, so the provider may hold the message: retrying blindly could send it
+        # twice. The claim stays in `sending`; the sweeper reconciles it when the lease runs out.
+        logger.exception("Dispatch %s failed after its attempt was recorded; left for the sweeper", dispatch.pk)
+    else:
+        logger.exception("Dispatch %s failed unexpectedly; it will be retried", dispatch.pk)
+        _retry_or_fail(dispatch, now, _("Unexpected error; retrying."))
+
+
+class _Batch:
+    """What the claimed dispatches need, read in a few queries for the whole batch."""
+
+    def __init__(self, dispatches: list[Dispatch]) -> None:
+        self.books: dict[int, PlanBook] = {}
+        for dispatch in dispatches:
+            if dispatch.organization_id not in self.books:
+                self.books[dispatch.organization_id] = PlanBook.load(dispatch.organization)
+        self.items: dict[int, list[DispatchInvoice]] = defaultdict(list)
+        items = DispatchInvoice.objects.filter(dispatch_id__in=[dispatch.pk for dispatch in dispatches])
+        for item in items.select_related("invoice"):
+            self.items[item.dispatch_id].append(item)
+        # Listed invoices that direct debit takes care of now (one query for the batch).
+        self.held = held_for_collection_ids([item.invoice_id for listed in self.items.values() for item in listed])
+        self.contacts: dict[int, list[Contact]] = defaultdict(list)
+        contacts = Contact.objects.filter(
+            customer_id__in={dispatch.customer_id for dispatch in dispatches}, notify=True,
+            email_status=EmailStatus.VALID,
+        )  # fmt: skip
+        for contact in contacts.order_by("id"):
+            self.contacts[contact.customer_id].append(contact)
+        self._texts: dict[tuple[int, str, str], Text] = {}
+
+    def text(self, dispatch: Dispatch) -> Text:
+        """The text per (organization, purpose, language), read once per batch."""
+        key = (dispatch.organization_id, _purpose(dispatch), dispatch.customer.language)
+        if key not in self._texts:
+            self._texts[key] = text_for(organization=dispatch.organization, purpose=key[1], language=key[2])
+        return self._texts[key]
+
+
+@dataclass
+class _Ready:
+    """A claimed dispatch, re-checked and rendered, that goes to the provider."""
+
+    dispatch: Dispatch
+    listed: list[Invoice]
+    handler: KindHandler | None = None
+    extra: list[tuple[str, bytes, str]] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    attempt: DeliveryAttempt | None = None
+    provider_id: str = ""
+    error: Exception | None = None
+
+
+def _prepare(dispatch: Dispatch, batch: _Batch, now: datetime) -> _Ready | None:
+    """Re-check at send time and render; None when the dispatch was finished here (nothing to send)."""
+    book = batch.books[dispatch.organization_id]
     if handler := handler_for(dispatch):
-        return _deliver_kind(dispatch, handler, now)
+        return _prepare_kind(dispatch, handler, batch, now)
     if held := _hold(dispatch, book, now):
         return _release(dispatch, held)
     if not dispatch.manual and now - dispatch.scheduled_for > timedelta(days=book.follow_up.lateness_days):
         return _finish(dispatch, DispatchStatus.MISSED, _("Could not go out in time; not sent late."))
-    listed = _still_owed(dispatch)
+    listed = _still_owed(dispatch, batch.items[dispatch.pk], batch.held)
     if not listed:
         return _finish(dispatch, DispatchStatus.SKIPPED, _nothing_owed_reason(dispatch))
     if dispatch.channel in (StepChannel.TASK, StepChannel.MANUAL, StepChannel.LETTER):
         return _open_task_for_step(dispatch, listed, now)
-    return _deliver_email(dispatch, book, listed, now)
+    content = render(dispatch, listed, now, contacts=batch.contacts[dispatch.customer_id], text=batch.text(dispatch))
+    if not content["recipients"]:
+        _store_content(dispatch, content)
+        _finish(dispatch, DispatchStatus.FAILED, _("No contact that receives messages has a valid e-mail address."))
+        return _fall_back(dispatch, _("Find a valid e-mail address for %(customer)s") % {"customer": dispatch.customer})
+    if book.follow_up.test_mode and not dispatch.manual:
+        _store_content(dispatch, content)
+        return _finish(dispatch, DispatchStatus.TEST, _("Test mode: rendered and recorded, not sent."))
+    _apply_content(dispatch, content)  # written with the attempt, before the provider is called
+    return _Ready(dispatch, listed)
+
+
+def _prepare_kind(dispatch: Dispatch, handler: KindHandler, batch: _Batch, now: datetime) -> _Ready | None:
+    """A message of another kind (mandate invitation, pre-notification, …): re-check with its handler, render."""
+    if reason := handler.skip_reason(dispatch):
+        return _finish(dispatch, DispatchStatus.SKIPPED, reason)
+    rendered = handler.render(dispatch, now)
+    content = {
+        "subject": _clean_header(rendered.subject)[:300], "text_body": rendered.text_body,
+        "html_body": rendered.html_body, "from_email": _from_email(dispatch.organization),
+        "reply_to": _reply_to_for(dispatch),
+        "recipients": [contact.email for contact in batch.contacts[dispatch.customer_id]], "cc": [], "bcc": [],
+        "attachments": [{"filename": name} for name, _content, _mime in rendered.attachments],
+    }  # fmt: skip
+    if not content["recipients"]:
+        _store_content(dispatch, content)
+        reason = _("No contact that receives messages has a valid e-mail address.")
+        _finish(dispatch, DispatchStatus.FAILED, reason)
+        handler.on_failed(dispatch, reason)
+        return None
+    _apply_content(dispatch, content)
+    return _Ready(dispatch, [], handler, extra=list(rendered.attachments), tags=list(handler.tags))
+
+
+CONTENT_FIELDS = ("subject", "text_body", "html_body", "from_email", "reply_to", "recipients", "cc", "bcc",
+                  "attachments")  # fmt: skip
+
+
+def _update_rows(rows: list[Model], names: tuple[str, ...]) -> None:
+    """Write these fields of each row: one UPDATE by primary key, sent for all rows at once (executemany).
+
+    Django's bulk_update builds a CASE expression per field and row, which costs more CPU than the sends.
+    """
+    if not rows:
+        return
+    meta = rows[0]._meta
+    fields = [meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    # Identifiers come from the model, values are parameters.
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+    params = [[field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields] + [row.pk]
+              for row in rows]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _apply_content(dispatch: Dispatch, content: dict) -> None:
+    for name, value in content.items():
+        setattr(dispatch, name, value)
+
+
+def _store_content(dispatch: Dispatch, content: dict) -> None:
+    Dispatch.objects.filter(pk=dispatch.pk).update(**content)
+    _apply_content(dispatch, content)
+
+
+def _send_batch(ready: list[_Ready], now: datetime) -> None:
+    # The content and a STARTED attempt per message, committed together before any provider call: from here
+    # on a crash leaves evidence that the provider may have the message, and the sweeper asks it.
+    try:
+        with transaction.atomic():
+            _update_rows([item.dispatch for item in ready], CONTENT_FIELDS)
+            attempts = DeliveryAttempt.objects.bulk_create([
+                DeliveryAttempt(organization_id=item.dispatch.organization_id, dispatch=item.dispatch,
+                                number=item.dispatch.attempts)
+                for item in ready
+            ])  # fmt: skip
+    except Exception:
+        # Nothing was recorded, so nothing reached the provider: retrying cannot double a message.
+        for item in ready:
+            with override(item.dispatch.organization.default_language):
+                _unexpected(item.dispatch, now)
+        return
+    for item, attempt in zip(ready, attempts, strict=True):
+        item.attempt = attempt
+    _send_all(ready)
+    _book(ready, now)
+
+
+def _send_all(ready: list[_Ready]) -> None:
+    """Each message on its own (so each gets its own outcome), over one connection to the backend."""
+    backend = get_connection()
+    try:
+        backend.open()
+    except Exception:  # e.g. an SMTP server that refuses: each message then opens (and classifies) its own
+        logger.warning("Could not open the e-mail backend for a batch; sending one by one", exc_info=True)
+        backend = None
+    try:
+        for item in ready:
+            try:
+                item.provider_id = _send_email(item.dispatch, item.listed, extra=item.extra, tags=item.tags,
+                                               connection=backend)  # fmt: skip
+            except Exception as error:
+                item.error = error
+    finally:
+        if backend is not None:
+            try:
+                backend.close()
+            except Exception:
+                logger.warning("Closing the e-mail backend failed", exc_info=True)
+
+
+def _book(ready: list[_Ready], now: datetime) -> None:
+    """The provider's answers: what it accepted in bulk, each refusal, retry or doubt on its own."""
+    accepted = [item for item in ready if item.error is None]
+    if accepted:
+        try:
+            _close_attempts([(item.attempt, item.provider_id) for item in accepted], AttemptOutcome.SENT)
+            mark_sent_many([(item.dispatch, item.listed, item.provider_id) for item in accepted], now)
+        except Exception:
+            # The provider has these messages: the claims stay in `sending`, the sweeper books them.
+            logger.exception("Booking %s accepted messages failed; left for the sweeper", len(accepted))
+    for item in ready:
+        if item.error is None:
+            continue
+        with override(item.dispatch.organization.default_language):
+            try:
+                _book_failure(item, now)
+            except Exception:
+                _unexpected(item.dispatch, now)
+
+
+def _book_failure(item: _Ready, now: datetime) -> None:
+    dispatch, attempt, error = item.dispatch, item.attempt, item.error
+    if isinstance(error, PermanentError):
+        _close_attempt(attempt, AttemptOutcome.PERMANENT, str(error))
+        if error.recipients_refused:
+            _mark_recipients_invalid(dispatch, str(error))
+        reason = _("Refused by the e-mail provider: %(error)s") % {"error": error}
+        _finish(dispatch, DispatchStatus.FAILED, reason)
+        if item.handler:
+            item.handler.on_failed(dispatch, reason)
+            return None
+        return _fall_back(
+            dispatch, _("E-mail to %(customer)s was refused; check the address") % {"customer": dispatch.customer}
+        )
+    if isinstance(error, TransientError):
+        if error.in_doubt:
+            return _settle_in_doubt(dispatch, attempt, item.listed, now, str(error))
+        _close_attempt(attempt, AttemptOutcome.TRANSIENT, str(error))
+        return _retry_or_fail(dispatch, now, str(error))
+    # Anything else came from inside the send: the provider may have the message. Never resent blindly.
+    logger.error("Dispatch %s failed after its attempt was recorded; left for the sweeper", dispatch.pk,
+                 exc_info=error)  # fmt: skip
+    return None
 
 
 @dataclass
@@ -156,11 +396,13 @@ def _release(dispatch: Dispatch, hold: Hold) -> None:
     Dispatch.objects.filter(pk=dispatch.pk).update(**changes)
 
 
-def _still_owed(dispatch: Dispatch) -> list[Invoice]:
+def _still_owed(
+    dispatch: Dispatch, items: list[DispatchInvoice] | None = None, held: set[int] | None = None
+) -> list[Invoice]:
     """The listed invoices that still call for this message, with their open amount as of now."""
-    items = list(dispatch.items.select_related("invoice"))
+    items = list(dispatch.items.select_related("invoice")) if items is None else items
     # Direct debit takes care of these: a debit is requested or they wait for collection.
-    held = held_for_collection_ids([item.invoice_id for item in items])
+    held = held_for_collection_ids([item.invoice_id for item in items]) if held is None else held
     listed = []
     for item in items:
         invoice = item.invoice
@@ -188,10 +430,6 @@ def _contacts(dispatch: Dispatch) -> list[Contact]:
     """The contacts that receive messages and have a valid address, oldest first."""
     contacts = Contact.objects.filter(customer=dispatch.customer, notify=True, email_status=EmailStatus.VALID)
     return list(contacts.order_by("id"))
-
-
-def _recipients(dispatch: Dispatch) -> list[str]:
-    return [contact.email for contact in _contacts(dispatch)]
 
 
 def _context(
@@ -237,12 +475,16 @@ def _clean_header(value: str) -> str:
     return " ".join(value.replace("\r", " ").replace("\n", " ").split())
 
 
-def render(dispatch: Dispatch, listed: list[Invoice], now: datetime) -> dict:
-    """Subject, bodies, sender and recipients as they will be sent."""
+def render(
+    dispatch: Dispatch, listed: list[Invoice], now: datetime, *, contacts: list[Contact] | None = None,
+    text: Text | None = None,
+) -> dict:  # fmt: skip
+    """Subject, bodies, sender and recipients as they will be sent (`contacts`, `text`: read for a batch)."""
     organization = dispatch.organization
-    contacts = _contacts(dispatch)
+    contacts = _contacts(dispatch) if contacts is None else contacts
     context = _context(dispatch, listed, now, contacts)
-    text = text_for(organization=organization, purpose=_purpose(dispatch), language=dispatch.customer.language)
+    if text is None:
+        text = text_for(organization=organization, purpose=_purpose(dispatch), language=dispatch.customer.language)
     subject_text = dispatch.custom_subject or text.subject
     body_text = dispatch.custom_body or text.body
     step = dispatch.step
@@ -269,80 +511,6 @@ def message_id(dispatch: Dispatch) -> str:
     return f"<dispatch-{dispatch.pk}.{dispatch.organization_id}@{domain}>"
 
 
-def _deliver_email(dispatch: Dispatch, book: PlanBook, listed: list[Invoice], now: datetime) -> None:
-    content = render(dispatch, listed, now)
-    Dispatch.objects.filter(pk=dispatch.pk).update(**content)
-    for name, value in content.items():
-        setattr(dispatch, name, value)
-    if not content["recipients"]:
-        _finish(dispatch, DispatchStatus.FAILED, _("No contact that receives messages has a valid e-mail address."))
-        return _fall_back(dispatch, _("Find a valid e-mail address for %(customer)s") % {"customer": dispatch.customer})
-    if book.follow_up.test_mode and not dispatch.manual:
-        return _finish(dispatch, DispatchStatus.TEST, _("Test mode: rendered and recorded, not sent."))
-    attempt = DeliveryAttempt.objects.create(
-        organization=dispatch.organization, dispatch=dispatch, number=dispatch.attempts
-    )
-    try:
-        provider_id = _send_email(dispatch, listed)
-    except PermanentError as error:
-        _close_attempt(attempt, AttemptOutcome.PERMANENT, str(error))
-        if error.recipients_refused:
-            _mark_recipients_invalid(dispatch, str(error))
-        _finish(dispatch, DispatchStatus.FAILED, _("Refused by the e-mail provider: %(error)s") % {"error": error})
-        return _fall_back(
-            dispatch, _("E-mail to %(customer)s was refused; check the address") % {"customer": dispatch.customer}
-        )
-    except TransientError as error:
-        if error.in_doubt:
-            return _settle_in_doubt(dispatch, attempt, listed, now, str(error))
-        _close_attempt(attempt, AttemptOutcome.TRANSIENT, str(error))
-        return _retry_or_fail(dispatch, now, str(error))
-    _close_attempt(attempt, AttemptOutcome.SENT, provider_id)
-    mark_sent(dispatch, listed, now, provider_id)
-
-
-def _deliver_kind(dispatch: Dispatch, handler: KindHandler, now: datetime) -> None:
-    """A message of another kind (mandate invitation, pre-notification, …): re-check, render, send once."""
-    if reason := handler.skip_reason(dispatch):
-        return _finish(dispatch, DispatchStatus.SKIPPED, reason)
-    rendered = handler.render(dispatch, now)
-    content = {
-        "subject": _clean_header(rendered.subject)[:300], "text_body": rendered.text_body,
-        "html_body": rendered.html_body, "from_email": _from_email(dispatch.organization),
-        "reply_to": _reply_to_for(dispatch), "recipients": _recipients(dispatch), "cc": [], "bcc": [],
-        "attachments": [{"filename": name} for name, _content, _mime in rendered.attachments],
-    }  # fmt: skip
-    Dispatch.objects.filter(pk=dispatch.pk).update(**content)
-    for name, value in content.items():
-        setattr(dispatch, name, value)
-    if not content["recipients"]:
-        reason = _("No contact that receives messages has a valid e-mail address.")
-        _finish(dispatch, DispatchStatus.FAILED, reason)
-        handler.on_failed(dispatch, reason)
-        return None
-    attempt = DeliveryAttempt.objects.create(
-        organization=dispatch.organization, dispatch=dispatch, number=dispatch.attempts
-    )
-    try:
-        provider_id = _send_email(dispatch, [], extra=rendered.attachments, tags=list(handler.tags))
-    except PermanentError as error:
-        _close_attempt(attempt, AttemptOutcome.PERMANENT, str(error))
-        if error.recipients_refused:
-            _mark_recipients_invalid(dispatch, str(error))
-        reason = _("Refused by the e-mail provider: %(error)s") % {"error": error}
-        _finish(dispatch, DispatchStatus.FAILED, reason)
-        handler.on_failed(dispatch, reason)
-        return None
-    except TransientError as error:
-        if error.in_doubt:
-            return _settle_in_doubt(dispatch, attempt, [], now, str(error))
-        _close_attempt(attempt, AttemptOutcome.TRANSIENT, str(error))
-        return _retry_or_fail(dispatch, now, str(error))
-    _close_attempt(attempt, AttemptOutcome.SENT, provider_id)
-    mark_sent(dispatch, [], now, provider_id)
-    return None
-
-
 def _from_email(organization) -> str:
     """The organization's own address once verified (organizations/sender.py), else the platform's in its name."""
     name = _clean_header(organization.sender_name or organization.name)
@@ -353,11 +521,13 @@ def _from_email(organization) -> str:
 
 
 def _send_email(
-    dispatch: Dispatch, listed: list[Invoice], *, extra: list[tuple[str, bytes, str]] = (), tags: list[str] = ()
-) -> str:
+    dispatch: Dispatch, listed: list[Invoice], *, extra: list[tuple[str, bytes, str]] = (), tags: list[str] = (),
+    connection: BaseEmailBackend | None = None,
+) -> str:  # fmt: skip
     message = EmailMultiAlternatives(
         subject=dispatch.subject, body=dispatch.text_body, from_email=dispatch.from_email, to=dispatch.recipients,
         cc=dispatch.cc, bcc=dispatch.bcc, reply_to=dispatch.reply_to, headers={"Message-ID": message_id(dispatch)},
+        connection=connection,
     )  # fmt: skip
     message.attach_alternative(dispatch.html_body, "text/html")
     for invoice in listed:
@@ -423,26 +593,51 @@ def _close_attempt(attempt: DeliveryAttempt, outcome: str, detail: str) -> None:
     )
 
 
-@transaction.atomic
+def _close_attempts(closing: list[tuple[DeliveryAttempt, str]], outcome: str) -> None:
+    finished = timezone.now()
+    for attempt, detail in closing:
+        attempt.outcome, attempt.detail, attempt.finished_at = outcome, detail[:500], finished
+    _update_rows([attempt for attempt, _detail in closing], ("outcome", "detail", "finished_at"))
+
+
 def mark_sent(dispatch: Dispatch, listed: list[Invoice], now: datetime, provider_id: str) -> None:
-    Dispatch.objects.filter(pk=dispatch.pk).update(
-        status=DispatchStatus.SENT, sent_at=now, provider_message_id=provider_id[:300], reason=""
-    )
-    if handler := handler_for(dispatch):
-        handler.on_sent(dispatch, now)
-        log_action(organization=dispatch.organization, subject=handler.subject_of(dispatch),
-                   code=f"{dispatch.kind}.sent", actor=dispatch.created_by,
-                   data={"dispatch": dispatch.pk, "subject": dispatch.subject})  # fmt: skip
-        return
-    level = dispatch.step.position if dispatch.step else None
-    invoice_ids = [invoice.pk for invoice in listed]
-    Invoice.objects.filter(pk__in=invoice_ids).update(last_follow_up_at=now)
-    if level:
+    mark_sent_many([(dispatch, listed, provider_id)], now)
+
+
+@transaction.atomic
+def mark_sent_many(sent: list[tuple[Dispatch, list[Invoice], str]], now: datetime) -> None:
+    """Book what the provider accepted: (dispatch, listed invoices, provider id), in a few statements."""
+    dispatches = []
+    for dispatch, _listed, provider_id in sent:
+        dispatch.status, dispatch.sent_at, dispatch.reason = DispatchStatus.SENT, now, ""
+        dispatch.provider_message_id = provider_id[:300]
+        dispatches.append(dispatch)
+    _update_rows(dispatches, ("status", "sent_at", "provider_message_id", "reason"))
+    entries: list[dict] = []
+    touched: list[int] = []
+    by_level: dict[int, list[int]] = defaultdict(list)
+    for dispatch, listed, _provider_id in sent:
+        if handler := handler_for(dispatch):
+            handler.on_sent(dispatch, now)
+            entries.append({"organization": dispatch.organization, "subject": handler.subject_of(dispatch),
+                            "code": f"{dispatch.kind}.sent", "actor": dispatch.created_by,
+                            "data": {"dispatch": dispatch.pk, "subject": dispatch.subject}})  # fmt: skip
+            continue
+        invoice_ids = [invoice.pk for invoice in listed]
+        touched.extend(invoice_ids)
+        if level := (dispatch.step.position if dispatch.step else None):
+            by_level[level].extend(invoice_ids)
+        code = "invoice.reminder_sent" if dispatch.channel == StepChannel.EMAIL else "invoice.follow_up_task_created"
+        with override(dispatch.organization.default_language):
+            step = str(dispatch.step or _("Manual reminder"))
+        data = {"dispatch": dispatch.pk, "subject": dispatch.subject, "step": step}
+        entries.extend({"organization": dispatch.organization, "subject": invoice, "code": code,
+                        "actor": dispatch.created_by, "data": data} for invoice in listed)  # fmt: skip
+    if touched:
+        Invoice.objects.filter(pk__in=touched).update(last_follow_up_at=now)
+    for level, invoice_ids in by_level.items():
         Invoice.objects.filter(pk__in=invoice_ids, follow_up_level__lt=level).update(follow_up_level=level)
-    code = "invoice.reminder_sent" if dispatch.channel == StepChannel.EMAIL else "invoice.follow_up_task_created"
-    log_actions_bulk(organization=dispatch.organization, subjects=listed, code=code, actor=dispatch.created_by,
-                     data={"dispatch": dispatch.pk, "subject": dispatch.subject,
-                           "step": str(dispatch.step or _("Manual reminder"))})  # fmt: skip
+    log_actions_many(entries)
     # No reschedule: an invoice reaches a step's level when the dispatch is decided (queued counts), so sending
     # it changes neither the level nor what is owed, and `next_follow_up_at` stays as deciding left it.
 

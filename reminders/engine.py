@@ -4,7 +4,7 @@
    sending window, after holidays and pauses). A partial index makes "what is due now" cheap.
 2. Deciding (`decide_due`, cross-tenant): for due invoices, write Dispatch rows. A Dispatch is unique per
    (invoice, step), so a repeated or concurrent tick creates nothing twice.
-3. Delivering (`deliver_one`): claim one row with a compare-and-swap, re-check everything at send time
+3. Delivering (`deliver_many`, `deliver_one`): claim rows with a compare-and-swap, re-check everything at send time
    (paid? disputed? paused? contact valid? switch off? too late?), record the attempt, then call the
    provider; no database lock is held during the call. Transient errors retry with backoff; permanent
    ones fail the dispatch and open a task for a person.
@@ -540,6 +540,30 @@ def claim(*, dispatch_id: int, now: datetime) -> bool:
         status=DispatchStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
     )
     return claimed == 1
+
+
+def claim_many(*, dispatch_ids: list[int], now: datetime) -> list[int]:
+    """Claim every listed dispatch that is queued and due in ONE conditional UPDATE; returns the ids claimed.
+
+    The same compare-and-swap as `claim`, for a batch. The conditions sit on the updated rows themselves, so
+    PostgreSQL re-checks them on a row another worker changed meanwhile (READ COMMITTED): a row claimed by
+    someone else first is simply not returned.
+    """
+    ids = sorted({int(dispatch_id) for dispatch_id in dispatch_ids})
+    if not ids:
+        return []
+    quote, column = connection.ops.quote_name, lambda name: Dispatch._meta.get_field(name).column
+    status, claimed_at, attempts = (quote(column(name)) for name in ("status", "claimed_at", "attempts"))
+    moment = connection.ops.adapt_datetimefield_value(now)
+    # Identifiers come from the model, values are parameters.
+    sql = (
+        f"UPDATE {quote(Dispatch._meta.db_table)} SET {status} = %s, {claimed_at} = %s, {attempts} = {attempts} + 1"  # noqa: S608
+        f" WHERE {quote('id')} IN ({', '.join(['%s'] * len(ids))}) AND {status} = %s"
+        f" AND {quote(column('next_attempt_at'))} <= %s RETURNING {quote('id')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [DispatchStatus.SENDING.value, moment, *ids, DispatchStatus.QUEUED.value, moment])
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 def stuck_dispatches(*, now: datetime) -> list[int]:

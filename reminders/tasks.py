@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from reminders.delivery import deliver_one, sweep
+from reminders.delivery import deliver_many, deliver_one, sweep
 from reminders.engine import decide_due_cross_tenant, due_dispatch_ids
 
 # Dispatch ids per delivery message: one broker round trip and task start for this many e-mails, small enough that
@@ -35,10 +35,10 @@ def deliver(dispatch_id: int) -> None:
 
 @shared_task(name="reminders.deliver_batch", ignore_result=True, acks_late=True)
 def deliver_batch(dispatch_ids: list[int]) -> None:
-    """Deliver these one after the other, each claimed on its own: an id another worker holds, or one already
-    delivered by an earlier copy of this message (redelivered after a crash), is skipped by its claim."""
-    for dispatch_id in dispatch_ids:
-        deliver_one(dispatch_id=dispatch_id, reload=False)
+    """Deliver these as one batch (reminders.delivery.deliver_many): one claim for all of them; an id another
+    worker holds, or one already delivered by an earlier copy of this message (redelivered after a crash), is
+    simply not claimed."""
+    deliver_many(dispatch_ids=dispatch_ids)
 
 
 @shared_task(name="reminders.reschedule_organization", ignore_result=True)

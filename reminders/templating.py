@@ -8,7 +8,7 @@ for HTML. `validate_text` names the unknown placeholders so the editor can show 
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from html import escape
@@ -102,8 +102,16 @@ class MessageContext:
     creditor_id: str = ""
     signing_link: str = ""  # mandate messages only
     creditor_name: str = ""  # mandate messages only
+    # The placeholder values per flavour (plain, HTML), computed once: a message renders its subject and
+    # body from the same context.
+    _values: dict[bool, dict[str, str]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def values(self, *, html: bool) -> dict[str, str]:
+        if html not in self._values:
+            self._values[html] = self._compute(html=html)
+        return self._values[html]
+
+    def _compute(self, *, html: bool) -> dict[str, str]:
         with override(self.language):
             oldest = min(self.invoices, key=lambda line: line.due_date) if self.invoices else None
             currency = self.invoices[0].currency if self.invoices else ""

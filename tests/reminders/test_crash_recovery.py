@@ -69,7 +69,7 @@ def test_an_error_after_the_attempt_was_recorded_is_left_for_reconciliation(deci
     def booking_fails(*args, **kwargs):
         raise RuntimeError("database went away while booking")
 
-    monkeypatch.setattr(delivery, "mark_sent", booking_fails)
+    monkeypatch.setattr(delivery, "mark_sent_many", booking_fails)
     deliver_one(dispatch_id=decided.pk, now=NOW)
     assert Dispatch.objects.get(pk=decided.pk).status == DispatchStatus.SENDING  # not queued for a blind retry
     monkeypatch.undo()
