@@ -114,3 +114,10 @@ def dunning(world):
     FollowUpStep.objects.create(organization=world.org_a, plan=world.a.plan, position=1, name="Reminder",
                                 offset_days=7, channel=StepChannel.EMAIL, purpose="reminder_1")  # fmt: skip
     return world.a.plan
+
+
+@pytest.fixture
+def english_staff(world):
+    """Reasons are stored in the organization's language (Dutch in the world); these tests read them in English."""
+    world.org_a.default_language = "en"
+    world.org_a.save(update_fields=["default_language"])

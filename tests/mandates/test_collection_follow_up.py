@@ -77,7 +77,7 @@ def test_due_query_skips_requested_invoices_even_with_a_stale_schedule(world, pr
     assert decide_due_cross_tenant(now=NOW) == []
 
 
-def test_reminder_decided_before_the_batch_is_skipped_at_send_time(world, profile, sign, overdue):
+def test_reminder_decided_before_the_batch_is_skipped_at_send_time(world, english_staff, profile, sign, overdue):
     profile.collect_on_signing = False
     profile.save()
     (dispatch,) = decide_due_cross_tenant(now=NOW)
@@ -166,7 +166,9 @@ def test_pre_notification_in_the_customers_language(world, profile, sign, make_c
     assert "Incassodatum" in mail.text_body and batch.items.get().invoice.number in mail.text_body
 
 
-def test_pre_notification_of_a_cancelled_batch_is_not_sent(world, profile, sign, make_customer, make_invoice):
+def test_pre_notification_of_a_cancelled_batch_is_not_sent(
+    world, english_staff, profile, sign, make_customer, make_invoice
+):
     customer = make_customer()
     sign(customer)
     make_invoice(customer)

@@ -92,7 +92,7 @@ def test_signing_twice_is_impossible(client, prepared, sign_url):
     assert Dispatch.objects.filter(mandate=prepared).count() == 1
 
 
-def test_a_signed_copy_for_a_mandate_cancelled_meanwhile_is_skipped(client, world, prepared, sign_url):
+def test_a_signed_copy_for_a_mandate_cancelled_meanwhile_is_skipped(client, world, english_staff, prepared, sign_url):
     from mandates.services import mandate_cancel
 
     client.post(sign_url, SIGNING_DATA)
