@@ -11,7 +11,7 @@ from datetime import date, datetime
 from django.utils.translation import gettext as _
 
 from mandates.models import BatchStatus, CollectionBatch, CollectionItem, DebitStatus
-from reminders.delivery import _context as follow_up_context
+from reminders.delivery import message_context
 from reminders.kinds import KindHandler, Rendered
 from reminders.models import Dispatch, DispatchKind, TemplatePurpose
 from reminders.templating import InvoiceLine, MessageContext, render_html, render_text
@@ -37,7 +37,7 @@ def skip_reason(dispatch: Dispatch) -> str:
 def _context(dispatch: Dispatch, now: datetime) -> MessageContext:
     payload = dispatch.payload or {}
     listed = [item.invoice for item in dispatch.items.select_related("invoice").order_by("invoice__due_date", "id")]
-    context = follow_up_context(dispatch, listed, now)
+    context = message_context(dispatch, listed, now)
     amounts = dict(dispatch.items.values_list("invoice_id", "open_amount"))
     today = now.astimezone(dispatch.organization.zone).date()
     # The amounts to be collected, as in the batch, not what is open at send time.

@@ -432,7 +432,7 @@ def _contacts(dispatch: Dispatch) -> list[Contact]:
     return list(contacts.order_by("id"))
 
 
-def _context(
+def message_context(
     dispatch: Dispatch, listed: list[Invoice], now: datetime, contacts: list[Contact] | None = None
 ) -> MessageContext:
     organization, customer = dispatch.organization, dispatch.customer
@@ -482,7 +482,7 @@ def render(
     """Subject, bodies, sender and recipients as they will be sent (`contacts`, `text`: read for a batch)."""
     organization = dispatch.organization
     contacts = _contacts(dispatch) if contacts is None else contacts
-    context = _context(dispatch, listed, now, contacts)
+    context = message_context(dispatch, listed, now, contacts)
     if text is None:
         text = text_for(organization=organization, purpose=_purpose(dispatch), language=dispatch.customer.language)
     subject_text = dispatch.custom_subject or text.subject

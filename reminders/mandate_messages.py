@@ -13,13 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import CampaignStatus, Invitation
-from customers.models import Contact, EmailStatus
 from mandates.links import signing_url
 from mandates.models import MandateState
 from mandates.states import AWAITING_SIGNATURE
+from reminders.delivery import message_context
 from reminders.kinds import KindHandler, Rendered
 from reminders.models import Dispatch, DispatchKind, TemplatePurpose
-from reminders.templating import MessageContext, render_html, render_text
+from reminders.templating import render_html, render_text
 from reminders.texts import text_for
 
 PURPOSES = {
@@ -53,19 +53,12 @@ def skip_reason(dispatch: Dispatch) -> str:
 
 
 def render(dispatch: Dispatch, now: datetime) -> Rendered:
-    organization, customer, mandate = dispatch.organization, dispatch.customer, dispatch.mandate
+    organization, mandate = dispatch.organization, dispatch.mandate
     text = text_for(organization=organization, purpose=PURPOSES[dispatch.kind], language=mandate.language)
-    contact = (
-        Contact.objects.filter(customer=customer, notify=True, email_status=EmailStatus.VALID).order_by("id").first()
-    )
-    context = MessageContext(
-        customer_name=customer.name, customer_reference=customer.external_ref,
-        contact_name=contact.name if contact else "", organization_name=organization.sender_name or organization.name,
-        organization_email=organization.reply_to_email or organization.sender_email or "",
-        organization_address=organization.address, organization_vat=organization.vat_number, invoices=[],
-        language=mandate.language, signing_link=signing_url(mandate),
-        creditor_name=mandate.profile.creditor_name or organization.name,
-    )  # fmt: skip
+    context = message_context(dispatch, [], now)
+    context.language = mandate.language
+    context.signing_link = signing_url(mandate)
+    context.creditor_name = mandate.profile.creditor_name or organization.name
     return Rendered(
         subject=render_text(text.subject, context),
         text_body=render_text(text.body, context),

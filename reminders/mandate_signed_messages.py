@@ -10,11 +10,11 @@ from datetime import datetime
 
 from django.utils.translation import gettext as _
 
-from customers.models import Contact, EmailStatus
 from mandates.models import MandateDocument, MandateState
+from reminders.delivery import message_context
 from reminders.kinds import KindHandler, Rendered
 from reminders.models import Dispatch, DispatchKind, TemplatePurpose
-from reminders.templating import MessageContext, render_html, render_text
+from reminders.templating import render_html, render_text
 from reminders.texts import text_for
 
 STILL_SIGNED = (MandateState.SIGNED, MandateState.SUSPENDED)
@@ -30,18 +30,10 @@ def skip_reason(dispatch: Dispatch) -> str:
 
 
 def render(dispatch: Dispatch, now: datetime) -> Rendered:
-    mandate, organization, customer = dispatch.mandate, dispatch.organization, dispatch.customer
+    mandate, organization = dispatch.mandate, dispatch.organization
     text = text_for(organization=organization, purpose=TemplatePurpose.MANDATE_SIGNED, language=mandate.language)
-    contact = (
-        Contact.objects.filter(customer=customer, notify=True, email_status=EmailStatus.VALID).order_by("id").first()
-    )
-    context = MessageContext(
-        customer_name=customer.name, customer_reference=customer.external_ref,
-        contact_name=contact.name if contact else "", organization_name=organization.sender_name or organization.name,
-        organization_email=organization.reply_to_email or organization.sender_email or "",
-        organization_address=organization.address, organization_vat=organization.vat_number, invoices=[],
-        language=mandate.language,
-    )  # fmt: skip
+    context = message_context(dispatch, [], now)
+    context.language = mandate.language
     document = MandateDocument.objects.get(mandate=mandate)
     return Rendered(
         subject=render_text(text.subject, context),
