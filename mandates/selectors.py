@@ -63,13 +63,14 @@ def collection_hold_sql(alias: str) -> str:
     (the follow-up engine's decide statement and its benchmark reference). Constants only; no parameters."""
     tables = {name: model._meta.db_table for name, model in (("mandate", Mandate), ("profile", MandateProfile),
               ("debit", CollectionItem))}  # fmt: skip
+    # Uncorrelated subqueries: PostgreSQL hashes each once (a correlated EXISTS under OR/NOT runs per row).
     return f"""({alias}.collection_requested_at IS NOT NULL OR (
         {alias}.currency = 'EUR'
-        AND EXISTS (SELECT 1 FROM {tables["mandate"]} AS hm JOIN {tables["profile"]} AS hp ON hp.id = hm.profile_id
-                    WHERE hm.customer_id = {alias}.customer_id AND hm.state = '{MandateState.SIGNED.value}'
-                      AND hp.collect_on_signing)
-        AND NOT EXISTS (SELECT 1 FROM {tables["debit"]} AS hr
-                        WHERE hr.invoice_id = {alias}.id AND hr.status = '{DebitStatus.RETURNED.value}')))"""  # noqa: S608
+        AND {alias}.customer_id IN (
+            SELECT hm.customer_id FROM {tables["mandate"]} AS hm JOIN {tables["profile"]} AS hp ON hp.id = hm.profile_id
+            WHERE hm.state = '{MandateState.SIGNED.value}' AND hp.collect_on_signing)
+        AND {alias}.id NOT IN (
+            SELECT hr.invoice_id FROM {tables["debit"]} AS hr WHERE hr.status = '{DebitStatus.RETURNED.value}')))"""  # noqa: S608
 
 
 def held_for_collection_ids(invoice_ids: list[int]) -> set[int]:
