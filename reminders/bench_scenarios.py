@@ -34,7 +34,7 @@ from django.db import connection
 from collect.bench.registry import BenchContext, Outcome, scenario
 from customers.models import Customer
 from invoices.models import Invoice
-from mandates.selectors import collection_hold_sql
+from mandates.selectors import collection_hold_q, collection_hold_sql
 from organizations.models import Organization
 from reminders.calendar import is_sending_day
 from reminders.engine import REACHED, decide_due_cross_tenant, due_dispatch_ids
@@ -362,21 +362,22 @@ def _status_kb(pid: int, key: str) -> int:
 
 
 def _bench_dispatches(organization: Organization, user, count: int) -> list[int]:
-    """`count` manual e-mail dispatches, each listing up to three open invoices of a customer with a valid address."""
+    """`count` manual e-mail dispatches, each listing up to three open invoices of a customer with a valid address
+    (invoices that direct debit takes care of are left out: a reminder for them is skipped, not sent)."""
     leftovers = Dispatch.objects.filter(organization=organization, manual=True, created_by=user)
     _delete_dispatches(list(leftovers.values_list("pk", flat=True)))
     customers = list(
         Customer.objects.filter(organization=organization, has_valid_email=True, open_balance__gt=0)
         .order_by("pk")
-        .values_list("pk", flat=True)[:count]
+        .values_list("pk", flat=True)[: count * 2]  # some have only invoices under direct debit
     )
     invoices: dict[int, list[Invoice]] = {}
-    for invoice in Invoice.objects.filter(customer_id__in=customers, status="open", open_amount__gt=0).order_by(
-        "customer_id", "due_date", "pk"
-    ):
+    owed = Invoice.objects.filter(customer_id__in=customers, status="open", open_amount__gt=0)
+    for invoice in owed.exclude(collection_hold_q()).order_by("customer_id", "due_date", "pk"):
         listed = invoices.setdefault(invoice.customer_id, [])
         if len(listed) < 3:
             listed.append(invoice)
+    invoices = dict(list(invoices.items())[:count])
     moment = datetime.now(tz=ZONE) - timedelta(minutes=1)
     dispatches = Dispatch.objects.bulk_create([
         Dispatch(organization=organization, customer_id=customer_id, invoice=listed[0], manual=True,
