@@ -516,7 +516,8 @@ def _record_batch(decisions: list[Decision], organization: Organization) -> list
         list(dispatches.values()), fields=fields, returning_fields=returning, on_conflict=OnConflict.IGNORE
     )
     inserted = []
-    for pk, invoice_id, step_id in rows:
+    # A row that met the unique constraint returns nothing (with a single row Django gives None for it).
+    for pk, invoice_id, step_id in (row for row in rows if row):
         dispatch = dispatches[(invoice_id, step_id)]
         dispatch.pk = pk
         dispatch._state.adding = False

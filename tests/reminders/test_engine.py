@@ -65,6 +65,19 @@ def test_repeated_and_concurrent_ticks_decide_nothing_twice(world, make_invoice)
     assert len(sent_to("camille@lumen.example")) == 1
 
 
+def test_a_step_whose_message_failed_is_not_decided_again(world, make_invoice):
+    """A failed message does not count as a reached level, so the step comes due again; its (invoice, step) row
+    exists already, and the tick must insert nothing rather than stop."""
+    invoice = make_invoice("F-2b", date(2026, 12, 7))
+    now = at(2026, 12, 4, 10, 0)
+    (dispatch,) = decide_due_cross_tenant(now=now)
+    Dispatch.objects.filter(pk=dispatch.pk).update(status=DispatchStatus.FAILED)
+    invoice.refresh_from_db()
+    type(invoice).objects.filter(pk=invoice.pk).update(next_follow_up_at=now)
+    assert decide_due_cross_tenant(now=now) == []
+    assert Dispatch.objects.filter(invoice=invoice).count() == 1
+
+
 def test_payment_between_deciding_and_delivering_sends_nothing(world, make_invoice):
     invoice = make_invoice("F-3", date(2026, 12, 7))
     now = at(2026, 12, 4, 9, 0)
