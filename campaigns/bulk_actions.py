@@ -61,7 +61,11 @@ class InviteToSignForm(forms.Form):
 
 def apply_invite_to_sign(*, organization, customer_ids, params, actor) -> ChunkResult:
     campaign = campaign_for_invitations(organization=organization, params=params, actor=actor)
-    started = BulkJob.objects.filter(pk=params.get("job_id")).values_list("created_at", flat=True).first()
+    started = (
+        BulkJob.objects.filter(organization=organization, pk=params.get("job_id"))
+        .values_list("created_at", flat=True)
+        .first()
+    )
     result = invitations_create(campaign=campaign, customer_ids=customer_ids, actor=actor, since=started,
                                 include_signed=bool(params.get("include_signed")))  # fmt: skip
     return ChunkResult(succeeded=result.invited, problems=result.problems)
