@@ -86,7 +86,10 @@ class Invoice(models.Model):
             models.Index(fields=["organization", "due_date", "id"], name="invoice_by_due_date"),
             models.Index(fields=["organization", "customer", "status"], name="invoice_by_customer"),
             models.Index(fields=["organization", "status", "due_date"], name="invoice_by_status"),
-            models.Index(fields=["next_follow_up_at"], condition=Q(status="open"), name="invoice_follow_up_due"),
+            # What is due, per organization: the tick probes each organization and reads its due customers.
+            models.Index(
+                fields=["organization", "next_follow_up_at"], condition=Q(status="open"), name="invoice_follow_up_due"
+            ),
         ]
 
     # Statuses in which the customer still owes the open amount.

@@ -37,7 +37,8 @@ from invoices.models import Invoice
 from mandates.selectors import collection_hold_q, collection_hold_sql
 from organizations.models import Organization
 from reminders.calendar import is_sending_day
-from reminders.engine import REACHED, decide_due_cross_tenant, due_dispatch_ids
+from reminders.decide import decide_due_cross_tenant
+from reminders.engine import REACHED, due_dispatch_ids
 from reminders.models import (
     DeliveryAttempt,
     Dispatch,
@@ -206,7 +207,9 @@ def due_set_sql() -> str:
 
     Per customer with a due invoice: the carrying invoice is its oldest owed one; the step is the most
     advanced step of the customer's plan (or the default plan) that is due for it and above the level it
-    reached; every owed invoice that reached that step's day, below that level, is listed.
+    reached; every owed invoice that reached that step's day, below that level, is listed. Only owed invoices old
+    enough to reach a step today matter: the oldest owed one is among them whenever any step is due (as in the
+    engine's statement, `reminders.decide`).
     """
     t = _tables()
     reached = ", ".join(f"'{status}'" for status in REACHED)
@@ -218,6 +221,7 @@ def due_set_sql() -> str:
                row_number() OVER (PARTITION BY i.customer_id ORDER BY i.due_date, i.id) AS rank
         FROM {t["invoice"]} AS i JOIN due_customers AS d ON d.customer_id = i.customer_id
         WHERE i.status = 'open' AND NOT i.follow_up_paused AND i.open_amount > 0 AND NOT {collection_hold_sql("i")}
+          AND i.due_date <= %(today)s - (SELECT MIN(offset_days) FROM {t["step"]})  -- younger: no step reached today
     ), levels AS (
         SELECT di.invoice_id, MAX(s.position) AS level
         FROM {t["item"]} AS di JOIN {t["dispatch"]} AS x ON x.id = di.dispatch_id
@@ -267,7 +271,7 @@ def engine_pairs(now: datetime) -> tuple[set[tuple[int, int]], int, float]:
     started = clock.perf_counter()
     decisions = decide_due_cross_tenant(now=now, dry_run=True)
     elapsed = (clock.perf_counter() - started) * 1000
-    pairs = {(invoice.pk, decision.step.pk) for decision in decisions for invoice in decision.listed}
+    pairs = {(invoice_id, decision.step.pk) for decision in decisions for invoice_id, _ in decision.listed}
     return pairs, len(decisions), elapsed
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
+from reminders.decide import decide_due_cross_tenant
 from reminders.delivery import deliver_many, deliver_one, sweep
-from reminders.engine import decide_due_cross_tenant, due_dispatch_ids
+from reminders.engine import due_dispatch_ids
 
 # Dispatch ids per delivery message: one broker round trip and task start for this many e-mails, small enough that
 # both workers get a share of a busy minute and that a batch ends well within the task time limit.

@@ -18,8 +18,9 @@ from mandates.models import Mandate
 from mandates.services import mandate_transition
 from mandates.signals import mandate_ended, mandate_signed
 from organizations.models import ActivityLog
+from reminders.decide import decide_due_cross_tenant
 from reminders.delivery import deliver_one
-from reminders.engine import decide_due_cross_tenant, due_dispatch_ids, explain
+from reminders.engine import due_dispatch_ids, explain
 from reminders.models import Dispatch, DispatchKind, DispatchStatus
 
 pytestmark = pytest.mark.django_db

@@ -18,8 +18,9 @@ from invoices.services import invoice_create, payment_record
 from mailroom.backends import DatabaseEmailBackend
 from mailroom.models import StoredEmail
 from organizations.models import ActivityLog
+from reminders.decide import decide_due_cross_tenant
 from reminders.delivery import BACKOFF, deliver_many, message_id, sweep
-from reminders.engine import LEASE, claim_many, decide_due_cross_tenant
+from reminders.engine import LEASE, claim_many
 from reminders.models import AttemptOutcome, DeliveryAttempt, Dispatch, DispatchStatus
 
 pytestmark = pytest.mark.django_db

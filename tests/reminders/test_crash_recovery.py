@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mailroom.models import StoredEmail
+from reminders.decide import decide_due_cross_tenant
 from reminders.delivery import deliver_one, message_id, sweep
-from reminders.engine import LEASE, claim, decide_due_cross_tenant
+from reminders.engine import LEASE, claim
 from reminders.models import AttemptOutcome, DeliveryAttempt, Dispatch, DispatchStatus
 
 pytestmark = pytest.mark.django_db

@@ -11,11 +11,13 @@ import pytest
 from django.core.management import call_command
 
 from customers.services import contact_mark_email_bounced, customer_create, customer_pause_follow_up
+from invoices.models import Invoice
 from invoices.services import invoice_change_status, payment_record
 from mailroom.models import StoredEmail
+from reminders.decide import decide_due_cross_tenant
 from reminders.delivery import deliver_one
-from reminders.engine import decide_due_cross_tenant, due_dispatch_ids, settings_for
-from reminders.models import Dispatch, DispatchStatus, Task
+from reminders.engine import due_dispatch_ids, settings_for
+from reminders.models import Dispatch, DispatchStatus, Grouping, Task
 
 pytestmark = pytest.mark.django_db
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -34,14 +36,12 @@ def run_pass(now):
 
 
 def sent_to(address):
-    return (
-        StoredEmail.objects.filter(to__contains=[address])
-        if False
-        else [m for m in StoredEmail.objects.all() if address in m.to]
-    )
+    return [mail for mail in StoredEmail.objects.all() if address in mail.to]
 
 
 def test_friendly_reminder_goes_out_three_days_before_the_due_date(world, make_invoice):
+    world.org_a.reply_to_email = "credit@acme.example"
+    world.org_a.save()
     invoice = make_invoice("F-1", date(2026, 12, 7))  # Monday
     invoice.refresh_from_db()
     assert invoice.next_follow_up_at == at(2026, 12, 4, 9, 0)  # the Friday before, at opening time
@@ -49,7 +49,7 @@ def test_friendly_reminder_goes_out_three_days_before_the_due_date(world, make_i
     run_pass(at(2026, 12, 4, 9, 0))
     (mail,) = sent_to("camille@lumen.example")
     assert "F-1" in mail.text_body and mail.metadata["organization_id"] == world.org_a.pk
-    assert mail.reply_to == [] or mail.reply_to
+    assert mail.reply_to == ["credit@acme.example"]
     invoice.refresh_from_db()
     assert (invoice.follow_up_level, invoice.next_follow_up_at) == (1, at(2026, 12, 14, 9, 0))
 
@@ -106,6 +106,31 @@ def test_grouped_message_lists_every_invoice_that_reached_the_step(world, make_i
     (mail,) = sent_to("camille@lumen.example")
     assert "G-1" in mail.text_body and "G-2" in mail.text_body and "G-3" not in mail.text_body
     assert Dispatch.objects.filter(customer__name="Lumen Design SRL").count() == 1
+
+
+def test_a_plan_per_invoice_sends_one_message_per_due_invoice_and_skips_a_paused_one(world, plan, make_invoice):
+    plan.grouping = Grouping.PER_INVOICE
+    plan.save()
+    make_invoice("P-1", date(2026, 11, 2))
+    make_invoice("P-2", date(2026, 11, 10))
+    paused = make_invoice("P-3", date(2026, 11, 10))
+    # Paused behind the scheduler's back: its next_follow_up_at still says it is due.
+    Invoice.objects.filter(pk=paused.pk).update(follow_up_paused=True)
+    decisions = decide_due_cross_tenant(now=at(2026, 11, 20, 10, 0), dry_run=True)
+    listed = sorted([invoice_id for decision in decisions for invoice_id, _ in decision.listed])
+    assert listed == sorted(Invoice.objects.filter(number__in=["P-1", "P-2"]).values_list("pk", flat=True))
+    assert all(len(decision.listed) == 1 for decision in decisions)
+    run_pass(at(2026, 11, 20, 10, 0))
+    mails = sent_to("camille@lumen.example")
+    assert len(mails) == 2 and not any("P-3" in mail.text_body for mail in mails)
+
+
+def test_a_customer_whose_oldest_invoice_reached_no_step_gets_nothing(world, make_invoice):
+    young = make_invoice("Y-1", date(2026, 12, 20))
+    Invoice.objects.filter(pk=young.pk).update(next_follow_up_at=at(2026, 11, 20, 9, 0))  # a stale schedule
+    assert decide_due_cross_tenant(now=at(2026, 11, 20, 10, 0)) == []
+    young.refresh_from_db()
+    assert young.next_follow_up_at == at(2026, 12, 17, 9, 0)  # rescheduled to its friendly reminder
 
 
 def test_steps_falling_on_a_weekend_wait_for_monday(world, make_invoice):

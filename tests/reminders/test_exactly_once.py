@@ -37,8 +37,9 @@ from django.utils import timezone
 
 from customers.services import contact_create, customer_create
 from invoices.services import invoice_create
+from reminders.decide import decide_due_cross_tenant
 from reminders.delivery import BACKOFF, deliver_one, message_id, sweep
-from reminders.engine import LEASE, decide_due_cross_tenant, due_dispatch_ids, settings_for
+from reminders.engine import LEASE, due_dispatch_ids, settings_for
 from reminders.models import (
     AttemptOutcome,
     DeliveryAttempt,

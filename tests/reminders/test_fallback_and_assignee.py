@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from customers.models import EmailStatus
 from organizations.models import ActivityLog
+from reminders.decide import decide_due_cross_tenant
 from reminders.delivery import deliver_one
-from reminders.engine import decide_due_cross_tenant
 from reminders.forms import member_label
 from reminders.models import DispatchStatus, FallbackChannel, FollowUpStep, StepChannel, Task
 from tests.fake_esp import FakePostmark

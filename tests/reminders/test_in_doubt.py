@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from reminders.decide import decide_due_cross_tenant
 from reminders.delivery import deliver_one, message_id, sweep
-from reminders.engine import LEASE, decide_due_cross_tenant
+from reminders.engine import LEASE
 from reminders.models import AttemptOutcome, DispatchStatus, TaskStatus
 from reminders.providers import may_have_been_accepted
 from tests.fake_esp import FakePostmark

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from customers.services import contact_create
+from reminders.decide import decide_due_cross_tenant
 from reminders.delivery import deliver_one, message_id
-from reminders.engine import decide_due_cross_tenant
 from reminders.models import AttemptOutcome, DispatchStatus, Task
 from tests.fake_esp import FakePostmark
 

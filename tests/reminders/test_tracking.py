@@ -15,8 +15,9 @@ from django.core.management.base import SystemCheckError
 from django.urls import reverse
 
 from customers.models import Customer, EmailStatus
+from reminders.decide import decide_due_cross_tenant
 from reminders.delivery import deliver_one, sweep
-from reminders.engine import LEASE, claim, decide_due_cross_tenant
+from reminders.engine import LEASE, claim
 from reminders.models import (
     AttemptOutcome,
     DeliveryAttempt,

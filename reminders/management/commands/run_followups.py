@@ -11,8 +11,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from organizations.models import Organization
+from reminders.decide import decide_due_cross_tenant, describe
 from reminders.delivery import deliver_one
-from reminders.engine import decide_due_cross_tenant, due_dispatch_ids
+from reminders.engine import due_dispatch_ids
 
 
 class Command(BaseCommand):
@@ -33,10 +34,14 @@ class Command(BaseCommand):
             organization_ids = [found.pk]
         decided = decide_due_cross_tenant(now=moment, dry_run=dry_run, organization_ids=organization_ids)
         self.stdout.write(f"Decided {len(decided)} at {moment.isoformat()}{' (dry run)' if dry_run else ''}:")
-        for item in decided:
-            invoices = getattr(item, "listed", None) or [i.invoice for i in item.items.all()]
-            numbers = ", ".join(invoice.number for invoice in invoices)
-            self.stdout.write(f"  {item.customer} · {item.step} · {numbers}")
+        if dry_run:
+            lines = describe(decided)
+        else:
+            lines = [
+                f"{d.customer} · {d.step} · " + ", ".join(i.invoice.number for i in d.items.all()) for d in decided
+            ]
+        for line in lines:
+            self.stdout.write(f"  {line}")
         if dry_run:
             return
         ids = [i for i in due_dispatch_ids(now=moment, limit=100000)
