@@ -113,6 +113,24 @@ def reached_levels(invoice_ids: list[int]) -> dict[int, int]:
     return {row["invoice_id"]: row["level"] for row in rows}
 
 
+def taken_levels(invoice_ids: list[int]) -> dict[int, int]:
+    """The level each invoice's schedule continues from: the highest step it reached, or a later step whose
+    message it carried (one per (invoice, step), whatever became of it: failed, skipped, missed).
+
+    Such a step can never be decided again for this invoice, so waiting for it again would leave the invoice
+    due on every tick until its next step; the schedule moves on to the next step instead.
+    """
+    levels = reached_levels(invoice_ids)
+    carried = (
+        Dispatch.objects.filter(invoice_id__in=invoice_ids, step__isnull=False)
+        .values("invoice_id")
+        .annotate(level=Max("step__position"))
+    )
+    for row in carried:
+        levels[row["invoice_id"]] = max(levels.get(row["invoice_id"], 0), row["level"])
+    return levels
+
+
 def next_step(steps: list[FollowUpStep], level: int, invoice: Invoice) -> FollowUpStep | None:
     for step in steps:
         if step.position <= level:
@@ -162,7 +180,7 @@ def reschedule(*, invoice_ids: list[int], chunk: int = RESCHEDULE_CHUNK) -> int:
 
 def _reschedule_chunk(invoice_ids: list[int], books: dict[int, PlanBook]) -> int:
     invoices = list(Invoice.objects.filter(pk__in=invoice_ids).select_related("customer", "organization"))
-    levels = reached_levels([invoice.pk for invoice in invoices])
+    levels = taken_levels([invoice.pk for invoice in invoices])
     moves: dict[datetime | None, list[int]] = defaultdict(list)
     # Direct debit: requested or waiting for collection (mandates.selectors.collection_hold_q).
     held = held_for_collection_ids([invoice.pk for invoice in invoices])
@@ -291,7 +309,7 @@ def explain(invoice: Invoice, *, book: PlanBook | None = None) -> Explanation:
     steps = book.steps_of(customer)
     if not steps:
         return Explanation(reason=_("The plan “%(plan)s” has no steps.") % {"plan": plan.name})
-    level = reached_levels([invoice.pk]).get(invoice.pk, 0)
+    level = taken_levels([invoice.pk]).get(invoice.pk, 0)
     step = next_step(steps, level, invoice)
     if step is None:
         remaining = [s for s in steps if s.position > level]

@@ -16,7 +16,7 @@ from invoices.services import invoice_change_status, payment_record
 from mailroom.models import StoredEmail
 from reminders.decide import decide_due_cross_tenant
 from reminders.delivery import deliver_one
-from reminders.engine import due_dispatch_ids, settings_for
+from reminders.engine import due_dispatch_ids, explain, settings_for
 from reminders.models import Dispatch, DispatchStatus, Grouping, Task
 
 pytestmark = pytest.mark.django_db
@@ -66,16 +66,18 @@ def test_repeated_and_concurrent_ticks_decide_nothing_twice(world, make_invoice)
 
 
 def test_a_step_whose_message_failed_is_not_decided_again(world, make_invoice):
-    """A failed message does not count as a reached level, so the step comes due again; its (invoice, step) row
-    exists already, and the tick must insert nothing rather than stop."""
+    """A failed message does not count as a reached level, but its (invoice, step) row exists: the tick inserts
+    nothing (rather than stop), and the invoice's schedule moves on to the next step instead of staying due."""
     invoice = make_invoice("F-2b", date(2026, 12, 7))
     now = at(2026, 12, 4, 10, 0)
     (dispatch,) = decide_due_cross_tenant(now=now)
     Dispatch.objects.filter(pk=dispatch.pk).update(status=DispatchStatus.FAILED)
-    invoice.refresh_from_db()
     type(invoice).objects.filter(pk=invoice.pk).update(next_follow_up_at=now)
     assert decide_due_cross_tenant(now=now) == []
     assert Dispatch.objects.filter(invoice=invoice).count() == 1
+    invoice.refresh_from_db()
+    assert invoice.next_follow_up_at == at(2026, 12, 14, 9, 0)  # the reminder at +7, not the failed step again
+    assert explain(invoice).step.name == "Reminder"
 
 
 def test_payment_between_deciding_and_delivering_sends_nothing(world, make_invoice):
