@@ -38,6 +38,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(),
         "options": {"expires": 50},
     },
+    "sweep-import-batches": {
+        "task": "invoices.sweep_import_batches",
+        "schedule": crontab(),
+        "options": {"expires": 50},
+    },
     "campaign-reminders": {
         "task": "campaigns.send_due_reminders",
         "schedule": crontab(),

@@ -7,7 +7,7 @@ the importers' `apply` writes through the services.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -96,6 +96,15 @@ class ImportPlan:
         }
 
 
+Progress = Callable[[int], None]
+PROGRESS_EVERY = 250
+
+
+def report_progress(progress: Progress | None, done: int, total: int) -> None:
+    if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
+        progress(done)
+
+
 class Importer(Protocol):
     kind: str
     columns: tuple[str, ...]
@@ -103,8 +112,9 @@ class Importer(Protocol):
 
     def plan(self, *, organization, table: Table) -> ImportPlan: ...
 
-    def apply(self, *, organization, rows: list[PlannedRow], actor) -> list[int]:
-        """Write the planned rows; returns the ids of the customers touched."""
+    def apply(self, *, organization, rows: list[PlannedRow], actor, progress: Progress | None = None) -> list[int]:
+        """Write the planned rows; returns the ids of the customers touched. `progress(rows written)` is called
+        every PROGRESS_EVERY rows."""
         ...
 
 

@@ -22,10 +22,12 @@ from django.utils.translation import gettext_lazy
 
 from collect.importing import (
     PlannedRow,
+    Progress,
     RowApplyError,
     RowCleaner,
     RowImporter,
     chunked,
+    report_progress,
 )
 from collect.tabular import Table, cell_text
 from customers.models import Contact, Customer, CustomerType, EmailStatus
@@ -164,14 +166,17 @@ class CustomerImporter(RowImporter):
             cleaner.warn("email", _("Not a valid e-mail address; the contact is imported and marked invalid."))
         return email, phone
 
-    def apply(self, *, organization: Organization, rows: list[PlannedRow], actor: Actor) -> list[int]:
+    def apply(
+        self, *, organization: Organization, rows: list[PlannedRow], actor: Actor, progress: Progress | None = None
+    ) -> list[int]:
         touched = []
-        for planned in rows:
+        for done, planned in enumerate(rows, start=1):
             try:
                 customer = _apply_row(organization, planned.data, actor)
             except ValidationError as error:
                 raise RowApplyError(planned.number, " ".join(error.messages)) from error
             touched.append(customer.pk)
+            report_progress(progress, done, len(rows))
         customers_refresh_stats(customer_ids=touched)
         return touched
 

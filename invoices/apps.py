@@ -26,7 +26,10 @@ class InvoicesConfig(AppConfig):
                 "invoice.pdf_downloaded": _("PDF downloaded"),
                 "invoice.follow_up_paused": _("Follow-up paused"),
                 "invoice.follow_up_resumed": _("Follow-up resumed"),
+                "import.confirmed": _("Import confirmed"),
                 "import.completed": _("Import completed"),
+                "import.failed": _("Import not completed"),
+                "import.cancelled": _("Import cancelled"),
                 "export.downloaded": _("Export downloaded"),
             }
         )

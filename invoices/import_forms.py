@@ -20,11 +20,15 @@ class ImportUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(ALLOWED_SUFFIXES):
-            raise forms.ValidationError(_("Upload a CSV or XLSX file."))
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                _("The file is %(size)s; the limit is 20 MB. Split it into smaller files.")
-                % {"size": filesizeformat(upload.size)}
-            )
+        check_upload(name=upload.name, size=upload.size)
         return upload
+
+
+def check_upload(*, name: str, size: int) -> None:
+    """The page's and the API's checks of an uploaded file, before it is read. Raises ValidationError."""
+    if not name.lower().endswith(ALLOWED_SUFFIXES):
+        raise forms.ValidationError(_("Upload a CSV or XLSX file."))
+    if size > MAX_UPLOAD_BYTES:
+        raise forms.ValidationError(
+            _("The file is %(size)s; the limit is 20 MB. Split it into smaller files.") % {"size": filesizeformat(size)}
+        )

@@ -12,17 +12,17 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
-from collect.importing import RowApplyError
 from collect.tabular import MAX_ROWS, UnreadableFile, csv_lines, write_csv, write_xlsx
 from customers.filters import CustomerFilter
 from customers.imports import CUSTOMER_EXPORT_COLUMNS, customer_export_rows
 from customers.models import Customer
 from invoices.batches import (
     IMPORTERS,
-    ImportConflict,
+    failure_text,
     import_batch_cancel,
-    import_batch_confirm,
     import_batch_create,
+    import_batch_queue,
+    import_progress,
     refusal_message,
 )
 from invoices.filters import SORTS, InvoiceFilter
@@ -38,7 +38,7 @@ EXPORT_FORMATS = ("csv", "xlsx")
 LIST_URLS = {ImportKind.CUSTOMERS: "customers:list", ImportKind.INVOICES: "invoices:list"}
 
 
-def _unreadable_message(problem: UnreadableFile) -> str:
+def unreadable_message(problem: UnreadableFile) -> str:
     reason = problem.args[0] if problem.args else ""
     if reason == "xlsx":
         return _("This file is not a readable Excel workbook (XLSX).")
@@ -67,7 +67,7 @@ class ImportStartView(OrganizationView):
                     filename=upload.name, actor=request.user,
                 )  # fmt: skip
             except UnreadableFile as problem:
-                form.add_error("file", _unreadable_message(problem))
+                form.add_error("file", unreadable_message(problem))
             else:
                 return redirect("imports:preview", organization_slug=organization_slug, pk=batch.pk)
         return self.render(form, status=400)
@@ -85,44 +85,47 @@ class ImportStartView(OrganizationView):
 
 
 class ImportPreviewView(OrganizationView):
-    """What the file would do: counts, the first rows, every problem, and the confirmation buttons."""
+    """What the file would do: counts, the first rows, every problem, and the confirmation buttons; while a
+    worker imports it, the progress (polled every second), and afterwards what was imported or why not."""
 
     model = ImportBatch
 
     def get(self, request, organization_slug, pk):
         batch = self.get_object()
+        importing = batch.status == ImportStatus.IMPORTING
+        if request.htmx and not importing:
+            return HttpResponse(headers={"HX-Refresh": "true"})  # finished: show the whole page as it is now
         summary = batch.summary or {}
         context = {
             "batch": batch,
             "summary": summary,
             "pending": batch.status == ImportStatus.PENDING,
+            "importing": importing,
+            "progress": import_progress(batch),
+            "failure": failure_text(summary),
+            "list_url": LIST_URLS[batch.kind],
             "more_errors": summary.get("errors_total", 0) - len(summary.get("errors", [])),
             "more_warnings": summary.get("warnings_total", 0) - len(summary.get("warnings", [])),
             "nav": batch.kind,
         }
-        return render(request, "invoices/import_preview.html", context)
+        template = "invoices/import_progress.html" if request.htmx else "invoices/import_preview.html"
+        return render(request, template, context)
 
 
 class ImportConfirmView(OrganizationView):
+    """Hands the confirmed file to a background job; the preview page then shows its progress."""
+
     model = ImportBatch
 
     def post(self, request, organization_slug, pk):
         batch = self.get_object()
-        expected = request.POST.get("rows", "")
-        try:
-            outcome = import_batch_confirm(
-                batch=batch, skip_invalid=request.POST.get("skip_invalid") == "1",
-                expected_rows=parse_id(expected), actor=request.user,
-            )  # fmt: skip
-        except (RowApplyError, ImportConflict) as problem:
-            messages.error(request, _("Nothing was imported: %(problem)s") % {"problem": problem})
-            return redirect("imports:preview", organization_slug=organization_slug, pk=batch.pk)
-        if not outcome.imported:
+        outcome = import_batch_queue(
+            batch=batch, skip_invalid=request.POST.get("skip_invalid") == "1",
+            expected_rows=parse_id(request.POST.get("rows", "")), actor=request.user,
+        )  # fmt: skip
+        if not outcome.queued:
             messages.error(request, refusal_message(outcome))
-            return redirect("imports:preview", organization_slug=organization_slug, pk=batch.pk)
-        counts = outcome.batch.summary["imported"]
-        messages.success(request, _("Imported: %(new)s new, %(updated)s updated, %(skipped)s skipped.") % counts)
-        return redirect(LIST_URLS[batch.kind], organization_slug)
+        return redirect("imports:preview", organization_slug=organization_slug, pk=batch.pk)
 
 
 class ImportCancelView(OrganizationView):

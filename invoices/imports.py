@@ -20,10 +20,12 @@ from django.utils.translation import gettext_lazy
 
 from collect.importing import (
     PlannedRow,
+    Progress,
     RowApplyError,
     RowCleaner,
     RowImporter,
     chunked,
+    report_progress,
 )
 from collect.tabular import Table, cell_text
 from customers.models import Customer
@@ -124,9 +126,11 @@ class InvoiceImporter(RowImporter):
             message = _("This invoice is %(status)s; its open amount cannot change through an import.")
             cleaner.error("open_amount", message % {"status": existing.get_status_display().lower()})
 
-    def apply(self, *, organization: Organization, rows: list[PlannedRow], actor: Actor) -> list[int]:
+    def apply(
+        self, *, organization: Organization, rows: list[PlannedRow], actor: Actor, progress: Progress | None = None
+    ) -> list[int]:
         touched = []
-        for planned in rows:
+        for done, planned in enumerate(rows, start=1):
             data: InvoiceRow = planned.data
             try:
                 if data.invoice is None:
@@ -138,6 +142,7 @@ class InvoiceImporter(RowImporter):
             except ValidationError as error:
                 raise RowApplyError(planned.number, " ".join(error.messages)) from error
             touched.append(data.customer.pk)
+            report_progress(progress, done, len(rows))
         customers_refresh_stats(customer_ids=touched)
         return touched
 

@@ -162,6 +162,7 @@ class ImportKind(models.TextChoices):
 
 class ImportStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for confirmation")  # uploaded and checked; nothing written yet
+    IMPORTING = "importing", _("Importing")  # confirmed; a background job writes the rows in one transaction
     IMPORTED = "imported", _("Imported")  # the confirmed rows were written in one transaction
     CANCELLED = "cancelled", _("Cancelled")  # the user dropped it; the stored file is deleted
 
@@ -188,12 +189,28 @@ class ImportBatch(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     imported_at = models.DateTimeField(_("imported"), null=True, blank=True)
+    # What the user confirmed, for the background job: skip the invalid rows? how many rows were on the button?
+    skip_invalid = models.BooleanField(_("skip invalid rows"), default=False)
+    expected_rows = models.PositiveIntegerField(_("rows confirmed"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_by_key = models.ForeignKey(
+        "organizations.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    # When the job was last handed to a worker, and how often: the sweeper hands over a job that vanished.
+    queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
+    runs = models.PositiveSmallIntegerField(_("runs"), default=0)
 
     class Meta:
         verbose_name = _("import")
         verbose_name_plural = _("imports")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["organization", "created_at"], name="import_batch_by_created")]
+        indexes = [
+            models.Index(fields=["organization", "created_at"], name="import_batch_by_created"),
+            models.Index(fields=["queued_at"], condition=Q(status="importing"), name="import_batch_importing"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.original_filename}"

@@ -12,6 +12,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.utils import timezone, translation
 
@@ -140,6 +141,12 @@ def english_to_start_with():
     translation.activate("en")
     yield
     translation.activate("en")
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache: ids restart with each test database, keys made of them do not."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from campaigns.api.views import CampaignViewSet
 from customers.api.views import ContactViewSet, CustomerViewSet
+from invoices.api.import_views import ImportBatchViewSet
 from invoices.api.views import InvoiceViewSet, PaymentViewSet
 from mandates.api.collection_views import CollectionBatchViewSet, CollectionDebitViewSet
 from mandates.api.views import MandateProfileViewSet, MandateViewSet
@@ -23,6 +24,7 @@ router.register("customers", CustomerViewSet, basename="customer")
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("invoices", InvoiceViewSet, basename="invoice")
 router.register("payments", PaymentViewSet, basename="payment")
+router.register("imports", ImportBatchViewSet, basename="import")
 router.register("follow-up-plans", FollowUpPlanViewSet, basename="follow-up-plan")
 router.register("dispatches", DispatchViewSet, basename="dispatch")
 router.register("tasks", TaskViewSet, basename="task")
