@@ -124,6 +124,15 @@ def deliver_many(*, dispatch_ids: list[int], now: datetime | None = None) -> lis
     return dispatches
 
 
+def _found_after_all(dispatch: Dispatch, batch: _Batch, now: datetime, provider_id: str) -> None:
+    attempt = DeliveryAttempt.objects.create(
+        organization_id=dispatch.organization_id, dispatch=dispatch, number=dispatch.attempts,
+        outcome=AttemptOutcome.SENT, detail=f"found at the provider: {provider_id}", finished_at=now,
+    )  # fmt: skip
+    logger.info("Dispatch %s: the provider had it after all (attempt %s)", dispatch.pk, attempt.number)
+    mark_sent(dispatch, [item.invoice for item in batch.items[dispatch.pk]], now, provider_id)
+
+
 def _unexpected(dispatch: Dispatch, now: datetime) -> None:
     if _provider_may_have_it(dispatch):
         # The attempt was recorded, so the provider may hold the message: retrying blindly could send it
@@ -156,6 +165,10 @@ class _Batch:
         for contact in contacts.order_by("id"):
             self.contacts[contact.customer_id].append(contact)
         self._texts: dict[tuple[int, str, str], Text] = {}
+        # Dispatches whose previous attempt ended in doubt (the provider may hold the message after all).
+        previous = {dispatch.pk: dispatch.attempts - 1 for dispatch in dispatches if dispatch.attempts > 1}
+        doubtful = DeliveryAttempt.objects.filter(dispatch_id__in=previous, in_doubt=True)
+        self.in_doubt = {pk for pk, number in doubtful.values_list("dispatch_id", "number") if previous[pk] == number}
 
     def text(self, dispatch: Dispatch) -> Text:
         """The text per (organization, purpose, language), read once per batch."""
@@ -181,6 +194,10 @@ class _Ready:
 
 def _prepare(dispatch: Dispatch, batch: _Batch, now: datetime) -> _Ready | None:
     """Re-check at send time and render; None when the dispatch was finished here (nothing to send)."""
+    if dispatch.pk in batch.in_doubt and (lookup := provider_lookup(dispatch)).found is True:
+        # The previous attempt failed after the provider may have accepted it; its search did not list the
+        # message then, but does now (it lags behind): booked as sent, not sent again.
+        return _found_after_all(dispatch, batch, now, lookup.provider_id or message_id(dispatch))
     book = batch.books[dispatch.organization_id]
     if handler := handler_for(dispatch):
         return _prepare_kind(dispatch, handler, batch, now)
@@ -569,6 +586,7 @@ def _settle_in_doubt(dispatch: Dispatch, attempt: DeliveryAttempt, listed: list[
         return mark_sent(dispatch, listed, now, lookup.provider_id or message_id(dispatch))
     if lookup.found is False:
         _close_attempt(attempt, AttemptOutcome.TRANSIENT, detail)
+        DeliveryAttempt.objects.filter(pk=attempt.pk).update(in_doubt=True)  # the retry asks again first
         return _retry_or_fail(dispatch, now, detail)
     logger.warning("Dispatch %s: outcome unknown after %s; left for the sweeper", dispatch.pk, detail)
     DeliveryAttempt.objects.filter(pk=attempt.pk).update(detail=f"outcome unknown: {detail}"[:500])

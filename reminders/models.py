@@ -293,6 +293,9 @@ class DeliveryAttempt(models.Model):
     number = models.PositiveSmallIntegerField()
     outcome = models.CharField(max_length=16, choices=AttemptOutcome.choices, default=AttemptOutcome.STARTED)
     detail = models.CharField(max_length=500, blank=True)
+    # The send failed after the provider may have accepted it, and the provider's search did not list it then:
+    # the next attempt asks again before sending (a search can lag behind what the provider accepted).
+    in_doubt = models.BooleanField(default=False)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -86,6 +86,7 @@ class FakePostmark:
         self.slow = 3.0  # seconds an "accept-slow" call waits before answering
         self.client_timeout: float | None = None  # anymail's REQUESTS_TIMEOUT for the senders, when set
         self.search_fails = False  # the search answers 500
+        self.search_lags = 0  # this many searches do not list anything yet (the search index lags behind)
         self.searches = 0
         self.answers_lost: list[str] = []  # Message-IDs accepted by an "accept-drop"/"accept-slow" call
         self.webhooks_posted = 0
@@ -246,6 +247,9 @@ class FakePostmark:
                 with esp._lock:
                     found = [m for m in reversed(esp.accepted)
                              if all(str(m.metadata.get(k)) == v for k, v in filters.items())]  # fmt: skip
+                    if esp.search_lags > 0:
+                        esp.search_lags -= 1
+                        found = []
                 page = [esp.search_entry(message) for message in found[offset : offset + count]]
                 return self._answer(200, {"TotalCount": len(found), "Messages": page})
 

@@ -65,6 +65,30 @@ def test_dropped_before_accepting_is_checked_then_retried_and_sent_once(esp, dec
     assert outcomes(dispatch) == [AttemptOutcome.TRANSIENT, AttemptOutcome.SENT]
 
 
+def test_accepted_but_not_yet_searchable_is_asked_again_before_the_retry_and_not_sent_twice(esp, decided):
+    esp.fail(1.0, calls=1, modes=("accept-drop",))
+    esp.search_lags = 1  # Postmark accepted it, but its search does not list it yet
+    dispatch = deliver_one(dispatch_id=decided.pk, now=NOW)
+    assert dispatch.status == DispatchStatus.QUEUED and esp.searches == 1  # not found: a retry is planned
+    (accepted,) = esp.accepted
+
+    dispatch = deliver_one(dispatch_id=decided.pk, now=NOW + timedelta(minutes=1))
+
+    assert dispatch.status == DispatchStatus.SENT and dispatch.provider_message_id == accepted.postmark_id
+    assert esp.searches == 2 and esp.count(message_id(decided)) == 1  # asked again, not sent again
+    assert outcomes(dispatch) == [AttemptOutcome.TRANSIENT, AttemptOutcome.SENT]
+
+
+def test_a_message_the_provider_never_had_is_asked_for_again_then_sent_once(esp, decided):
+    esp.fail(1.0, calls=1, modes=("500",))  # a 5xx may come after accepting: in doubt
+    deliver_one(dispatch_id=decided.pk, now=NOW)
+    dispatch = deliver_one(dispatch_id=decided.pk, now=NOW + timedelta(minutes=1))
+    assert dispatch.status == DispatchStatus.SENT and esp.count(message_id(decided)) == 1
+    assert esp.searches == 2  # asked after the failure, and again before the retry
+    third = deliver_one(dispatch_id=decided.pk, now=NOW + timedelta(minutes=2))
+    assert third is None and esp.searches == 2  # sent: nothing more to ask or send
+
+
 def test_a_refused_connection_is_retried_without_asking(esp, decided, settings):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
