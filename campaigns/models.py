@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from customers.models import Customer
 from mandates.models import Mandate, MandateProfile
@@ -12,7 +13,7 @@ from organizations.models import Organization
 
 
 class CampaignStatus(models.TextChoices):
-    OPEN = "open", _("Open")  # invitations can be added and reminded
+    OPEN = "open", pgettext_lazy("campaign", "Open")  # invitations can be added and reminded
     CLOSED = "closed", _("Closed")  # finished; kept for its history
 
 

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from customers.models import Customer
 from organizations.models import Organization
@@ -182,7 +183,7 @@ class MandateDocument(models.Model):
 class BatchStatus(models.TextChoices):
     READY = "ready", _("Ready to download")  # built and validated against the XSD
     SUBMITTED = "submitted", _("Submitted to the bank")  # downloaded / marked as sent to the bank
-    PAID = "paid", _("Paid")  # the bank collected every debit that was not returned
+    PAID = "paid", pgettext_lazy("collection batch or debit", "Paid")  # the bank collected every debit not returned
     CANCELLED = "cancelled", _("Cancelled")  # withdrawn before submission; invoices released
 
 
@@ -216,7 +217,7 @@ class CollectionBatch(models.Model):
 
 class DebitStatus(models.TextChoices):
     REQUESTED = "requested", _("Collection requested")
-    PAID = "paid", _("Paid")
+    PAID = "paid", pgettext_lazy("collection batch or debit", "Paid")
     RETURNED = "returned", _("Returned")  # rejected, returned or refunded; see the reason code
     CANCELLED = "cancelled", _("Cancelled")  # the batch was cancelled before it went to the bank
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from organizations.models import Organization
 
@@ -309,7 +310,7 @@ class DeliveryAttempt(models.Model):
 
 class TaskStatus(models.TextChoices):
     TODO = "todo", _("To do")
-    DONE = "done", _("Done")
+    DONE = "done", pgettext_lazy("task", "Done")
 
 
 class Task(models.Model):
