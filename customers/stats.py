@@ -42,9 +42,12 @@ def _refresh(queryset: QuerySet[Customer]) -> int:
     return queryset.update(**_stats_expressions())
 
 
-def customers_refresh_stats(*, customer_ids: Iterable[int]) -> int:
+def customers_refresh_stats(*, customer_ids: Iterable[int], chunk: int = 5000) -> int:
+    """Refresh these customers' figures, a chunk of ids per statement (an import may touch 100,000)."""
     ids = sorted({customer_id for customer_id in customer_ids if customer_id})
-    return _refresh(Customer.objects.filter(pk__in=ids)) if ids else 0
+    return sum(
+        _refresh(Customer.objects.filter(pk__in=ids[start : start + chunk])) for start in range(0, len(ids), chunk)
+    )
 
 
 def customers_refresh_stats_for_organization(*, organization: Organization, chunk: int = 5000) -> int:

@@ -25,13 +25,11 @@ from collect.importing import (
     RowCleaner,
     RowImporter,
     chunked,
-    report_progress,
 )
 from collect.tabular import Table, cell_text
 from customers.models import Customer
-from customers.stats import customers_refresh_stats
 from invoices.models import Invoice, InvoiceStatus
-from invoices.services import invoice_create, invoice_update
+from invoices.services import invoice_effects_batched, invoice_new, invoices_create_many, invoices_update_many
 from organizations.models import Organization
 from organizations.services import Actor
 
@@ -41,6 +39,9 @@ REQUIRED_COLUMNS = ("number", "customer_ref", "issue_date", "due_date", "amount"
 CURRENCY_CODE = re.compile(r"[A-Za-z]{3}")
 # Their open amount is zero by decision, not by payments; an import must not reopen them silently.
 SETTLED_BY_DECISION = (InvoiceStatus.CREDITED, InvoiceStatus.WRITTEN_OFF)
+
+
+NEW_CHUNK = 500  # invoices written per round of statements
 
 
 @dataclass
@@ -130,21 +131,39 @@ class InvoiceImporter(RowImporter):
         self, *, organization: Organization, rows: list[PlannedRow], actor: Actor, progress: Progress | None = None
     ) -> list[int]:
         touched = []
-        for done, planned in enumerate(rows, start=1):
-            data: InvoiceRow = planned.data
-            try:
-                if data.invoice is None:
-                    fields = {key: value for key, value in data.fields.items() if key != "customer"}
-                    invoice_create(organization=organization, customer=data.customer, actor=actor, **fields)
-                else:
-                    touched.append(data.invoice.customer_id)
-                    invoice_update(invoice=data.invoice, actor=actor, **data.fields)
-            except ValidationError as error:
-                raise RowApplyError(planned.number, " ".join(error.messages)) from error
-            touched.append(data.customer.pk)
-            report_progress(progress, done, len(rows))
-        customers_refresh_stats(customer_ids=touched)
+        with invoice_effects_batched():  # the ledger, figures and schedules once for the whole file
+            self._write(organization, rows, actor, progress, touched)
         return touched
+
+    def _write(self, organization: Organization, rows: list[PlannedRow], actor: Actor, progress: Progress | None,
+               touched: list[int]) -> None:  # fmt: skip
+        done = 0
+        # New invoices in chunks, a few statements each; existing ones one by one (each has its own changes).
+        for chunk in chunked([planned for planned in rows if planned.data.invoice is None], NEW_CHUNK):
+            invoices = []
+            for planned in chunk:
+                fields = {key: value for key, value in planned.data.fields.items() if key != "customer"}
+                try:
+                    invoices.append(invoice_new(organization=organization, customer=planned.data.customer, **fields))
+                except ValidationError as error:
+                    raise RowApplyError(planned.number, " ".join(error.messages)) from error
+            invoices_create_many(organization=organization, invoices=invoices, actor=actor)
+            touched += [planned.data.customer.pk for planned in chunk]
+            done += len(chunk)
+            if progress is not None:
+                progress(done)
+        for chunk in chunked([planned for planned in rows if planned.data.invoice is not None], NEW_CHUNK):
+            updates = [(planned.data.invoice, planned.data.fields) for planned in chunk]
+            try:
+                invoices_update_many(organization=organization, updates=updates, actor=actor)
+            except ValidationError as error:
+                raise RowApplyError(chunk[error.position].number, " ".join(error.messages)) from error
+            touched += [
+                id_ for planned in chunk for id_ in (planned.data.invoice.customer_id, planned.data.customer.pk)
+            ]
+            done += len(chunk)
+            if progress is not None:
+                progress(done)
 
 
 def invoices_export_queryset(queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:

@@ -52,15 +52,30 @@ def _add(organization_id: int, currency: str, day: date, **deltas) -> None:
 
 def ledger_apply(before: Contribution | None, after: Contribution | None) -> None:
     """Move an invoice's contribution from `before` to `after` (either may be None)."""
-    if before == after:
-        return
-    for sign, part in ((-1, before), (1, after)):
-        if part is None:
+    ledger_apply_many([(before, after)])
+
+
+def ledger_apply_many(changes: list[tuple[Contribution | None, Contribution | None]]) -> None:
+    """Move many invoices' contributions at once: the deltas are summed per day first, one update per day."""
+    days: dict[tuple[int, str, date], dict[str, Decimal | int]] = {}
+    for before, after in changes:
+        if before == after:
             continue
-        _add(part.organization_id, part.currency, part.due_date,
-             open_amount=sign * part.open_amount, open_count=sign * part.open_count)  # fmt: skip
-        _add(part.organization_id, part.currency, part.issue_date,
-             invoiced_amount=sign * part.invoiced_amount, invoiced_count=sign)  # fmt: skip
+        for sign, part in ((-1, before), (1, after)):
+            if part is None:
+                continue
+            _collect(days, (part.organization_id, part.currency, part.due_date),
+                     open_amount=sign * part.open_amount, open_count=sign * part.open_count)  # fmt: skip
+            _collect(days, (part.organization_id, part.currency, part.issue_date),
+                     invoiced_amount=sign * part.invoiced_amount, invoiced_count=sign)  # fmt: skip
+    for (organization_id, currency, day), deltas in days.items():
+        _add(organization_id, currency, day, **deltas)
+
+
+def _collect(days: dict, key: tuple[int, str, date], **deltas) -> None:
+    totals = days.setdefault(key, {})
+    for name, value in deltas.items():
+        totals[name] = totals.get(name, 0) + value
 
 
 @transaction.atomic

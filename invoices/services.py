@@ -2,23 +2,71 @@
 
 from __future__ import annotations
 
+import dataclasses
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from customers.stats import customers_refresh_stats
-from invoices.ledger import Contribution, ledger_apply
+from invoices.ledger import Contribution, ledger_apply, ledger_apply_many
 from invoices.models import INVOICE_TRANSITIONS, Invoice, InvoiceStatus, Payment, PaymentMethod
 from invoices.signals import invoices_changed
 from organizations.models import Organization
-from organizations.services import Actor, log_action
+from organizations.services import Actor, log_action, log_actions_many
 
 INVOICE_FIELDS = ("customer", "number", "issue_date", "due_date", "amount", "open_amount", "currency", "pdf")
+
+
+@dataclass
+class _Effects:
+    """What changed invoices still need, gathered while `invoice_effects_batched` is active."""
+
+    ledger: list[tuple[Contribution | None, Contribution | None]] = dataclasses.field(default_factory=list)
+    customer_ids: set[int] = dataclasses.field(default_factory=set)
+    invoice_ids: list[int] = dataclasses.field(default_factory=list)
+
+
+_batched: ContextVar[_Effects | None] = ContextVar("invoice_effects", default=None)
+
+
+@contextmanager
+def invoice_effects_batched():
+    """Inside one transaction that writes many invoices (an import): the receivables ledger, the customers'
+    figures and the follow-up schedules are brought up to date once, at the end, for every invoice written,
+    instead of after each one (which cost ~20 ms per invoice). On an error nothing is flushed: the caller's
+    transaction rolls back anyway."""
+    effects = _Effects()
+    token = _batched.set(effects)
+    try:
+        yield
+    finally:
+        _batched.reset(token)
+    ledger_apply_many(effects.ledger)
+    customers_refresh_stats(customer_ids=effects.customer_ids)
+    if effects.invoice_ids:
+        invoices_changed.send(sender=Invoice, invoice_ids=effects.invoice_ids)
+
+
+def _after_change(before: Contribution | None, invoice: Invoice, *, customer_ids: list[int]) -> None:
+    """The ledger, the customers' figures and (through `invoices_changed`) the follow-up schedule."""
+    effects = _batched.get()
+    if effects is not None:
+        effects.ledger.append((before, Contribution.of(invoice)))
+        effects.customer_ids.update(customer_ids)
+        effects.invoice_ids.append(invoice.pk)
+        return
+    ledger_apply(before, Contribution.of(invoice))
+    customers_refresh_stats(customer_ids=customer_ids)
+    invoices_changed.send(sender=Invoice, invoice_ids=[invoice.pk])
 
 
 def _validate_amounts(amount: Decimal, open_amount: Decimal) -> None:
@@ -41,8 +89,8 @@ def _status_for_open_amount(current: str, open_amount: Decimal) -> str:
     return current
 
 
-@transaction.atomic
-def invoice_create(*, organization: Organization, customer: Customer, actor: Actor = None, **data: Any) -> Invoice:
+def invoice_new(*, organization: Organization, customer: Customer, **data: Any) -> Invoice:
+    """The unsaved invoice `invoice_create` would write, with its defaults; raises ValidationError as it would."""
     if customer.organization_id != organization.pk:
         raise ValidationError({"customer": _("This customer belongs to another organization.")})
     fields = {key: value for key, value in data.items() if key in INVOICE_FIELDS and key != "customer"}
@@ -51,18 +99,37 @@ def invoice_create(*, organization: Organization, customer: Customer, actor: Act
     _validate_amounts(fields["amount"], fields["open_amount"])
     _validate_dates(fields["issue_date"], fields["due_date"])
     status = _status_for_open_amount(InvoiceStatus.OPEN, fields["open_amount"])
-    invoice = Invoice.objects.create(organization=organization, customer=customer, status=status, **fields)
-    log_action(
-        organization=organization,
-        subject=invoice,
-        code="invoice.created",
-        actor=actor,
-        data={"number": invoice.number, "amount": str(invoice.amount), "currency": invoice.currency},
-    )
-    ledger_apply(None, Contribution.of(invoice))
-    customers_refresh_stats(customer_ids=[customer.pk])
-    invoices_changed.send(sender=Invoice, invoice_ids=[invoice.pk])
+    return Invoice(organization=organization, customer=customer, status=status, **fields)
+
+
+@transaction.atomic
+def invoice_create(*, organization: Organization, customer: Customer, actor: Actor = None, **data: Any) -> Invoice:
+    invoice = invoice_new(organization=organization, customer=customer, **data)
+    invoice.save(force_insert=True)
+    log_action(organization=organization, subject=invoice, code="invoice.created", actor=actor,
+               data=_created_data(invoice))  # fmt: skip
+    _after_change(None, invoice, customer_ids=[customer.pk])
     return invoice
+
+
+@transaction.atomic
+def invoices_create_many(*, organization: Organization, invoices: list[Invoice], actor: Actor = None) -> list[Invoice]:
+    """Write many invoices made by `invoice_new` (an import): the same rows and activity entries as
+    `invoice_create`, in a few statements per thousand. Inside `invoice_effects_batched`, their ledger, figures
+    and schedules follow at its end."""
+    for invoice in invoices:
+        if invoice.organization_id != organization.pk or invoice.customer.organization_id != organization.pk:
+            raise ValidationError({"customer": _("This customer belongs to another organization.")})
+    Invoice.objects.bulk_create(invoices, batch_size=1000)
+    log_actions_many([{"organization": organization, "subject": invoice, "code": "invoice.created", "actor": actor,
+                       "data": _created_data(invoice)} for invoice in invoices])  # fmt: skip
+    for invoice in invoices:
+        _after_change(None, invoice, customer_ids=[invoice.customer_id])
+    return invoices
+
+
+def _created_data(invoice: Invoice) -> dict[str, str]:
+    return {"number": invoice.number, "amount": str(invoice.amount), "currency": invoice.currency}
 
 
 @transaction.atomic
@@ -70,11 +137,63 @@ def invoice_update(*, invoice: Invoice, actor: Actor = None, **data: Any) -> Inv
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     before = Contribution.of(invoice)
     previous_customer_id = invoice.customer_id
+    changes = _apply_changes(invoice, data)
+    if changes:
+        invoice.save()
+        log_action(organization=invoice.organization, subject=invoice, code="invoice.updated", actor=actor,
+                   data={"changes": changes})  # fmt: skip
+    _after_change(before, invoice, customer_ids=[previous_customer_id, invoice.customer_id])
+    return invoice
+
+
+@transaction.atomic
+def invoices_update_many(
+    *, organization: Organization, updates: list[tuple[Invoice, dict[str, Any]]], actor: Actor = None
+) -> list[Invoice]:
+    """Many `invoice_update`s in a few statements (an import): the invoices are locked together, changed and
+    checked as `invoice_update` does, saved in bulk and logged in one statement. A refused change raises
+    ValidationError with `position`, the index of the update in `updates`; nothing of the call is kept."""
+    locked = (
+        Invoice.objects.select_for_update()
+        .filter(organization=organization)
+        .in_bulk([invoice.pk for invoice, _data in updates])
+    )
+    changed, entries, fields = [], [], {"updated_at"}
+    now = timezone.now()
+    for position, (invoice, data) in enumerate(updates):
+        current = locked.get(invoice.pk)
+        if current is None:
+            error = ValidationError(_("This invoice belongs to another organization."))
+            error.position = position
+            raise error
+        before, previous_customer_id = Contribution.of(current), current.customer_id
+        try:
+            changes = _apply_changes(current, data)
+        except ValidationError as error:
+            error.position = position
+            raise
+        if changes:
+            current.updated_at = now
+            changed.append(current)
+            fields.update(changes)
+            entries.append({"organization": organization, "subject": current, "code": "invoice.updated",
+                            "actor": actor, "data": {"changes": changes}})  # fmt: skip
+        _after_change(before, current, customer_ids=[previous_customer_id, current.customer_id])
+    if changed:
+        Invoice.objects.bulk_update(changed, sorted(fields), batch_size=500)
+    log_actions_many(entries)
+    return [locked[invoice.pk] for invoice, _data in updates]
+
+
+def _apply_changes(invoice: Invoice, data: dict[str, Any]) -> dict[str, list[str]]:
+    """Set the given fields on the invoice, check the result and follow the open amount with the status.
+
+    Returns the changes ({field: [old, new]}); raises ValidationError for a result `invoice_update` refuses."""
     changes = {}
-    for field in INVOICE_FIELDS:
-        if field in data and getattr(invoice, field) != data[field]:
-            changes[field] = [str(getattr(invoice, field)), str(data[field])]
-            setattr(invoice, field, data[field])
+    for name in INVOICE_FIELDS:
+        if name in data and getattr(invoice, name) != data[name]:
+            changes[name] = [str(getattr(invoice, name)), str(data[name])]
+            setattr(invoice, name, data[name])
     if "customer" in changes and invoice.customer.organization_id != invoice.organization_id:
         raise ValidationError({"customer": _("This customer belongs to another organization.")})
     _validate_amounts(invoice.amount, invoice.open_amount)
@@ -83,19 +202,7 @@ def invoice_update(*, invoice: Invoice, actor: Actor = None, **data: Any) -> Inv
     if new_status != invoice.status:
         changes["status"] = [invoice.status, new_status]
         invoice.status = new_status
-    if changes:
-        invoice.save()
-        log_action(
-            organization=invoice.organization,
-            subject=invoice,
-            code="invoice.updated",
-            actor=actor,
-            data={"changes": changes},
-        )
-    ledger_apply(before, Contribution.of(invoice))
-    customers_refresh_stats(customer_ids=[previous_customer_id, invoice.customer_id])
-    invoices_changed.send(sender=Invoice, invoice_ids=[invoice.pk])
-    return invoice
+    return changes
 
 
 @transaction.atomic
@@ -126,9 +233,7 @@ def invoice_change_status(*, invoice: Invoice, status: str, reason: str = "", ac
         actor=actor,
         data={"from": old, "to": status, "reason": reason},
     )
-    ledger_apply(before, Contribution.of(invoice))
-    customers_refresh_stats(customer_ids=[invoice.customer_id])
-    invoices_changed.send(sender=Invoice, invoice_ids=[invoice.pk])
+    _after_change(before, invoice, customer_ids=[invoice.customer_id])
     return invoice
 
 
@@ -186,9 +291,7 @@ def payment_record(
             "status": invoice.status,
         },
     )
-    ledger_apply(before, Contribution.of(invoice))
-    customers_refresh_stats(customer_ids=[invoice.customer_id])
-    invoices_changed.send(sender=Invoice, invoice_ids=[invoice.pk])
+    _after_change(before, invoice, customer_ids=[invoice.customer_id])
     return payment
 
 
@@ -243,7 +346,5 @@ def payment_reverse(*, payment: Payment, reason: str = "", actor: Actor = None) 
               "status": invoice.status},
     )  # fmt: skip
     payment.delete()
-    ledger_apply(before, Contribution.of(invoice))
-    customers_refresh_stats(customer_ids=[invoice.customer_id])
-    invoices_changed.send(sender=Invoice, invoice_ids=[invoice.pk])
+    _after_change(before, invoice, customer_ids=[invoice.customer_id])
     return invoice

@@ -192,3 +192,60 @@ def test_confirming_twice_imports_once(world, owner_a_client):
     assert ActivityLog.objects.filter(code="import.completed", subject_id=batch.pk).count() == 1
     response = owner_a_client.post(reverse("imports:confirm", args=[world.org_a.slug, batch.pk]), follow=True)
     assert "already imported or cancelled" in response.content.decode()
+
+
+def test_an_import_keeps_the_figures_the_ledger_and_the_schedule_as_one_invoice_at_a_time_would(world):
+    """New invoices are written in chunks and their side effects once at the end; the result is the same."""
+    from invoices.ledger import ledger_rebuild
+    from invoices.models import ReceivablesDay
+    from invoices.services import invoice_create
+    from reminders.models import FollowUpStep
+
+    FollowUpStep.objects.create(organization=world.org_a, plan=world.a.plan, position=1, name="Reminder",
+                                offset_days=7, channel="email", purpose="reminder_1")  # fmt: skip
+    customer = CustomerFactory(organization=world.org_a, external_ref="BULK-1")
+    rows = [[f"B-{n}", "BULK-1", "2026-11-01", f"2026-12-{n + 1:02d}", f"{100 + n}", f"{50 + n}", ""] for n in range(7)]
+    outcome = _import(world, csv_bytes([HEADER, *rows]))
+    assert outcome.imported and outcome.plan.new == 7
+    invoice_create(organization=world.org_a, customer=customer, number="ONE-BY-ONE", issue_date=date(2026, 11, 1),
+                   due_date=date(2026, 12, 9), amount=Decimal("10"))  # fmt: skip
+
+    customer.refresh_from_db()
+    assert customer.open_balance == sum(Decimal(50 + n) for n in range(7)) + 10
+    assert customer.oldest_open_due_date == date(2026, 12, 1)
+    imported = Invoice.objects.filter(number__startswith="B-")
+    assert all(invoice.next_follow_up_at is not None for invoice in imported)  # scheduled, like ONE-BY-ONE
+    assert Invoice.objects.get(number="ONE-BY-ONE").next_follow_up_at is not None
+    assert ActivityLog.objects.filter(code="invoice.created", subject_id__in=imported.values("pk")).count() == 7
+    kept = sorted(ReceivablesDay.objects.filter(organization=world.org_a).values_list(
+        "day", "open_amount", "open_count", "invoiced_amount", "invoiced_count"))  # fmt: skip
+    ledger_rebuild(organization=world.org_a)  # recomputed from the invoices themselves
+    rebuilt = sorted(ReceivablesDay.objects.filter(organization=world.org_a).values_list(
+        "day", "open_amount", "open_count", "invoiced_amount", "invoiced_count"))  # fmt: skip
+    assert [row for row in kept if any(row[1:])] == [row for row in rebuilt if any(row[1:])]
+
+
+def test_updates_in_bulk_are_checked_like_one_update_and_a_refusal_names_its_position(world):
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from invoices.services import invoices_update_many
+
+    first = InvoiceFactory(customer=world.a.customer, number="U-1", amount=Decimal("100"), open_amount=Decimal("100"))
+    second = InvoiceFactory(customer=world.a.customer, number="U-2", amount=Decimal("100"), open_amount=Decimal("100"))
+    with pytest.raises(ValidationError) as refused, transaction.atomic():
+        invoices_update_many(organization=world.org_a, updates=[(first, {"open_amount": Decimal("40")}),
+                                                                (second, {"open_amount": Decimal("140")})])  # fmt: skip
+    assert refused.value.position == 1 and "between 0 and the invoice amount" in " ".join(refused.value.messages)
+    first.refresh_from_db()
+    assert first.open_amount == Decimal("100")  # nothing of the call was kept
+
+    paid, *_ = invoices_update_many(organization=world.org_a, updates=[(first, {"open_amount": Decimal("0")})],
+                                    actor=world.owner_a.user)  # fmt: skip
+    paid.refresh_from_db()
+    assert (paid.open_amount, paid.status) == (Decimal("0"), InvoiceStatus.PAID)
+    entry = ActivityLog.objects.get(code="invoice.updated", subject_id=paid.pk)
+    assert entry.data["changes"] == {"open_amount": ["100.00", "0"], "status": ["open", "paid"]}
+    foreign = InvoiceFactory(customer=world.b.customer, number="U-3")
+    with pytest.raises(ValidationError):
+        invoices_update_many(organization=world.org_a, updates=[(foreign, {"open_amount": Decimal("1")})])
