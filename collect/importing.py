@@ -21,7 +21,7 @@ from collect.tabular import Row, Table, cell_text, parse_date, parse_decimal
 HEADER_ROW = 1
 SAMPLE_SIZE = 50
 STORED_PROBLEMS = 1000  # per kind in the batch summary; the command prints them all
-NEW, UPDATE, INVALID = "new", "update", "invalid"
+NEW, UPDATE, UNCHANGED, INVALID = "new", "update", "unchanged", "invalid"
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class CellProblem:
 @dataclass
 class PlannedRow:
     number: int
-    action: str  # NEW or UPDATE
+    action: str  # NEW, UPDATE or UNCHANGED (the record already holds these values: nothing to write)
     data: Any  # what the importer's `apply` needs for this row
 
 
@@ -66,6 +66,15 @@ class ImportPlan:
     def updated(self) -> int:
         return sum(1 for row in self.rows if row.action == UPDATE)
 
+    @property
+    def unchanged(self) -> int:
+        return sum(1 for row in self.rows if row.action == UNCHANGED)
+
+    @property
+    def to_write(self) -> list[PlannedRow]:
+        """The rows that change something (new or updated); an unchanged row is confirmed but not written."""
+        return [row for row in self.rows if row.action != UNCHANGED]
+
     def record(self, row: Row, cleaner: RowCleaner, action: str, data: Any) -> None:
         """Add one row's outcome: planned when it has no error, otherwise counted as invalid."""
         self.errors += cleaner.errors
@@ -86,6 +95,7 @@ class ImportPlan:
             "total": self.total,
             "new": self.new,
             "updated": self.updated,
+            "unchanged": self.unchanged,
             "invalid": self.invalid,
             "valid": len(self.rows),
             "errors": [problem.as_dict() for problem in self.errors[:STORED_PROBLEMS]],
@@ -138,8 +148,16 @@ class RowImporter:
             cleaner = RowCleaner(row, table.headers)
             data = self._clean(cleaner, lookups)
             duplicates.check(cleaner, getattr(data, self.key))
-            plan.record(row, cleaner, UPDATE if self.existing(data) else NEW, data)
+            if not self.existing(data):
+                action = NEW
+            else:
+                action = UPDATE if cleaner.errors or self.changes_something(data) else UNCHANGED
+            plan.record(row, cleaner, action, data)
         return plan
+
+    def changes_something(self, data: Any) -> bool:
+        """Whether writing this row would change its existing record (a daily sync mostly repeats itself)."""
+        return True
 
     def _lookups(self, organization, table: Table) -> Any:
         raise NotImplementedError

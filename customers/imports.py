@@ -103,6 +103,9 @@ class CustomerImporter(RowImporter):
     def existing(self, data):
         return data.customer
 
+    def changes_something(self, data: CustomerRow) -> bool:
+        return _changes_something(data)
+
     def _lookups(self, organization: Organization, table: Table) -> _Lookups:
         refs = sorted({cell_text(row.values.get("external_ref")) for row in table.rows} - {""})
         contacts = Prefetch("contacts", queryset=Contact.objects.order_by("id"))
@@ -227,16 +230,39 @@ def _apply_row(organization: Organization, data: CustomerRow, actor: Actor) -> C
 
 def _apply_contact(customer: Customer, contacts: list[Contact], *, email: str, phone: str, actor: Actor) -> None:
     """Keep a person's choices on an existing contact (notify, name); only add a missing phone number."""
+    action, match = _contact_action(contacts, email=email, phone=phone)
+    if action == "create":
+        contact_create(customer=customer, actor=actor, email=email, phone=phone, notify=True)
+    elif action == "update":
+        contact_update(contact=match, actor=actor, phone=phone)
+
+
+def _contact_action(contacts: list[Contact], *, email: str, phone: str) -> tuple[str, Contact | None]:
+    """What the row's e-mail and phone do to the customer's contacts: ("create" | "update" | "", the contact)."""
     if not email and not phone:
-        return
+        return "", None
     if email:
         match = next((c for c in contacts if c.email.strip().lower() == email.lower()), None)
     else:
         match = next((c for c in contacts if c.phone.strip() == phone), None)
     if match is None:
-        contact_create(customer=customer, actor=actor, email=email, phone=phone, notify=True)
-    elif phone and match.phone.strip() != phone:
-        contact_update(contact=match, actor=actor, phone=phone)
+        return "create", None
+    if phone and match.phone.strip() != phone:
+        return "update", match
+    return "", match
+
+
+def _changes_something(data: CustomerRow) -> bool:
+    customer = data.customer
+    for name, value in data.fields.items():
+        field = Customer._meta.get_field(name)
+        if field.is_relation:
+            current, value = getattr(customer, field.attname), getattr(value, "pk", value)
+        else:
+            current = getattr(customer, name)
+        if current != value:
+            return True
+    return bool(_contact_action(list(customer.contacts.all()), email=data.email, phone=data.phone)[0])
 
 
 def primary_contact(customer: Customer) -> Contact | None:

@@ -253,12 +253,12 @@ def _import(batch: ImportBatch, *, skip_invalid: bool, expected_rows: int | None
     if refusal:
         batch.save(update_fields=["summary"])
         return ImportOutcome(batch, plan, imported=False, refusal=refusal)
-    total = len(plan.rows)
-    written = (lambda done: progress("writing", done, total)) if progress else None
+    rows = plan.to_write  # unchanged rows are confirmed, not written
+    written = (lambda done: progress("writing", done, len(rows))) if progress else None
     if written:
         written(0)
     try:
-        IMPORTERS[batch.kind].apply(organization=batch.organization, rows=plan.rows, actor=actor, progress=written)
+        IMPORTERS[batch.kind].apply(organization=batch.organization, rows=rows, actor=actor, progress=written)
     except IntegrityError as error:
         # Another import or user wrote the same reference or number meanwhile; all of this is undone.
         raise ImportConflict(_("the data changed while importing. Check the preview and confirm again.")) from error
@@ -285,7 +285,7 @@ def _refusal(plan: ImportPlan, *, skip_invalid: bool, expected_rows: int | None)
 
 
 def _mark_imported(batch: ImportBatch, plan: ImportPlan, *, actor: Actor) -> None:
-    counts = {"new": plan.new, "updated": plan.updated, "skipped": plan.invalid}
+    counts = {"new": plan.new, "updated": plan.updated, "unchanged": plan.unchanged, "skipped": plan.invalid}
     batch.status = ImportStatus.IMPORTED
     batch.imported_at = timezone.now()
     batch.summary = {**batch.summary, "imported": counts}

@@ -29,7 +29,13 @@ from collect.importing import (
 from collect.tabular import Table, cell_text
 from customers.models import Customer
 from invoices.models import Invoice, InvoiceStatus
-from invoices.services import invoice_effects_batched, invoice_new, invoices_create_many, invoices_update_many
+from invoices.services import (
+    invoice_changes,
+    invoice_effects_batched,
+    invoice_new,
+    invoices_create_many,
+    invoices_update_many,
+)
 from organizations.models import Organization
 from organizations.services import Actor
 
@@ -67,6 +73,9 @@ class InvoiceImporter(RowImporter):
 
     def existing(self, data):
         return data.invoice
+
+    def changes_something(self, data: InvoiceRow) -> bool:
+        return bool(invoice_changes(data.invoice, data.fields))
 
     def _lookups(self, organization: Organization, table: Table) -> _Lookups:
         def keys(column: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -183,6 +184,15 @@ def invoices_update_many(
         Invoice.objects.bulk_update(changed, sorted(fields), batch_size=500)
     log_actions_many(entries)
     return [locked[invoice.pk] for invoice, _data in updates]
+
+
+def invoice_changes(invoice: Invoice, data: dict[str, Any]) -> dict[str, list[str]]:
+    """The changes `invoice_update` would make with this data ({field: [old, new]}); nothing is changed. A result
+    it would refuse counts as a change (`invalid`)."""
+    try:
+        return _apply_changes(copy.copy(invoice), data)  # a model's copy has its own field cache
+    except ValidationError as error:
+        return {"invalid": [" ".join(error.messages), ""]}
 
 
 def _apply_changes(invoice: Invoice, data: dict[str, Any]) -> dict[str, list[str]]:

@@ -46,6 +46,7 @@ class ProblemSerializer(serializers.Serializer):
 class ImportCountsSerializer(serializers.Serializer):
     new = serializers.IntegerField()
     updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField(help_text="Rows that held what the record already had: not written.")
     skipped = serializers.IntegerField()
 
 
@@ -61,6 +62,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
     total = serializers.SerializerMethodField(help_text="Rows in the file.")
     new = serializers.SerializerMethodField()
     updated = serializers.SerializerMethodField()
+    unchanged = serializers.SerializerMethodField(help_text="Rows whose record already holds these values.")
     invalid = serializers.SerializerMethodField()
     valid = serializers.SerializerMethodField(help_text="Rows that would be imported: send this as `rows`.")
     errors = serializers.SerializerMethodField(help_text="The first 200 problems that make a row invalid.")
@@ -73,8 +75,8 @@ class ImportBatchSerializer(serializers.ModelSerializer):
     class Meta:
         model = ImportBatch
         fields = ["id", "kind", "file_name", "status", "created_at", "confirmed_at", "imported_at", "total", "new",
-                  "updated", "invalid", "valid", "errors", "errors_total", "warnings", "imported", "failure",
-                  "progress"]  # fmt: skip
+                  "updated", "unchanged", "invalid", "valid", "errors", "errors_total", "warnings", "imported",
+                  "failure", "progress"]  # fmt: skip
         read_only_fields = fields
 
     def _summary(self, batch: ImportBatch) -> dict:
@@ -88,6 +90,9 @@ class ImportBatchSerializer(serializers.ModelSerializer):
 
     def get_updated(self, batch) -> int:
         return self._summary(batch).get("updated", 0)
+
+    def get_unchanged(self, batch) -> int:
+        return self._summary(batch).get("unchanged", 0)
 
     def get_invalid(self, batch) -> int:
         return self._summary(batch).get("invalid", 0)

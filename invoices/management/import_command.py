@@ -50,12 +50,14 @@ class ImportCommand(BaseCommand):
             import_batch_cancel(batch=batch)
             raise CommandError(refusal_message(outcome))
         plan = outcome.plan
-        self.stdout.write(f"Imported: {plan.new} new, {plan.updated} updated, {plan.invalid} skipped.")
+        self.stdout.write(f"Imported: {plan.new} new, {plan.updated} updated, {plan.unchanged} unchanged, "
+                          f"{plan.invalid} skipped.")  # fmt: skip
 
     def report(self, filename: str, plan: ImportPlan) -> None:
         rows = "row" if plan.total == 1 else "rows"
         self.stdout.write(
-            f"{filename}: {plan.total} {rows}: {plan.new} new, {plan.updated} to update, {plan.invalid} invalid."
+            f"{filename}: {plan.total} {rows}: {plan.new} new, {plan.updated} to update, {plan.unchanged} unchanged, "
+            f"{plan.invalid} invalid."
         )
         for problem in plan.errors:
             self.stdout.write(f"Error: {problem}")

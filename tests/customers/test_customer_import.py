@@ -59,7 +59,7 @@ def test_reimporting_updates_customers_instead_of_duplicating_them(world):
     moved = [*CAFE[:9], "Namur", *CAFE[10:]]
     outcome = _import(world, csv_bytes([HEADER, moved, MUELLER], delimiter=",", encoding="utf-8"))
 
-    assert (outcome.plan.new, outcome.plan.updated) == (0, 2)
+    assert (outcome.plan.new, outcome.plan.updated, outcome.plan.unchanged) == (0, 1, 1)  # Müller is as he was
     assert Customer.objects.filter(organization=world.org_a, external_ref__in=["K-100", "K-101"]).count() == 2
     cafe = Customer.objects.get(organization=world.org_a, external_ref="K-100")
     assert cafe.city == "Namur" and cafe.contacts.count() == 1
@@ -141,5 +141,5 @@ def test_numeric_references_in_xlsx_cells_match_on_reimport(world):
     content = xlsx_bytes([["external_ref", "name"], [1001.0, "Number as a cell"]])
     _import(world, content, name="customers.xlsx")
     outcome = _import(world, content, name="customers.xlsx")
-    assert (outcome.imported, outcome.plan.updated) == (True, 1)
+    assert (outcome.imported, outcome.plan.updated, outcome.plan.unchanged) == (True, 0, 1)  # matched, as it was
     assert Customer.objects.get(organization=world.org_a, external_ref="1001").name == "Number as a cell"

@@ -94,7 +94,7 @@ def test_an_export_reimports_without_changing_anything(world, owner_a_client, ev
     outcome = import_batch_confirm(batch=batch, skip_invalid=False, actor=world.owner_a.user)
 
     assert outcome.imported, outcome.plan.errors
-    assert (outcome.plan.new, outcome.plan.updated) == (0, 2)
+    assert (outcome.plan.new, outcome.plan.updated, outcome.plan.unchanged) == (0, 0, 2)
     changes_after = ActivityLog.objects.filter(
         code__in=["customer.updated", "invoice.updated", "contact.updated"]
     ).count()

@@ -39,7 +39,7 @@ def test_upload_check_confirm_and_follow_the_import(world, api_a):
     run_import_batch(batch["id"])  # the worker
     done = api_a.get(f"{URL}{batch['id']}/").json()
     assert (done["status"], done["imported"], done["failure"]) == (
-        "imported", {"new": 2, "updated": 0, "skipped": 1}, "")  # fmt: skip
+        "imported", {"new": 2, "updated": 0, "unchanged": 0, "skipped": 1}, "")  # fmt: skip
     assert Customer.objects.filter(organization=world.org_a, external_ref__startswith="API-").count() == 2
     entry = ActivityLog.objects.get(code="import.completed", subject_id=batch["id"])
     assert entry.actor_api_key == world.a.api_key

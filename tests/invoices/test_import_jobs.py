@@ -207,3 +207,25 @@ def test_the_sweeper_leaves_an_import_that_is_running_alone(world):
         release.set()
         worker.join()
     assert import_batches_requeue(now=timezone.now() + LEASE * 2) == [batch.pk]
+
+
+def test_a_sync_file_that_repeats_what_is_known_writes_only_the_changes(world, owner_a_client):
+    first = uploaded(world, customers_file(3))
+    import_batch_queue(batch=first, skip_invalid=False, expected_rows=3, actor=world.owner_a.user)
+    run_import_batch(first.pk)
+    again = csv_bytes([["external_ref", "name"], ["J-0", "Job Customer 0"], ["J-1", "Renamed Customer 1"],
+                       ["J-2", "Job Customer 2"]])  # fmt: skip
+    batch = uploaded(world, again)
+    assert (batch.summary["new"], batch.summary["updated"], batch.summary["unchanged"]) == (0, 1, 2)
+    page = preview(owner_a_client, world, batch).content.decode()
+    assert 'data-testid="count-unchanged">2<' in page and "Import 3 rows" in page
+
+    import_batch_queue(batch=batch, skip_invalid=False, expected_rows=3, actor=world.owner_a.user)
+    run_import_batch(batch.pk)
+
+    assert Customer.objects.get(organization=world.org_a, external_ref="J-1").name == "Renamed Customer 1"
+    ours = Customer.objects.filter(organization=world.org_a, external_ref__startswith="J-").values("pk")
+    updated = ActivityLog.objects.filter(code="customer.updated", subject_id__in=ours)
+    assert [entry.data["changes"]["name"][1] for entry in updated] == ["Renamed Customer 1"]  # the others: no entry
+    page = preview(owner_a_client, world, batch).content.decode()
+    assert ": 0 new, 1 updated, 0 skipped." in page and "2 rows held what their records already had" in page
