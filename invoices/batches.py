@@ -199,7 +199,7 @@ def import_batches_requeue(*, now=None) -> list[int]:
     requeued = []
     with transaction.atomic():
         stale = ImportBatch.objects.filter(status=ImportStatus.IMPORTING, queued_at__lt=now - LEASE)
-        for batch in stale.select_for_update(skip_locked=True).select_related("organization"):
+        for batch in stale.select_for_update(skip_locked=True, of=("self",)).select_related("organization"):
             if batch.runs >= MAX_RUNS:
                 _back_to_pending(batch, failure=STOPPED)
                 continue
@@ -233,7 +233,7 @@ def _progress_writer(batch: ImportBatch) -> Callable[[str, int, int], None]:
 
 
 def _locked(batch_id: int) -> ImportBatch:
-    return ImportBatch.objects.select_for_update().select_related("organization").get(pk=batch_id)
+    return ImportBatch.objects.select_for_update(of=("self",)).select_related("organization").get(pk=batch_id)
 
 
 def _enqueue(batch_id: int) -> None:
