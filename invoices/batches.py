@@ -110,7 +110,7 @@ def import_batch_confirm(
     """
     with transaction.atomic():
         batch = _locked(batch.pk)
-        if batch.status != ImportStatus.PENDING:
+        if batch is None or batch.status != ImportStatus.PENDING:
             return ImportOutcome(batch, None, imported=False, refusal=NOT_PENDING)
         return _import(batch, skip_invalid=skip_invalid, expected_rows=expected_rows, actor=actor)
 
@@ -124,7 +124,7 @@ def import_batch_queue(
     api_key = actor if isinstance(actor, ApiKey) else None
     with transaction.atomic():
         batch = _locked(batch.pk)
-        if batch.status != ImportStatus.PENDING:
+        if batch is None or batch.status != ImportStatus.PENDING:
             return ImportOutcome(batch, None, imported=False, refusal=NOT_PENDING)
         summary = {name: value for name, value in (batch.summary or {}).items() if name not in ("failure", "refusal")}
         valid, has_errors = summary.get("valid", 0), bool(summary.get("errors_total") or summary.get("invalid"))
@@ -154,12 +154,10 @@ def import_batch_run(*, batch_id: int) -> ImportOutcome | None:
     None when there is nothing to do (the batch is no longer importing: a repeated job).
     """
     with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().filter(pk=batch_id).first()
+        batch = _locked(batch_id)
         if batch is None or batch.status != ImportStatus.IMPORTING:
             return None
-        organization = Organization.objects.get(pk=batch.organization_id)
-        batch.organization = organization
-        with translation.override(organization.default_language):
+        with translation.override(batch.organization.default_language):
             try:
                 with transaction.atomic():  # a refused row undoes the rows, not the batch's new status
                     outcome = _import(batch, skip_invalid=batch.skip_invalid, expected_rows=batch.expected_rows,
@@ -181,8 +179,8 @@ def import_batch_fail(*, batch_id: int, failure: str = UNEXPECTED) -> bool:
     """Put a batch whose job stopped on an unexpected error back to "waiting for confirmation" (nothing was
     imported: the job's transaction was rolled back). False if it was no longer importing."""
     with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().filter(pk=batch_id, status=ImportStatus.IMPORTING).first()
-        if batch is None:
+        batch = _locked(batch_id)
+        if batch is None or batch.status != ImportStatus.IMPORTING:
             return False
         _back_to_pending(batch, failure=failure)
     cache.delete(progress_key(batch_id))
@@ -232,8 +230,11 @@ def _progress_writer(batch: ImportBatch) -> Callable[[str, int, int], None]:
     return write
 
 
-def _locked(batch_id: int) -> ImportBatch:
-    return ImportBatch.objects.select_for_update(of=("self",)).select_related("organization").get(pk=batch_id)
+def _locked(batch_id: int) -> ImportBatch | None:
+    """The batch, its row locked until the transaction ends (not its organization's, read along for its language)."""
+    return (
+        ImportBatch.objects.select_for_update(of=("self",)).select_related("organization").filter(pk=batch_id).first()
+    )
 
 
 def _enqueue(batch_id: int) -> None:
@@ -312,10 +313,6 @@ def import_batch_cancel(*, batch: ImportBatch, actor: Actor = None) -> bool:
             data={"kind": batch.kind, "file": batch.original_filename},
         )  # fmt: skip
     return bool(cancelled)
-
-
-def refusal_message(outcome: ImportOutcome) -> str:
-    return refusal_text(outcome.refusal)
 
 
 def failure_text(summary: dict[str, Any]) -> str:

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from django import forms
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from collect.tabular import MAX_ROWS, UnreadableFile
 from invoices.batches import MAX_UPLOAD_BYTES
 from invoices.models import ImportKind
 
@@ -32,3 +34,13 @@ def check_upload(*, name: str, size: int) -> None:
         raise forms.ValidationError(
             _("The file is %(size)s; the limit is 20 MB. Split it into smaller files.") % {"size": filesizeformat(size)}
         )
+
+
+def unreadable_message(problem: UnreadableFile) -> str:
+    """Why an uploaded file could not be read, for the page and the API."""
+    reason = problem.args[0] if problem.args else ""
+    if reason == "xlsx":
+        return gettext("This file is not a readable Excel workbook (XLSX).")
+    if reason == "too_many_rows":
+        return gettext("The file has more than %(max)s rows; split it into smaller files.") % {"max": f"{MAX_ROWS:,}"}
+    return gettext("The file is empty.")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
-from collect.tabular import MAX_ROWS, UnreadableFile, csv_lines, write_csv, write_xlsx
+from collect.tabular import UnreadableFile, csv_lines, write_csv, write_xlsx
 from customers.filters import CustomerFilter
 from customers.imports import CUSTOMER_EXPORT_COLUMNS, customer_export_rows
 from customers.models import Customer
@@ -23,10 +23,10 @@ from invoices.batches import (
     import_batch_create,
     import_batch_queue,
     import_progress,
-    refusal_message,
+    refusal_text,
 )
 from invoices.filters import SORTS, InvoiceFilter
-from invoices.import_forms import ImportUploadForm
+from invoices.import_forms import ImportUploadForm, unreadable_message
 from invoices.imports import INVOICE_EXPORT_COLUMNS, invoice_export_rows
 from invoices.models import ImportBatch, ImportKind, ImportStatus, Invoice
 from organizations.parsing import parse_id
@@ -36,15 +36,6 @@ from organizations.views_base import OrganizationView
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_FORMATS = ("csv", "xlsx")
 LIST_URLS = {ImportKind.CUSTOMERS: "customers:list", ImportKind.INVOICES: "invoices:list"}
-
-
-def unreadable_message(problem: UnreadableFile) -> str:
-    reason = problem.args[0] if problem.args else ""
-    if reason == "xlsx":
-        return _("This file is not a readable Excel workbook (XLSX).")
-    if reason == "too_many_rows":
-        return _("The file has more than %(max)s rows; split it into smaller files.") % {"max": f"{MAX_ROWS:,}"}
-    return _("The file is empty.")
 
 
 class ImportStartView(OrganizationView):
@@ -124,7 +115,7 @@ class ImportConfirmView(OrganizationView):
             expected_rows=parse_id(request.POST.get("rows", "")), actor=request.user,
         )  # fmt: skip
         if not outcome.queued:
-            messages.error(request, refusal_message(outcome))
+            messages.error(request, refusal_text(outcome.refusal))
         return redirect("imports:preview", organization_slug=organization_slug, pk=batch.pk)
 
 

@@ -47,7 +47,7 @@ CURRENCY_CODE = re.compile(r"[A-Za-z]{3}")
 SETTLED_BY_DECISION = (InvoiceStatus.CREDITED, InvoiceStatus.WRITTEN_OFF)
 
 
-NEW_CHUNK = 500  # invoices written per round of statements
+CHUNK = 500  # invoices written per round of statements
 
 
 @dataclass
@@ -139,16 +139,14 @@ class InvoiceImporter(RowImporter):
     def apply(
         self, *, organization: Organization, rows: list[PlannedRow], actor: Actor, progress: Progress | None = None
     ) -> list[int]:
-        touched = []
         with invoice_effects_batched():  # the ledger, figures and schedules once for the whole file
-            self._write(organization, rows, actor, progress, touched)
-        return touched
+            return self._write(organization, rows, actor, progress)
 
-    def _write(self, organization: Organization, rows: list[PlannedRow], actor: Actor, progress: Progress | None,
-               touched: list[int]) -> None:  # fmt: skip
-        done = 0
-        # New invoices in chunks, a few statements each; existing ones one by one (each has its own changes).
-        for chunk in chunked([planned for planned in rows if planned.data.invoice is None], NEW_CHUNK):
+    def _write(self, organization: Organization, rows: list[PlannedRow], actor: Actor,
+               progress: Progress | None) -> list[int]:  # fmt: skip
+        """New invoices, then changed ones, CHUNK rows per round of statements; returns the customers touched."""
+        touched, done = [], 0
+        for chunk in chunked([planned for planned in rows if planned.data.invoice is None], CHUNK):
             invoices = []
             for planned in chunk:
                 fields = {key: value for key, value in planned.data.fields.items() if key != "customer"}
@@ -161,7 +159,7 @@ class InvoiceImporter(RowImporter):
             done += len(chunk)
             if progress is not None:
                 progress(done)
-        for chunk in chunked([planned for planned in rows if planned.data.invoice is not None], NEW_CHUNK):
+        for chunk in chunked([planned for planned in rows if planned.data.invoice is not None], CHUNK):
             updates = [(planned.data.invoice, planned.data.fields) for planned in chunk]
             try:
                 invoices_update_many(organization=organization, updates=updates, actor=actor)
@@ -173,6 +171,7 @@ class InvoiceImporter(RowImporter):
             done += len(chunk)
             if progress is not None:
                 progress(done)
+        return touched
 
 
 def invoices_export_queryset(queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:

@@ -25,10 +25,9 @@ from invoices.batches import (
     import_batch_create,
     import_batch_queue,
     import_progress,
-    refusal_message,
+    refusal_text,
 )
-from invoices.import_forms import check_upload
-from invoices.import_views import unreadable_message
+from invoices.import_forms import check_upload, unreadable_message
 from invoices.models import ImportBatch, ImportKind, ImportStatus
 
 
@@ -175,7 +174,7 @@ class ImportBatchViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mixins.
         outcome = import_batch_queue(batch=batch, skip_invalid=options.validated_data["skip_invalid"],
                                      expected_rows=options.validated_data.get("rows"), actor=self.actor)  # fmt: skip
         if not outcome.queued:
-            raise ImportRefused(refusal_message(outcome))
+            raise ImportRefused(refusal_text(outcome.refusal))
         return Response(ImportBatchSerializer(outcome.batch).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses=ImportBatchSerializer)

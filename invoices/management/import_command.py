@@ -15,7 +15,7 @@ from invoices.batches import (
     import_batch_cancel,
     import_batch_confirm,
     import_batch_create,
-    refusal_message,
+    refusal_text,
 )
 from organizations.models import Organization
 
@@ -48,7 +48,7 @@ class ImportCommand(BaseCommand):
         self.report(path.name, outcome.plan)
         if not outcome.imported:
             import_batch_cancel(batch=batch)
-            raise CommandError(refusal_message(outcome))
+            raise CommandError(refusal_text(outcome.refusal))
         plan = outcome.plan
         self.stdout.write(f"Imported: {plan.new} new, {plan.updated} updated, {plan.unchanged} unchanged, "
                           f"{plan.invalid} skipped.")  # fmt: skip
