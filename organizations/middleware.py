@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
 
+from localized import context as localized_context
 from organizations.selectors import organization_get_for_user
 
 SESSION_KEY = "organization_slug"
@@ -23,7 +24,10 @@ class OrganizationMiddleware:
     def __call__(self, request):
         request.organization = None
         request.membership = None
-        return self.get_response(request)
+        try:
+            return self.get_response(request)
+        finally:
+            localized_context.deactivate()
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         slug = view_kwargs.get(URL_KWARG)
@@ -32,6 +36,8 @@ class OrganizationMiddleware:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         request.organization, request.membership = organization_get_for_user(user=request.user, slug=slug)
+        # Times in the organization's zone, amounts and dates as its country writes them, for the whole page.
+        localized_context.activate(country=request.organization.country, time_zone=request.organization.time_zone)
         if request.session.get(SESSION_KEY) != slug:
             request.session[SESSION_KEY] = slug
         return None

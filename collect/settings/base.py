@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "anymail",
     "collect",
+    "localized",
     "organizations",
     "mailroom",
     "customers",
@@ -137,6 +138,8 @@ LANGUAGES = [("en", _("English")), ("nl", _("Dutch")), ("fr", _("French")), ("de
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
+# Day-first dates for Django's own rendering and inputs; amounts and country forms: the `localized` app.
+FORMAT_MODULE_PATH = "localized.formats"
 TIME_ZONE = "UTC"
 
 STATIC_URL = "/static/"
