@@ -66,7 +66,8 @@ def format_datetime(value: dt.datetime | None, *, with_zone: bool = False, langu
     """`03/12/2026 10:16` in the active time zone, with `CET` after it when asked."""
     if value is None or value == "":
         return ""
-    text = f"{format_date(value, language=language, country=country)} {format_time(value, language=language, country=country)}"
+    day = format_date(value, language=language, country=country)
+    text = f"{day} {format_time(value, language=language, country=country)}"
     return f"{text} {zone_label(value)}" if with_zone and timezone.is_aware(value) else text
 
 

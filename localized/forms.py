@@ -27,7 +27,8 @@ class AmountInput(forms.TextInput):
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
-        context["widget"]["attrs"].setdefault("placeholder", example().replace("1.234", "1234").replace("1,234", "1234"))
+        placeholder = example().replace("1.234", "1234").replace("1,234", "1234")
+        context["widget"]["attrs"].setdefault("placeholder", placeholder)
         return context
 
 
@@ -58,12 +59,14 @@ class AmountField(forms.Field):
             return
         if self.min_value is not None and value < self.min_value:
             raise ValidationError(
-                translation.gettext("Enter an amount of at least %(minimum)s.") % {"minimum": format_amount_input(self.min_value)},
+                translation.gettext("Enter an amount of at least %(minimum)s.")
+                % {"minimum": format_amount_input(self.min_value)},
                 code="min_value",
             )
         if self.max_value is not None and value > self.max_value:
             raise ValidationError(
-                translation.gettext("Enter an amount of at most %(maximum)s.") % {"maximum": format_amount_input(self.max_value)},
+                translation.gettext("Enter an amount of at most %(maximum)s.")
+                % {"maximum": format_amount_input(self.max_value)},
                 code="max_value",
             )
 

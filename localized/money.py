@@ -102,7 +102,7 @@ def format_money(
     return format_currency(Decimal(str(amount)), (currency or "EUR").upper(), locale=locale)
 
 
-def format_number(value: Decimal | int | float | None, *, places: int | None = None, language=None, country=None) -> str:
+def format_number(value: Decimal | int | float | None, *, places: int | None = None, language=None, country=None):
     """A number with the reader's grouping and decimal separator; `places` fixes the decimals."""
     if value is None or value == "":
         return ""

@@ -38,7 +38,12 @@ def test_an_amount_is_read_as_typed_in_the_readers_language(language, typed, sto
 
 @pytest.mark.parametrize(
     ("language", "typed", "expected"),
-    [("en", "10,50", "1,234.56"), ("en", "1.234,56", "1,234.56"), ("nl", "12a", "1.234,56"), ("nl", "1.23.4", "1.234,56")],
+    [
+        ("en", "10,50", "1,234.56"),
+        ("en", "1.234,56", "1,234.56"),
+        ("nl", "12a", "1.234,56"),
+        ("nl", "1.23.4", "1.234,56"),
+    ],
 )
 def test_an_amount_that_could_be_read_two_ways_is_refused_naming_the_expected_form(language, typed, expected):
     with translation.override("en"), pytest.raises(AmountError) as refusal:
