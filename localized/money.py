@@ -34,10 +34,12 @@ def example(language: str | None = None) -> str:
 
 
 def _refuse(language: str | None) -> AmountError:
-    separator = decimal_separator(language)
+    if decimal_separator(language) == ",":
+        return AmountError(
+            _("Enter an amount such as %(example)s, with a comma before the cents.") % {"example": example(language)}
+        )
     return AmountError(
-        _("Enter an amount such as %(example)s (decimals after a %(separator)s).")
-        % {"example": example(language), "separator": _("comma") if separator == "," else _("point")}
+        _("Enter an amount such as %(example)s, with a point before the cents.") % {"example": example(language)}
     )
 
 
