@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from collect.outbox import Outgoing, queue_messages
+from customers.models import Customer
 from invoices.models import Invoice, InvoiceStatus, Payment, PaymentMethod
 from invoices.services import payment_record, payment_reverse
 from invoices.signals import invoices_changed
@@ -106,12 +108,13 @@ def newest_signed_mandates(*, organization: Organization, profile: MandateProfil
 
 
 def collectable_invoices(
-    *, organization: Organization, profile: MandateProfile, invoice_ids: list[int] | None = None
-) -> QuerySet:
+    *, organization: Organization, profile: MandateProfile, invoice_ids: Iterable[int] | None = None,
+    due_by: date | None = None,
+) -> QuerySet:  # fmt: skip
     """Open euro invoices with something owed, not requested yet, of customers with a signed mandate here.
 
     An invoice the bank returned before goes back to follow-up; it is collected again only when it is
-    picked explicitly (`invoice_ids`).
+    picked explicitly (`invoice_ids`). With `due_by`, only invoices due on or before that day.
     """
     signed = Mandate.objects.filter(
         organization=organization, profile=profile, state=MandateState.SIGNED, customer_id=OuterRef("customer_id")
@@ -121,35 +124,141 @@ def collectable_invoices(
         organization=organization, status=InvoiceStatus.OPEN, open_amount__gt=0, currency="EUR",
         collection_requested_at__isnull=True,
     ).filter(Exists(signed)).exclude(Exists(requested))  # fmt: skip
+    if due_by is not None:
+        invoices = invoices.filter(due_date__lte=due_by)
     if invoice_ids is not None:
-        return invoices.filter(pk__in=invoice_ids)
+        return invoices.filter(pk__in=list(invoice_ids))
     returned = CollectionItem.objects.filter(invoice_id=OuterRef("pk"), status=DebitStatus.RETURNED)
     return invoices.exclude(Exists(returned))
 
 
+@dataclass(frozen=True)
+class Selection:
+    """What staff chose for a batch: whether invoices not yet due come along, and what they left out.
+
+    `invoice_ids` is the selection shown in a preview (None: everything collectable). Exclusions are invoice
+    ids and customer ids; ids that match no candidate debit change nothing.
+    """
+
+    include_not_yet_due: bool = False
+    invoice_ids: frozenset[int] | None = None
+    exclude_invoices: frozenset[int] = frozenset()
+    exclude_customers: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(cls, *, include_not_yet_due: bool = False, invoice_ids: Iterable[int] | None = None,
+           exclude_invoices: Iterable[int] = (), exclude_customers: Iterable[int] = ()) -> Selection:  # fmt: skip
+        return cls(
+            include_not_yet_due=include_not_yet_due,
+            invoice_ids=None if invoice_ids is None else frozenset(invoice_ids),
+            exclude_invoices=frozenset(exclude_invoices),
+            exclude_customers=frozenset(exclude_customers),
+        )
+
+    def excludes(self, invoice: Invoice) -> bool:
+        return invoice.pk in self.exclude_invoices or invoice.customer_id in self.exclude_customers
+
+
 @dataclass
-class Preview:
-    collection_date: date
-    earliest_date: date
+class Candidate:
+    """One debit a batch would hold: the invoice, the customer's newest signed mandate, FRST or RCUR."""
+
+    invoice: Invoice
+    mandate: Mandate
+    sequence_type: str
+    excluded: bool = False  # staff left out this invoice or its whole customer
+
+
+def _candidates(*, organization, profile, collection_date: date, selection: Selection) -> list[Candidate]:
+    mandates = newest_signed_mandates(organization=organization, profile=profile)
+    due_by = None if selection.include_not_yet_due else collection_date
+    invoices = (
+        collectable_invoices(organization=organization, profile=profile, invoice_ids=selection.invoice_ids,
+                             due_by=due_by)
+        .only("pk", "number", "open_amount", "currency", "customer_id", "due_date")
+        .order_by("customer_id", "due_date", "id")
+    )  # fmt: skip
+    first = _first_collection_mandates([m.pk for m in mandates.values()]) if profile.use_frst else set()
+    candidates = []
+    for invoice in invoices:
+        mandate = mandates[invoice.customer_id]
+        sequence = "FRST" if mandate.pk in first else "RCUR"
+        candidates.append(Candidate(invoice, mandate, sequence, excluded=selection.excludes(invoice)))
+    return candidates
+
+
+@dataclass
+class SequenceTotal:
+    sequence_type: str
     count: int
     total: Decimal
-    customers: int = 0
+
+
+@dataclass
+class Preview:
+    """Every debit a batch would hold (excluded ones flagged), with totals of what will be debited."""
+
+    collection_date: date
+    earliest_date: date
+    include_not_yet_due: bool
+    candidates: list[Candidate] = field(default_factory=list)
+    not_yet_due: int = 0  # collectable invoices due after the collection date, left out (option off)
+
+    @property
+    def debits(self) -> list[Candidate]:
+        return [candidate for candidate in self.candidates if not candidate.excluded]
+
+    @property
+    def count(self) -> int:
+        return len(self.debits)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((candidate.invoice.open_amount for candidate in self.debits), Decimal("0"))
+
+    @property
+    def customers(self) -> int:
+        return len({candidate.invoice.customer_id for candidate in self.debits})
+
+    @property
+    def excluded_count(self) -> int:
+        return len(self.candidates) - self.count
+
+    @property
+    def by_sequence(self) -> list[SequenceTotal]:
+        totals = {kind: SequenceTotal(kind, 0, Decimal("0")) for kind in ("FRST", "RCUR")}
+        for candidate in self.debits:
+            totals[candidate.sequence_type].count += 1
+            totals[candidate.sequence_type].total += candidate.invoice.open_amount
+        return list(totals.values())
+
+    @property
+    def by_customer(self) -> list[tuple[Customer, bool, list[Candidate]]]:
+        """(customer, wholly excluded, debits) in customer order, for the preview table."""
+        groups: dict[int, list[Candidate]] = defaultdict(list)
+        for candidate in self.candidates:
+            groups[candidate.invoice.customer_id].append(candidate)
+        return [(group[0].mandate.customer, all(c.excluded for c in group), group) for group in groups.values()]
 
 
 def batch_preview(
     *, organization: Organization, profile: MandateProfile, collection_date: date | None = None,
-    invoice_ids: list[int] | None = None,
+    selection: Selection | None = None,
 ) -> Preview:  # fmt: skip
+    """What `batch_build` would collect now with this date and selection; writes nothing."""
+    selection = selection or Selection()
     today = organization_today(organization)
-    invoices = collectable_invoices(organization=organization, profile=profile, invoice_ids=invoice_ids)
-    rows = list(invoices.values_list("customer_id", "open_amount"))
-    return Preview(
-        collection_date=requested_collection_date(profile=profile, today=today, wanted=collection_date),
-        earliest_date=earliest_collection_date(profile=profile, today=today),
-        count=len(rows),
-        total=sum((amount for _customer, amount in rows), Decimal("0")),
-        customers=len({customer for customer, _amount in rows}),
-    )
+    day = requested_collection_date(profile=profile, today=today, wanted=collection_date)
+    preview = Preview(collection_date=day, earliest_date=earliest_collection_date(profile=profile, today=today),
+                      include_not_yet_due=selection.include_not_yet_due,
+                      candidates=_candidates(organization=organization, profile=profile, collection_date=day,
+                                             selection=selection))  # fmt: skip
+    if not selection.include_not_yet_due:
+        preview.not_yet_due = (
+            collectable_invoices(organization=organization, profile=profile, invoice_ids=selection.invoice_ids)
+            .filter(due_date__gt=day).count()
+        )  # fmt: skip
+    return preview
 
 
 # Building ----------------------------------------------------------------------------------------
@@ -206,20 +315,13 @@ class _Draft:
     collections: list[Collection] = field(default_factory=list)
 
 
-def _draft(*, organization, profile, batch, invoice_ids, collection_date: date) -> _Draft:
-    mandates = newest_signed_mandates(organization=organization, profile=profile)
-    invoices = list(
-        collectable_invoices(organization=organization, profile=profile, invoice_ids=invoice_ids)
-        .only("pk", "number", "open_amount", "currency", "customer_id")
-        .order_by("customer_id", "due_date", "id")
-    )
-    draft = _Draft(invoices=invoices, mandates=mandates)
-    first = _first_collection_mandates([m.pk for m in mandates.values()]) if profile.use_frst else set()
-    descriptions = _descriptions({m.customer.language for m in mandates.values()})
-    for invoice in invoices:
-        mandate = mandates[invoice.customer_id]
+def _draft(*, organization, batch, candidates: list[Candidate], collection_date: date) -> _Draft:
+    draft = _Draft(invoices=[c.invoice for c in candidates], mandates={c.mandate.customer_id: c.mandate
+                                                                       for c in candidates})  # fmt: skip
+    descriptions = _descriptions({c.mandate.customer.language for c in candidates})
+    for candidate in candidates:
+        invoice, mandate, sequence = candidate.invoice, candidate.mandate, candidate.sequence_type
         e2e = end_to_end_id(invoice_number=invoice.number, invoice_id=invoice.pk, batch_id=batch.pk)
-        sequence = "FRST" if mandate.pk in first else "RCUR"
         draft.items.append(CollectionItem(
             organization=organization, batch=batch, invoice_id=invoice.pk, mandate=mandate,
             customer_id=invoice.customer_id, amount=invoice.open_amount, end_to_end_id=e2e, sequence_type=sequence,
@@ -266,38 +368,50 @@ def _sepa_error_text(error: SepaError, draft: _Draft) -> str:
 
 def batch_build(
     *, organization: Organization, profile: MandateProfile, collection_date: date | None = None,
-    invoice_ids: list[int] | None = None, actor: Actor = None,
+    invoice_ids: Iterable[int] | None = None, selection: Selection | None = None, actor: Actor = None,
 ) -> CollectionBatch:  # fmt: skip
     """Build, validate and store a batch of debits; mark its invoices; queue one pre-notification per customer.
 
-    One transaction: a file that does not validate stores nothing. Raises CollectionError when nothing is
-    collectable or the file is refused.
+    The debits are the preview's (`batch_preview` with the same date and selection) minus the exclusions,
+    re-checked inside the transaction: an invoice of `selection.invoice_ids` that was paid, closed or requested
+    meanwhile (or is not yet due) is dropped and listed in `batch.dropped_invoices`. One transaction: a file that
+    does not validate stores nothing. Raises CollectionError when nothing is collectable or the file is refused.
     """
     if profile.organization_id != organization.pk:
         raise CollectionError(_("This mandate profile belongs to another organization."))
+    selection = selection or Selection()
+    if invoice_ids is not None:
+        selection = replace(selection, invoice_ids=frozenset(invoice_ids))
     try:
         with transaction.atomic():
             return _batch_build(organization=organization, profile=profile, wanted=collection_date,
-                                invoice_ids=invoice_ids, actor=actor)  # fmt: skip
+                                selection=selection, actor=actor)  # fmt: skip
     except IntegrityError:
         raise CollectionError(
             _("Another batch requested some of these invoices at the same moment. Please try again.")
         ) from None
 
 
-def _batch_build(*, organization, profile, wanted, invoice_ids, actor) -> CollectionBatch:
+def _batch_build(*, organization, profile, wanted, selection: Selection, actor) -> CollectionBatch:
     today = organization_today(organization)
     collection_date = requested_collection_date(profile=profile, today=today, wanted=wanted)
     user = actor if getattr(actor, "is_authenticated", False) and getattr(actor, "pk", None) else None
-    batch = CollectionBatch.objects.create(organization=organization, profile=profile, collection_date=collection_date,
-                                           pain_version=profile.pain_version, created_by=user)  # fmt: skip
-    draft = _draft(organization=organization, profile=profile, batch=batch, invoice_ids=invoice_ids,
-                   collection_date=collection_date)  # fmt: skip
-    if not draft.items:
+    candidates = _candidates(organization=organization, profile=profile, collection_date=collection_date,
+                             selection=selection)  # fmt: skip
+    chosen = [candidate for candidate in candidates if not candidate.excluded]
+    if not chosen:
         raise CollectionError(
             _("Nothing to collect: no open euro invoices of customers with a signed mandate under “%(profile)s” "
               "are waiting for collection.") % {"profile": profile.name}
         )  # fmt: skip
+    dropped = _dropped(organization=organization, selection=selection, candidates=candidates,
+                       collection_date=collection_date)  # fmt: skip
+    batch = CollectionBatch.objects.create(
+        organization=organization, profile=profile, collection_date=collection_date, pain_version=profile.pain_version,
+        created_by=user, include_not_yet_due=selection.include_not_yet_due,
+        excluded_count=len(candidates) - len(chosen), dropped_invoices=dropped,
+    )  # fmt: skip
+    draft = _draft(organization=organization, batch=batch, candidates=chosen, collection_date=collection_date)
     xml = _build_xml(profile=profile, organization=organization, batch=batch, draft=draft, today=today)
     CollectionItem.objects.bulk_create(draft.items, batch_size=2000)
     now = timezone.now()
@@ -313,13 +427,62 @@ def _batch_build(*, organization, profile, wanted, invoice_ids, actor) -> Collec
     batch.xml, batch.xml_sha256 = xml, hashlib.sha256(xml).hexdigest()
     batch.item_count, batch.total_amount = len(draft.items), sum((i.amount for i in draft.items), Decimal("0"))
     batch.save(update_fields=["message_id", "xml", "xml_sha256", "item_count", "total_amount"])
-    data = {"batch": batch.pk, "collection_date": collection_date.isoformat()}
-    log_actions_bulk(organization=organization, subjects=draft.invoices, code="invoice.collection_requested",
-                     actor=actor, data=data)  # fmt: skip
-    log_action(organization=organization, subject=batch, code="collection.batch_created", actor=actor,
-               data={**data, "debits": batch.item_count, "total": str(batch.total_amount)})  # fmt: skip
+    _log_created(batch=batch, draft=draft, selection=selection, actor=actor)
     _queue_pre_notifications(batch=batch, draft=draft, actor=actor, now=now)
     return batch
+
+
+def _log_created(*, batch: CollectionBatch, draft: _Draft, selection: Selection, actor: Actor) -> None:
+    data = {"batch": batch.pk, "collection_date": batch.collection_date.isoformat()}
+    log_actions_bulk(organization=batch.organization, subjects=draft.invoices, code="invoice.collection_requested",
+                     actor=actor, data=data)  # fmt: skip
+    log_action(organization=batch.organization, subject=batch, code="collection.batch_created", actor=actor, data={
+        **data, "debits": batch.item_count, "total": str(batch.total_amount),
+        "include_not_yet_due": batch.include_not_yet_due, "excluded_debits": batch.excluded_count,
+        "excluded_invoices": len(selection.exclude_invoices), "excluded_customers": len(selection.exclude_customers),
+        "dropped": [entry["number"] for entry in batch.dropped_invoices],
+    })  # fmt: skip
+
+
+class DropReason:
+    """Why an invoice of the previewed selection was left out when the batch was created."""
+
+    CLOSED = "closed"  # paid, credited or written off meanwhile
+    REQUESTED = "requested"  # another batch requested it meanwhile
+    NOT_YET_DUE = "not_yet_due"  # due after the collection date (option off)
+    NO_MANDATE = "no_mandate"  # no signed mandate under the profile any more, or otherwise not collectable
+
+
+def drop_reason_label(reason: str) -> str:
+    labels = {
+        DropReason.CLOSED: _("paid or closed meanwhile"),
+        DropReason.REQUESTED: _("already in another batch"),
+        DropReason.NOT_YET_DUE: _("not yet due on the collection date"),
+    }
+    return str(labels.get(reason, _("no longer collectable")))
+
+
+def _dropped(*, organization, selection: Selection, candidates: list[Candidate], collection_date: date) -> list:
+    """The previewed invoices that are no longer collectable, each with its number and why."""
+    if selection.invoice_ids is None:
+        return []
+    missing = selection.invoice_ids - {candidate.invoice.pk for candidate in candidates}
+    invoices = Invoice.objects.filter(organization=organization, pk__in=missing).order_by("number", "pk")
+    invoices = invoices.only("pk", "number", "status", "open_amount", "collection_requested_at", "due_date")
+    return [
+        {"invoice": invoice.pk, "number": invoice.number, "reason": _drop_reason(invoice, collection_date, selection)}
+        for invoice in invoices
+    ]
+
+
+def _drop_reason(invoice: Invoice, collection_date: date, selection: Selection) -> str:
+    if invoice.status != InvoiceStatus.OPEN or invoice.open_amount <= 0:
+        return DropReason.CLOSED
+    if invoice.collection_requested_at is not None:
+        return DropReason.REQUESTED
+    if not selection.include_not_yet_due and invoice.due_date > collection_date:
+        return DropReason.NOT_YET_DUE
+    return DropReason.NO_MANDATE
 
 
 def _queue_pre_notifications(*, batch: CollectionBatch, draft: _Draft, actor, now: datetime) -> int:
