@@ -155,8 +155,11 @@ class Selection:
             exclude_customers=frozenset(exclude_customers),
         )
 
-    def excludes(self, invoice: Invoice) -> bool:
-        return invoice.pk in self.exclude_invoices or invoice.customer_id in self.exclude_customers
+    def exclusion(self, invoice: Invoice) -> str:
+        """ "invoice" when staff left out this invoice, "customer" when its whole customer, else ""."""
+        if invoice.pk in self.exclude_invoices:
+            return "invoice"
+        return "customer" if invoice.customer_id in self.exclude_customers else ""
 
 
 @dataclass
@@ -166,7 +169,11 @@ class Candidate:
     invoice: Invoice
     mandate: Mandate
     sequence_type: str
-    excluded: bool = False  # staff left out this invoice or its whole customer
+    exclusion: str = ""  # "invoice": staff left out this invoice; "customer": its whole customer
+
+    @property
+    def excluded(self) -> bool:
+        return bool(self.exclusion)
 
 
 def _candidates(*, organization, profile, collection_date: date, selection: Selection) -> list[Candidate]:
@@ -183,7 +190,7 @@ def _candidates(*, organization, profile, collection_date: date, selection: Sele
     for invoice in invoices:
         mandate = mandates[invoice.customer_id]
         sequence = "FRST" if mandate.pk in first else "RCUR"
-        candidates.append(Candidate(invoice, mandate, sequence, excluded=selection.excludes(invoice)))
+        candidates.append(Candidate(invoice, mandate, sequence, exclusion=selection.exclusion(invoice)))
     return candidates
 
 
@@ -203,6 +210,7 @@ class Preview:
     include_not_yet_due: bool
     candidates: list[Candidate] = field(default_factory=list)
     not_yet_due: int = 0  # collectable invoices due after the collection date, left out (option off)
+    excluded_customers: frozenset[int] = frozenset()
 
     @property
     def debits(self) -> list[Candidate]:
@@ -234,11 +242,14 @@ class Preview:
 
     @property
     def by_customer(self) -> list[tuple[Customer, bool, list[Candidate]]]:
-        """(customer, wholly excluded, debits) in customer order, for the preview table."""
+        """(customer, customer excluded, debits) in customer order, for the preview table."""
         groups: dict[int, list[Candidate]] = defaultdict(list)
         for candidate in self.candidates:
             groups[candidate.invoice.customer_id].append(candidate)
-        return [(group[0].mandate.customer, all(c.excluded for c in group), group) for group in groups.values()]
+        return [
+            (group[0].mandate.customer, group[0].invoice.customer_id in self.excluded_customers, group)
+            for group in groups.values()
+        ]
 
 
 def batch_preview(
@@ -251,6 +262,7 @@ def batch_preview(
     day = requested_collection_date(profile=profile, today=today, wanted=collection_date)
     preview = Preview(collection_date=day, earliest_date=earliest_collection_date(profile=profile, today=today),
                       include_not_yet_due=selection.include_not_yet_due,
+                      excluded_customers=selection.exclude_customers,
                       candidates=_candidates(organization=organization, profile=profile, collection_date=day,
                                              selection=selection))  # fmt: skip
     if not selection.include_not_yet_due:
