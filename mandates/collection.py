@@ -400,7 +400,10 @@ def batch_build(
                                 selection=selection, actor=actor)  # fmt: skip
     except IntegrityError:
         raise CollectionError(
-            _("Another batch requested some of these invoices at the same moment. Please try again.")
+            _(
+                "Some of these invoices changed while the batch was being created (another batch or a payment). "
+                "Please try again."
+            )
         ) from None
 
 
@@ -429,12 +432,15 @@ def _batch_build(*, organization, profile, wanted, selection: Selection, actor) 
     now = timezone.now()
     ids = [invoice.pk for invoice in draft.invoices]
     marked = sum(
-        Invoice.objects.filter(pk__in=ids[start : start + 2000], collection_requested_at__isnull=True)
+        # Conditional: an invoice requested by another batch or paid since it was selected is not marked,
+        # and the whole batch is rolled back (IntegrityError below).
+        Invoice.objects.filter(pk__in=ids[start : start + 2000], collection_requested_at__isnull=True,
+                               status=InvoiceStatus.OPEN, open_amount__gt=0)  # fmt: skip
         .update(collection_requested_at=now, next_follow_up_at=None)
         for start in range(0, len(ids), 2000)
     )  # fmt: skip
     if marked != len(ids):
-        raise IntegrityError("an invoice was requested by another batch meanwhile")
+        raise IntegrityError("an invoice was requested by another batch or paid meanwhile")
     batch.message_id = f"COLLECT-{organization.pk}-{batch.pk}"
     batch.xml, batch.xml_sha256 = xml, hashlib.sha256(xml).hexdigest()
     batch.item_count, batch.total_amount = len(draft.items), sum((i.amount for i in draft.items), Decimal("0"))
