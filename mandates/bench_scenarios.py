@@ -20,7 +20,8 @@ from schwifty import IBAN
 from collect.bench.registry import BenchContext, Outcome, scenario
 from customers.models import Customer
 from invoices.models import Invoice
-from mandates.collection import Selection, batch_build
+from mandates.collection import batch_build
+from mandates.collection_selection import Selection
 from mandates.models import CollectionBatch, CollectionItem, Mandate, MandateProfile, MandateState, PainVersion
 from organizations.models import ActivityLog, Organization
 from reminders.models import Dispatch

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from localized.forms import LocalDateField
-from mandates.collection import Selection
+from mandates.collection_selection import Selection
 from mandates.models import MandateProfile
 from mandates.returns import return_reason_choices
 from organizations.models import Organization

@@ -17,12 +17,12 @@ from mandates.collection import (
     batch_mark_submitted,
     batch_preview,
     debit_return,
-    drop_reason_label,
     earliest_collection_date,
     organization_today,
     requested_collection_date,
 )
 from mandates.collection_forms import BatchForm, MarkPaidForm, ReturnForm
+from mandates.collection_selection import drop_reason_label
 from mandates.models import CollectionBatch, CollectionItem
 from organizations.selectors import activity_for
 from organizations.views_base import OrganizationView

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from collect.api.bases import OrganizationScopedSerializer
 from customers.models import Customer
 from invoices.models import Invoice
-from mandates.collection import Selection
+from mandates.collection_selection import Selection
 from mandates.models import CollectionBatch, CollectionItem, MandateProfile
 from mandates.returns import RETURN_REASONS
 

@@ -14,7 +14,8 @@ from django.core.management import call_command
 
 from invoices.services import payment_record
 from mailroom.models import StoredEmail
-from mandates.collection import CollectionError, Selection, batch_build, batch_preview
+from mandates.collection import CollectionError, batch_build, batch_preview
+from mandates.collection_selection import Selection
 from mandates.models import Mandate
 from organizations.models import ActivityLog
 
