@@ -108,6 +108,9 @@ def test_an_invoice_paid_after_the_preview_is_dropped_and_reported(world, owner_
     batch = CollectionBatch.objects.filter(organization=world.org_a).latest("id")
     assert invoices["orbit"].pk not in batch.items.values_list("invoice_id", flat=True)
     assert batch.item_count == 2
+    detail = owner_a_client.get(url(world, "detail", batch.pk)).content.decode()
+    assert "Left out because they could no longer be collected:" in detail
+    assert f">{invoices['orbit'].number}</a> (paid or closed meanwhile)" in detail
 
 
 def test_a_changed_date_or_option_previews_again_instead_of_creating(world, owner_a_client, profile, invoices):
