@@ -96,11 +96,10 @@ def batch_preview(
     selection = selection or Selection()
     today = organization_today(organization)
     day = requested_collection_date(profile=profile, today=today, wanted=collection_date)
+    candidates = candidates_for(organization=organization, profile=profile, collection_date=day, selection=selection)
     preview = Preview(collection_date=day, earliest_date=earliest_collection_date(profile=profile, today=today),
                       include_not_yet_due=selection.include_not_yet_due,
-                      excluded_customers=selection.exclude_customers,
-                      candidates=candidates_for(organization=organization, profile=profile, collection_date=day,
-                                             selection=selection))  # fmt: skip
+                      excluded_customers=selection.exclude_customers, candidates=candidates)  # fmt: skip
     if not selection.include_not_yet_due:
         preview.not_yet_due = (
             collectable_invoices(organization=organization, profile=profile, invoice_ids=selection.invoice_ids)
