@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -28,6 +28,14 @@ from collect.outbox import Outgoing, queue_messages
 from invoices.models import Invoice, InvoiceStatus, Payment, PaymentMethod
 from invoices.services import payment_record, payment_reverse
 from invoices.signals import invoices_changed
+from mandates.collection_selection import (
+    Candidate,
+    Preview,
+    Selection,
+    candidates_for,
+    collectable_invoices,
+    dropped_invoices,
+)
 from mandates.models import (
     BatchStatus,
     CollectionBatch,
@@ -77,79 +85,27 @@ def requested_collection_date(*, profile: MandateProfile, today: date, wanted: d
     return next_target2_business_day(max(wanted, earliest)) if wanted else earliest
 
 
-# Selecting ---------------------------------------------------------------------------------------
-
-
-def newest_signed_mandates(*, organization: Organization, profile: MandateProfile) -> dict[int, Mandate]:
-    """Per customer, the newest signed mandate under this profile."""
-    mandates = (
-        Mandate.objects.filter(organization=organization, profile=profile, state=MandateState.SIGNED)
-        .select_related("customer")
-        .only(
-            "pk",
-            "customer_id",
-            "reference",
-            "debtor_name",
-            "iban",
-            "bic",
-            "signed_at",
-            "created_at",
-            "customer__name",
-            "customer__language",
-        )
-        .order_by("customer_id", "-signed_at", "-id")
-    )
-    newest: dict[int, Mandate] = {}
-    for mandate in mandates:
-        newest.setdefault(mandate.customer_id, mandate)
-    return newest
-
-
-def collectable_invoices(
-    *, organization: Organization, profile: MandateProfile, invoice_ids: list[int] | None = None
-) -> QuerySet:
-    """Open euro invoices with something owed, not requested yet, of customers with a signed mandate here.
-
-    An invoice the bank returned before goes back to follow-up; it is collected again only when it is
-    picked explicitly (`invoice_ids`).
-    """
-    signed = Mandate.objects.filter(
-        organization=organization, profile=profile, state=MandateState.SIGNED, customer_id=OuterRef("customer_id")
-    )
-    requested = CollectionItem.objects.filter(invoice_id=OuterRef("pk"), status=DebitStatus.REQUESTED)
-    invoices = Invoice.objects.filter(
-        organization=organization, status=InvoiceStatus.OPEN, open_amount__gt=0, currency="EUR",
-        collection_requested_at__isnull=True,
-    ).filter(Exists(signed)).exclude(Exists(requested))  # fmt: skip
-    if invoice_ids is not None:
-        return invoices.filter(pk__in=invoice_ids)
-    returned = CollectionItem.objects.filter(invoice_id=OuterRef("pk"), status=DebitStatus.RETURNED)
-    return invoices.exclude(Exists(returned))
-
-
-@dataclass
-class Preview:
-    collection_date: date
-    earliest_date: date
-    count: int
-    total: Decimal
-    customers: int = 0
+# Previewing --------------------------------------------------------------------------------------
 
 
 def batch_preview(
     *, organization: Organization, profile: MandateProfile, collection_date: date | None = None,
-    invoice_ids: list[int] | None = None,
+    selection: Selection | None = None,
 ) -> Preview:  # fmt: skip
+    """What `batch_build` would collect now with this date and selection; writes nothing."""
+    selection = selection or Selection()
     today = organization_today(organization)
-    invoices = collectable_invoices(organization=organization, profile=profile, invoice_ids=invoice_ids)
-    rows = list(invoices.values_list("customer_id", "open_amount"))
-    return Preview(
-        collection_date=requested_collection_date(profile=profile, today=today, wanted=collection_date),
-        earliest_date=earliest_collection_date(profile=profile, today=today),
-        count=len(rows),
-        total=sum((amount for _customer, amount in rows), Decimal("0")),
-        customers=len({customer for customer, _amount in rows}),
-    )
+    day = requested_collection_date(profile=profile, today=today, wanted=collection_date)
+    candidates = candidates_for(organization=organization, profile=profile, collection_date=day, selection=selection)
+    preview = Preview(collection_date=day, earliest_date=earliest_collection_date(profile=profile, today=today),
+                      include_not_yet_due=selection.include_not_yet_due,
+                      excluded_customers=selection.exclude_customers, candidates=candidates)  # fmt: skip
+    if not selection.include_not_yet_due:
+        preview.not_yet_due = (
+            collectable_invoices(organization=organization, profile=profile, invoice_ids=selection.invoice_ids)
+            .filter(due_date__gt=day).count()
+        )  # fmt: skip
+    return preview
 
 
 # Building ----------------------------------------------------------------------------------------
@@ -171,17 +127,6 @@ def end_to_end_id(*, invoice_number: str, invoice_id: int, batch_id: int) -> str
     number = "-".join(part for part in number.split("-") if part)[:E2E_NUMBER_LENGTH].rstrip("-")
     suffix = f"{_base36(invoice_id)}-{_base36(batch_id)}"
     return f"{number}-{suffix}" if number else suffix
-
-
-def _first_collection_mandates(mandate_ids: list[int]) -> set[int]:
-    """Mandates never collected: no first collection date and no earlier requested or paid debit."""
-    collected = set(
-        CollectionItem.objects.filter(mandate_id__in=mandate_ids, status__in=[DebitStatus.REQUESTED, DebitStatus.PAID])
-        .values_list("mandate_id", flat=True)
-        .distinct()
-    )
-    never = Mandate.objects.filter(pk__in=mandate_ids, first_collection_at__isnull=True)
-    return set(never.values_list("pk", flat=True)) - collected
 
 
 def _mandate_date(mandate: Mandate, organization: Organization) -> date:
@@ -206,20 +151,13 @@ class _Draft:
     collections: list[Collection] = field(default_factory=list)
 
 
-def _draft(*, organization, profile, batch, invoice_ids, collection_date: date) -> _Draft:
-    mandates = newest_signed_mandates(organization=organization, profile=profile)
-    invoices = list(
-        collectable_invoices(organization=organization, profile=profile, invoice_ids=invoice_ids)
-        .only("pk", "number", "open_amount", "currency", "customer_id")
-        .order_by("customer_id", "due_date", "id")
-    )
-    draft = _Draft(invoices=invoices, mandates=mandates)
-    first = _first_collection_mandates([m.pk for m in mandates.values()]) if profile.use_frst else set()
-    descriptions = _descriptions({m.customer.language for m in mandates.values()})
-    for invoice in invoices:
-        mandate = mandates[invoice.customer_id]
+def _draft(*, organization, batch, candidates: list[Candidate], collection_date: date) -> _Draft:
+    draft = _Draft(invoices=[c.invoice for c in candidates], mandates={c.mandate.customer_id: c.mandate
+                                                                       for c in candidates})  # fmt: skip
+    descriptions = _descriptions({c.mandate.customer.language for c in candidates})
+    for candidate in candidates:
+        invoice, mandate, sequence = candidate.invoice, candidate.mandate, candidate.sequence_type
         e2e = end_to_end_id(invoice_number=invoice.number, invoice_id=invoice.pk, batch_id=batch.pk)
-        sequence = "FRST" if mandate.pk in first else "RCUR"
         draft.items.append(CollectionItem(
             organization=organization, batch=batch, invoice_id=invoice.pk, mandate=mandate,
             customer_id=invoice.customer_id, amount=invoice.open_amount, end_to_end_id=e2e, sequence_type=sequence,
@@ -266,60 +204,86 @@ def _sepa_error_text(error: SepaError, draft: _Draft) -> str:
 
 def batch_build(
     *, organization: Organization, profile: MandateProfile, collection_date: date | None = None,
-    invoice_ids: list[int] | None = None, actor: Actor = None,
+    invoice_ids: Iterable[int] | None = None, selection: Selection | None = None, actor: Actor = None,
 ) -> CollectionBatch:  # fmt: skip
     """Build, validate and store a batch of debits; mark its invoices; queue one pre-notification per customer.
 
-    One transaction: a file that does not validate stores nothing. Raises CollectionError when nothing is
-    collectable or the file is refused.
+    The debits are the preview's (`batch_preview` with the same date and selection) minus the exclusions,
+    re-checked inside the transaction: an invoice of `selection.invoice_ids` that was paid, closed or requested
+    meanwhile (or is not yet due) is dropped and listed in `batch.dropped_invoices`. One transaction: a file that
+    does not validate stores nothing. Raises CollectionError when nothing is collectable or the file is refused.
     """
     if profile.organization_id != organization.pk:
         raise CollectionError(_("This mandate profile belongs to another organization."))
+    selection = selection or Selection()
+    if invoice_ids is not None:
+        selection = replace(selection, invoice_ids=frozenset(invoice_ids))
     try:
         with transaction.atomic():
             return _batch_build(organization=organization, profile=profile, wanted=collection_date,
-                                invoice_ids=invoice_ids, actor=actor)  # fmt: skip
+                                selection=selection, actor=actor)  # fmt: skip
     except IntegrityError:
         raise CollectionError(
-            _("Another batch requested some of these invoices at the same moment. Please try again.")
+            _(
+                "Some of these invoices changed while the batch was being created (another batch or a payment). "
+                "Please try again."
+            )
         ) from None
 
 
-def _batch_build(*, organization, profile, wanted, invoice_ids, actor) -> CollectionBatch:
+def _batch_build(*, organization, profile, wanted, selection: Selection, actor) -> CollectionBatch:
     today = organization_today(organization)
     collection_date = requested_collection_date(profile=profile, today=today, wanted=wanted)
     user = actor if getattr(actor, "is_authenticated", False) and getattr(actor, "pk", None) else None
-    batch = CollectionBatch.objects.create(organization=organization, profile=profile, collection_date=collection_date,
-                                           pain_version=profile.pain_version, created_by=user)  # fmt: skip
-    draft = _draft(organization=organization, profile=profile, batch=batch, invoice_ids=invoice_ids,
-                   collection_date=collection_date)  # fmt: skip
-    if not draft.items:
+    candidates = candidates_for(organization=organization, profile=profile, collection_date=collection_date,
+                             selection=selection)  # fmt: skip
+    chosen = [candidate for candidate in candidates if not candidate.excluded]
+    if not chosen:
         raise CollectionError(
             _("Nothing to collect: no open euro invoices of customers with a signed mandate under “%(profile)s” "
               "are waiting for collection.") % {"profile": profile.name}
         )  # fmt: skip
+    dropped = dropped_invoices(organization=organization, selection=selection, candidates=candidates,
+                       collection_date=collection_date)  # fmt: skip
+    batch = CollectionBatch.objects.create(
+        organization=organization, profile=profile, collection_date=collection_date, pain_version=profile.pain_version,
+        created_by=user, include_not_yet_due=selection.include_not_yet_due,
+        excluded_count=len(candidates) - len(chosen), dropped_invoices=dropped,
+    )  # fmt: skip
+    draft = _draft(organization=organization, batch=batch, candidates=chosen, collection_date=collection_date)
     xml = _build_xml(profile=profile, organization=organization, batch=batch, draft=draft, today=today)
     CollectionItem.objects.bulk_create(draft.items, batch_size=2000)
     now = timezone.now()
     ids = [invoice.pk for invoice in draft.invoices]
     marked = sum(
-        Invoice.objects.filter(pk__in=ids[start : start + 2000], collection_requested_at__isnull=True)
+        # Conditional: an invoice requested by another batch or paid since it was selected is not marked,
+        # and the whole batch is rolled back (IntegrityError below).
+        Invoice.objects.filter(pk__in=ids[start : start + 2000], collection_requested_at__isnull=True,
+                               status=InvoiceStatus.OPEN, open_amount__gt=0)  # fmt: skip
         .update(collection_requested_at=now, next_follow_up_at=None)
         for start in range(0, len(ids), 2000)
     )  # fmt: skip
     if marked != len(ids):
-        raise IntegrityError("an invoice was requested by another batch meanwhile")
+        raise IntegrityError("an invoice was requested by another batch or paid meanwhile")
     batch.message_id = f"COLLECT-{organization.pk}-{batch.pk}"
     batch.xml, batch.xml_sha256 = xml, hashlib.sha256(xml).hexdigest()
     batch.item_count, batch.total_amount = len(draft.items), sum((i.amount for i in draft.items), Decimal("0"))
     batch.save(update_fields=["message_id", "xml", "xml_sha256", "item_count", "total_amount"])
-    data = {"batch": batch.pk, "collection_date": collection_date.isoformat()}
-    log_actions_bulk(organization=organization, subjects=draft.invoices, code="invoice.collection_requested",
-                     actor=actor, data=data)  # fmt: skip
-    log_action(organization=organization, subject=batch, code="collection.batch_created", actor=actor,
-               data={**data, "debits": batch.item_count, "total": str(batch.total_amount)})  # fmt: skip
+    _log_created(batch=batch, draft=draft, selection=selection, actor=actor)
     _queue_pre_notifications(batch=batch, draft=draft, actor=actor, now=now)
     return batch
+
+
+def _log_created(*, batch: CollectionBatch, draft: _Draft, selection: Selection, actor: Actor) -> None:
+    data = {"batch": batch.pk, "collection_date": batch.collection_date.isoformat()}
+    log_actions_bulk(organization=batch.organization, subjects=draft.invoices, code="invoice.collection_requested",
+                     actor=actor, data=data)  # fmt: skip
+    log_action(organization=batch.organization, subject=batch, code="collection.batch_created", actor=actor, data={
+        **data, "debits": batch.item_count, "total": str(batch.total_amount),
+        "include_not_yet_due": batch.include_not_yet_due, "excluded_debits": batch.excluded_count,
+        "excluded_invoices": len(selection.exclude_invoices), "excluded_customers": len(selection.exclude_customers),
+        "dropped": [entry["number"] for entry in batch.dropped_invoices],
+    })  # fmt: skip
 
 
 def _queue_pre_notifications(*, batch: CollectionBatch, draft: _Draft, actor, now: datetime) -> int:

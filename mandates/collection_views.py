@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from mandates.collection import (
     CollectionError,
@@ -18,8 +19,10 @@ from mandates.collection import (
     debit_return,
     earliest_collection_date,
     organization_today,
+    requested_collection_date,
 )
 from mandates.collection_forms import BatchForm, MarkPaidForm, ReturnForm
+from mandates.collection_selection import drop_reason_label
 from mandates.models import CollectionBatch, CollectionItem
 from organizations.selectors import activity_for
 from organizations.views_base import OrganizationView
@@ -36,7 +39,10 @@ class BatchListView(OrganizationView):
 
 
 class BatchCreateView(OrganizationView):
-    """Step 1: choose the profile and date; step 2 shows the count and total; confirming builds the batch."""
+    """Step 1: choose the profile, date and whether invoices not yet due come along. Step 2 lists every debit
+    with checkboxes to leave out invoices or whole customers (kept across "Update the preview"). Confirming
+    builds exactly the previewed debits minus the exclusions; a changed profile, date or option previews again.
+    """
 
     model = CollectionBatch
 
@@ -48,23 +54,46 @@ class BatchCreateView(OrganizationView):
         if not form.is_valid():
             return self.show(form, status=400)
         profile, wanted = form.cleaned_data["profile"], form.cleaned_data["collection_date"]
-        if "confirm" not in request.POST:
-            preview = batch_preview(organization=self.organization, profile=profile, collection_date=wanted)
-            return self.show(form, preview=preview)
+        previewed = request.POST.get("previewed_key")
+        changed = previewed is not None and previewed != self.preview_key(form)
+        if "confirm" not in request.POST or changed:
+            preview = batch_preview(organization=self.organization, profile=profile, collection_date=wanted,
+                                    selection=form.selection())  # fmt: skip
+            return self.show(form, preview=preview, changed=changed and "confirm" in request.POST)
         try:
+            selection = form.selection(previewed=previewed is not None)
             batch = batch_build(organization=self.organization, profile=profile, collection_date=wanted,
-                                actor=request.user)  # fmt: skip
+                                selection=selection, actor=request.user)  # fmt: skip
         except CollectionError as error:
             return self.show(form, error=error, status=400)
         messages.success(request, _("Batch created: %(count)s debits.") % {"count": batch.item_count})
+        if batch.dropped_invoices:
+            messages.warning(request, dropped_text(batch))
         return redirect("collections:detail", organization_slug=organization_slug, pk=batch.pk)
 
-    def show(self, form, *, preview=None, error=None, status=200):
+    def preview_key(self, form) -> str:
+        """What a preview depends on besides the exclusions: profile, effective collection date and option."""
+        profile = form.cleaned_data["profile"]
+        today = organization_today(self.organization)
+        day = requested_collection_date(profile=profile, today=today, wanted=form.cleaned_data["collection_date"])
+        return f"{profile.pk}:{day.isoformat()}:{int(form.cleaned_data['include_not_yet_due'])}"
+
+    def show(self, form, *, preview=None, error=None, changed=False, status=200):
         today = organization_today(self.organization)
         earliest = {profile.pk: earliest_collection_date(profile=profile, today=today)
                     for profile in form.fields["profile"].queryset}  # fmt: skip
-        context = {"form": form, "preview": preview, "error": error, "earliest": earliest, "nav": NAV}
+        context = {"form": form, "preview": preview, "error": error, "earliest": earliest, "nav": NAV,
+                   "changed": changed, "preview_key": self.preview_key(form) if preview else ""}  # fmt: skip
         return render(self.request, "mandates/collections/batch_form.html", context, status=status)
+
+
+def dropped_text(batch: CollectionBatch) -> str:
+    listed = ", ".join(f"{entry['number']} ({drop_reason_label(entry['reason'])})" for entry in batch.dropped_invoices)
+    return ngettext(
+        "%(count)s previewed invoice was left out because it could no longer be collected: %(invoices)s",
+        "%(count)s previewed invoices were left out because they could no longer be collected: %(invoices)s",
+        len(batch.dropped_invoices),
+    ) % {"count": len(batch.dropped_invoices), "invoices": listed}
 
 
 class BatchDetailView(OrganizationView):
@@ -74,8 +103,10 @@ class BatchDetailView(OrganizationView):
         batch = self.get_object()
         items = batch.items.select_related("invoice", "customer", "mandate").order_by("id")
         paid_form = MarkPaidForm(initial={"paid_on": batch.collection_date})
+        dropped = [{**entry, "label": drop_reason_label(entry["reason"])} for entry in batch.dropped_invoices]
         context = {"batch": batch, "items": items, "paid_form": paid_form, "return_form": ReturnForm(), "nav": NAV,
-                   "activity": activity_for(organization=self.organization, subject=batch)[:200]}  # fmt: skip
+                   "activity": activity_for(organization=self.organization, subject=batch)[:200],
+                   "dropped": dropped}  # fmt: skip
         return render(request, "mandates/collections/batch_detail.html", context)
 
 

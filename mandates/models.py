@@ -204,6 +204,11 @@ class CollectionBatch(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    # What staff chose when creating it: invoices due after the collection date come along only on request.
+    include_not_yet_due = models.BooleanField(_("includes invoices not yet due"), default=False)
+    excluded_count = models.PositiveIntegerField(_("debits excluded before creating"), default=0)
+    # Previewed invoices no longer collectable when the batch was created: [{"invoice", "number", "reason"}].
+    dropped_invoices = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("collection batch")

@@ -12,6 +12,7 @@ from collect.api.bases import OrganizationScopedMixin
 from mandates.api.collection_serializers import (
     CollectionBatchCreateSerializer,
     CollectionBatchDetailSerializer,
+    CollectionBatchPreviewSerializer,
     CollectionBatchSerializer,
     CollectionDebitSerializer,
     DebitReturnSerializer,
@@ -24,6 +25,7 @@ from mandates.collection import (
     batch_download,
     batch_mark_paid,
     batch_mark_submitted,
+    batch_preview,
     debit_return,
 )
 from mandates.models import CollectionBatch, CollectionItem
@@ -43,7 +45,7 @@ class CollectionBatchViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mix
     filterset_fields = ["status", "profile"]
 
     def get_serializer_class(self):
-        if self.action == "create":
+        if self.action in ("create", "preview"):
             return CollectionBatchCreateSerializer
         return CollectionBatchDetailSerializer if self.action == "retrieve" else CollectionBatchSerializer
 
@@ -54,16 +56,29 @@ class CollectionBatchViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mix
 
     @extend_schema(request=CollectionBatchCreateSerializer, responses={201: CollectionBatchDetailSerializer})
     def create(self, request, *args, **kwargs):
+        """Build the batch from what `preview` lists minus the exclusions, re-checked at this moment: invoices of
+        `invoices` no longer collectable are dropped and listed in `dropped_invoices`."""
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
             batch = batch_build(organization=self.organization, profile=data["profile"],
-                                collection_date=data.get("collection_date"), invoice_ids=data.get("invoices"),
+                                collection_date=data.get("collection_date"), selection=serializer.selection(),
                                 actor=self.actor)  # fmt: skip
         except CollectionError as error:
             return refused(error)
         return Response(CollectionBatchDetailSerializer(batch).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CollectionBatchCreateSerializer, responses={200: CollectionBatchPreviewSerializer})
+    @action(detail=False, methods=["post"])
+    def preview(self, request):
+        """Every debit creating the batch with the same input would make, with totals; writes nothing."""
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        profile, wanted = serializer.validated_data["profile"], serializer.validated_data.get("collection_date")
+        preview = batch_preview(organization=self.organization, profile=profile, collection_date=wanted,
+                                selection=serializer.selection())  # fmt: skip
+        return Response(CollectionBatchPreviewSerializer(preview).data)
 
     @extend_schema(responses={(200, "application/xml"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
