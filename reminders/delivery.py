@@ -23,6 +23,7 @@ from django.utils.translation import override
 
 from customers.models import Contact, EmailStatus
 from invoices.models import Invoice, InvoiceStatus
+from localized.context import for_organization
 from mandates.selectors import held_for_collection_ids
 from organizations.services import log_action, log_actions_many
 from reminders.calendar import next_send_time
@@ -110,8 +111,8 @@ def deliver_many(*, dispatch_ids: list[int], now: datetime | None = None) -> lis
     ready: list[_Ready] = []
     for dispatch in dispatches:
         # Reasons and task titles are stored for the organization's staff, in its language, whatever
-        # language this worker thread last served.
-        with override(dispatch.organization.default_language):
+        # language this worker thread last served; dates and amounts in its country's way and its time zone.
+        with override(dispatch.organization.default_language), for_organization(dispatch.organization):
             try:
                 prepared = _prepare(dispatch, batch, now)
             except Exception:
@@ -463,6 +464,7 @@ def message_context(
         contact_name=contact.name if contact else "", organization_name=organization.sender_name or organization.name,
         organization_email=_reply_to(organization), organization_address=organization.address,
         organization_vat=organization.vat_number, invoices=lines, language=customer.language,
+        country=organization.country, time_zone=organization.time_zone,
     )  # fmt: skip
 
 

@@ -13,9 +13,11 @@ from datetime import date
 from decimal import Decimal
 from html import escape
 
-from django.utils import formats
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
+
+from localized import dates
+from localized.context import override as localized_override
+from localized.money import format_money
 
 PLACEHOLDERS = {
     "customer_name": _("Customer name"),
@@ -96,6 +98,10 @@ class MessageContext:
     organization_vat: str
     invoices: list[InvoiceLine]
     language: str
+    # The organization's country and time zone: dates and amounts are written as that country does, in the
+    # reader's language, and any moment in its zone ("" = as currently active).
+    country: str = ""
+    time_zone: str = ""
     # Direct-debit pre-notifications only.
     collection_date: date | None = None
     mandate_reference: str = ""
@@ -112,7 +118,7 @@ class MessageContext:
         return self._values[html]
 
     def _compute(self, *, html: bool) -> dict[str, str]:
-        with override(self.language):
+        with localized_override(country=self.country or None, time_zone=self.time_zone or None, language=self.language):
             oldest = min(self.invoices, key=lambda line: line.due_date) if self.invoices else None
             currency = self.invoices[0].currency if self.invoices else ""
             total = sum((line.open_amount for line in self.invoices), Decimal("0"))
@@ -177,15 +183,18 @@ class MessageContext:
 
 
 def _long_date(value: date) -> str:
-    return formats.date_format(value, "DATE_FORMAT", use_l10n=True)
+    """`3 december 2026`: in sentences."""
+    return dates.format_date(value, style="long")
 
 
 def _date(value: date) -> str:
-    return formats.date_format(value, "SHORT_DATE_FORMAT", use_l10n=True)
+    """`3/12/2026` (nl-BE), `03/12/2026` (fr-BE, en-BE), `03.12.2026` (de): in tables."""
+    return dates.format_date(value)
 
 
 def money(amount: Decimal, currency: str) -> str:
-    return f"{formats.number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)} {currency}".strip()
+    """`€ 1.234,56` (nl-BE), `1 234,56 €` (fr-BE), `€1,234.56` (en)."""
+    return format_money(amount, currency or "EUR")
 
 
 def render_text(text: str, context: MessageContext) -> str:

@@ -92,6 +92,7 @@ def sample_context(*, organization: Organization, language: str) -> MessageConte
         organization_name=organization.sender_name or organization.name,
         organization_email=organization.reply_to_email or organization.sender_email or "finance@example.com",
         organization_address=organization.address, organization_vat=organization.vat_number, language=language,
+        country=organization.country, time_zone=organization.time_zone,
         signing_link=settings.SITE_URL.rstrip("/") + "/sign/sample-link/", creditor_name=organization.name,
         invoices=[
             InvoiceLine("2026-0142", today - timedelta(days=23), 23, Decimal("1210.00"), organization.currency),
