@@ -138,7 +138,10 @@ class Mandate(models.Model):
     # The language of the text the debtor read and signed (the signing page's language at that moment); the
     # signed PDF, the signed-copy e-mail and the page after signing use it. Blank until signed.
     signed_language = models.CharField(
-        _("signed in"), max_length=8, choices=settings.LANGUAGES, blank=True,
+        _("signed in"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
         help_text=_("The language of the text the debtor signed; empty until signed."),
     )
     declined_at = models.DateTimeField(_("declined"), null=True, blank=True)

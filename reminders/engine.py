@@ -333,7 +333,7 @@ def explain(invoice: Invoice, *, book: PlanBook | None = None) -> Explanation:
     notes = []
     nominal = invoice.due_date + timedelta(days=step.offset_days)
     if customer.follow_up_paused_until and moment.date() > customer.follow_up_paused_until >= nominal:
-        paused_until = format_date(customer.follow_up_paused_until)
+        paused_until = format_date(customer.follow_up_paused_until, country=book.organization.country)
         notes.append(_("The customer is paused until %(date)s.") % {"date": paused_until}
                      + _fmt_reason(customer.follow_up_paused_reason))  # fmt: skip
     elif moment.astimezone(book.window.zone).date() > nominal:

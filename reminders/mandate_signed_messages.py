@@ -36,6 +36,7 @@ def render(dispatch: Dispatch, now: datetime) -> Rendered:
     text = text_for(organization=organization, purpose=TemplatePurpose.MANDATE_SIGNED, language=language)
     context = message_context(dispatch, [], now)
     context.language = language
+    context.signed_at = mandate.signed_at
     document = MandateDocument.objects.get(mandate=mandate)
     return Rendered(
         subject=render_text(text.subject, context),

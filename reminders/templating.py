@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from html import escape
 
@@ -40,6 +40,7 @@ PLACEHOLDERS = {
     "creditor_id": _("Your SEPA creditor identifier"),
     "signing_link": _("Link to sign the SEPA mandate (a button in HTML; mandate invitations and reminders)"),
     "creditor_name": _("Creditor name of the mandate profile (mandate messages)"),
+    "signed_at": _("Date and time the mandate was signed, in your time zone (signed-copy e-mail)"),
 }
 
 _formatter = string.Formatter()
@@ -108,6 +109,7 @@ class MessageContext:
     creditor_id: str = ""
     signing_link: str = ""  # mandate messages only
     creditor_name: str = ""  # mandate messages only
+    signed_at: datetime | None = None  # the signed-copy e-mail only
     # The placeholder values per flavour (plain, HTML), computed once: a message renders its subject and
     # body from the same context.
     _values: dict[bool, dict[str, str]] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -134,6 +136,7 @@ class MessageContext:
                 "collection_date": _long_date(self.collection_date) if self.collection_date else "",
                 "mandate_reference": self.mandate_reference, "creditor_id": self.creditor_id,
                 "creditor_name": self.creditor_name or self.organization_name,
+                "signed_at": _moment(self.signed_at) if self.signed_at else "",
             }  # fmt: skip
             values = {key: escape(value) for key, value in plain.items()} if html else plain
             values["invoice_table"] = self._table_html() if html else self._table_text()
@@ -185,6 +188,11 @@ class MessageContext:
 def _long_date(value: date) -> str:
     """`3 december 2026`: in sentences."""
     return dates.format_date(value, style="long")
+
+
+def _moment(value: datetime) -> str:
+    """`3 december 2026, 10:16 CET`: a moment in the organization's zone, with the zone (CET or CEST)."""
+    return f"{dates.format_date(value, style='long')}, {dates.format_time(value)} {dates.zone_label(value)}"
 
 
 def _date(value: date) -> str:

@@ -99,5 +99,5 @@ def sample_context(*, organization: Organization, language: str) -> MessageConte
             InvoiceLine("2026-0188", today - timedelta(days=9), 9, Decimal("484.50"), organization.currency),
         ],
         collection_date=today + timedelta(days=14), mandate_reference="MNDT-000042",
-        creditor_id="BE69ZZZ050D000000008",
+        creditor_id="BE69ZZZ050D000000008", signed_at=timezone.now(),
     )  # fmt: skip

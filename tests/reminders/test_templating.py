@@ -26,9 +26,7 @@ def test_placeholders_are_filled_from_the_oldest_invoice_and_the_total():
     text = (
         "Dear {contact_name}, invoice {invoice_number} ({days_overdue} days) - total {amount_due} for {invoice_count}."
     )
-    assert (
-        render_text(text, context(name="Lumen")) == "Dear Lumen, invoice 2026-002 (83 days) - total €1,309.50 for 2."
-    )
+    assert render_text(text, context(name="Lumen")) == "Dear Lumen, invoice 2026-002 (83 days) - total €1,309.50 for 2."
 
 
 def test_amounts_and_dates_follow_the_debtors_language():
@@ -43,7 +41,9 @@ def test_amounts_and_dates_follow_the_debtors_language():
 
 
 def test_a_german_organization_writes_amounts_the_german_way():
-    assert render_text("{amount_due} {oldest_due_date}", context("de", country="DE")) == "1.309,50\xa0€ 1. September 2026"
+    assert (
+        render_text("{amount_due} {oldest_due_date}", context("de", country="DE")) == "1.309,50\xa0€ 1. September 2026"
+    )
 
 
 def test_unknown_placeholders_and_template_code_are_refused_with_their_names():
