@@ -93,6 +93,9 @@ def test_the_mandate_page_and_the_api_show_the_signing_language(client, world, o
     assert 'data-testid="signed-language">' in page
     fact = page.split('data-testid="signed-language">', 1)[1].split("<", 1)[0]
     assert fact in ("Dutch", "Nederlands")
+    # When it was signed: Brussels time with its zone (CET in December).
+    signed_at = page.split('data-testid="signed-at">', 1)[1].split("<", 1)[0]
+    assert signed_at.endswith(" CET") and signed_at[:10] == "03/12/2026"
     body = api_a.get(f"/api/v1/mandates/{german_mandate.pk}/").json()
     assert body["signed_language"] == "nl" and body["language"] == "de"
     # Read-only: the API cannot rewrite what was signed.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -19,7 +20,7 @@ from mailroom.models import StoredEmail
 from reminders.delivery import deliver_one
 from reminders.engine import explain
 from reminders.manual import reminder_send_now
-from reminders.models import FollowUpStep, StepChannel
+from reminders.models import Dispatch, FollowUpStep, StepChannel
 
 
 def at(text: str) -> datetime:
@@ -39,7 +40,9 @@ def dutch_debtor(world):
     return customer
 
 
-def test_a_reminder_sent_by_the_background_job_writes_amounts_and_dates_as_in_belgium(world, dutch_debtor):
+def test_a_reminder_sent_by_the_background_job_writes_amounts_and_dates_as_in_belgium(
+    world, dutch_debtor, owner_a_client
+):
     FollowUpStep.objects.create(organization=world.org_a, plan=world.a.plan, position=1, name="Herinnering",
                                 offset_days=7, channel=StepChannel.EMAIL, purpose="reminder_1")  # fmt: skip
     # Thursday 10 December 2026, 09:30 in Brussels: the reminder 7 days after the due date is due.
@@ -55,6 +58,11 @@ def test_a_reminder_sent_by_the_background_job_writes_amounts_and_dates_as_in_be
     assert row.split()[1:3] == ["3/12/2026", "7"] and row.endswith("€\xa01.234,56")
     assert "<td" in mail.html_body and ">3/12/2026</td>" in mail.html_body and "€\xa01.234,56" in mail.html_body
     assert "1234.56" not in mail.text_body and "EUR" not in mail.text_body
+    # Staff see when it was due to go out in Brussels time, with the zone.
+    dispatch = Dispatch.objects.get(customer=dutch_debtor)
+    detail = owner_a_client.get(reverse("follow_up:dispatch", args=[world.org_a.slug, dispatch.pk])).content.decode()
+    local = dispatch.scheduled_for.astimezone(ZoneInfo("Europe/Brussels"))
+    assert f'data-testid="scheduled-for">{local:%d/%m/%Y %H:%M} CET</dd>' in detail
 
 
 def test_days_overdue_count_in_brussels_on_the_night_summer_time_ends(world, dutch_debtor):
