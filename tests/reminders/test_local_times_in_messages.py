@@ -124,3 +124,18 @@ def test_a_pause_note_gives_the_date_as_the_organization_writes_it(world, plan, 
         with translation.override("en"):
             explanation = explain(invoice)
     assert "The customer is paused until 24/12/2026." in explanation.notes
+
+
+def test_a_message_held_after_hours_says_when_it_goes_out_in_local_time(world, dutch_debtor):
+    world.org_a.default_language = "en"
+    world.org_a.save(update_fields=["default_language"])
+    FollowUpStep.objects.create(organization=world.org_a, plan=world.a.plan, position=1, name="Reminder",
+                                offset_days=7, channel=StepChannel.EMAIL, purpose="reminder_1")  # fmt: skip
+    owed(world, dutch_debtor, "2026-0123", date(2026, 10, 16))
+    # Friday 23 October 2026, 17:30 summer time: the window has closed; it reopens on Monday, in winter time.
+    with time_machine.travel(at("2026-10-23T15:30:00"), tick=False):
+        call_command("run_followups", stdout=io.StringIO())
+    dispatch = Dispatch.objects.get(customer=dutch_debtor)
+    assert dispatch.status == "queued" and not StoredEmail.objects.filter(to=["jan@peeters.example"]).exists()
+    assert dispatch.reason == "Waiting for the next business day or hour: 26/10/2026 09:00 CET."
+    assert dispatch.next_attempt_at == at("2026-10-26T08:00:00")
