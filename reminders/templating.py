@@ -196,7 +196,7 @@ def _moment(value: datetime) -> str:
 
 
 def _date(value: date) -> str:
-    """`3/12/2026` (nl-BE), `03/12/2026` (fr-BE, en-BE), `03.12.2026` (de): in tables."""
+    """`3/12/2026` (nl-BE, fr-BE), `03/12/2026` (en-BE), `03.12.2026` (de): in tables."""
     return dates.format_date(value)
 
 
