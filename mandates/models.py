@@ -135,6 +135,15 @@ class Mandate(models.Model):
     signer_name = models.CharField(_("signed by"), max_length=200, blank=True)
     signed_ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     signed_user_agent = models.CharField(_("browser"), max_length=500, blank=True)
+    # The language of the text the debtor read and signed (the signing page's language at that moment); the
+    # signed PDF, the signed-copy e-mail and the page after signing use it. Blank until signed.
+    signed_language = models.CharField(
+        _("signed in"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("The language of the text the debtor signed; empty until signed."),
+    )
     declined_at = models.DateTimeField(_("declined"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     cancel_reason = models.CharField(_("reason"), max_length=300, blank=True)
@@ -164,6 +173,11 @@ class Mandate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} · {self.customer_id}"
+
+    @property
+    def document_language(self) -> str:
+        """The language of the signed document: the one it was signed in, else the one it was prepared in."""
+        return self.signed_language or self.language
 
 
 class MandateDocument(models.Model):

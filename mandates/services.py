@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -40,6 +41,7 @@ STAMPS = {
 DORMANT_MONTHS = 36
 USABLE = frozenset({MandateState.SIGNED, MandateState.SUSPENDED})
 SIGNED_COPY_KIND = "mandate_signed"
+SIGNING_LANGUAGES = frozenset(code for code, _name in settings.LANGUAGES)
 
 
 class MandateError(ValueError):
@@ -290,6 +292,8 @@ class Signature:
     user_agent: str
     place: str = ""
     method: str = Method.TYPED_NAME
+    # The language of the page the debtor signed on (the text they read); "" = the mandate's language.
+    language: str = ""
 
 
 @transaction.atomic
@@ -308,13 +312,15 @@ def mandate_sign(
         raise LinkUnusable(problem)
     if locked.state != MandateState.SIGNING:
         locked = mandate_record_signing_started(mandate=locked, now=now)
+    language = signature.language if signature.language in SIGNING_LANGUAGES else locked.language
     signed = mandate_transition(
-        mandate=locked, to=MandateState.SIGNED, actor=_debtor(locked), now=now, data={"method": signature.method},
-        signature_method=signature.method, signer_name=signature.signer_name.strip()[:200], signed_ip=signature.ip,
-        signed_user_agent=signature.user_agent[:500], **cleaned,
+        mandate=locked, to=MandateState.SIGNED, actor=_debtor(locked), now=now,
+        data={"method": signature.method, "language": language}, signature_method=signature.method,
+        signer_name=signature.signer_name.strip()[:200], signed_ip=signature.ip,
+        signed_user_agent=signature.user_agent[:500], signed_language=language, **cleaned,
     )  # fmt: skip
     pdf = render_mandate_pdf(signed, place=signature.place)
-    MandateDocument.objects.create(organization=signed.organization, mandate=signed, language=signed.language,
+    MandateDocument.objects.create(organization=signed.organization, mandate=signed, language=language,
                                    pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest())  # fmt: skip
     queue_messages(
         organization=signed.organization, kind=SIGNED_COPY_KIND, actor=None,

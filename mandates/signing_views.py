@@ -78,7 +78,9 @@ class PublicSigningView(View):
         asked = request.GET.get("lang") or request.POST.get("lang")
         if asked in LANGUAGE_CODES:
             return asked
-        return mandate.language if mandate and mandate.language in LANGUAGE_CODES else "en"
+        # Once signed, the link reopens in the language the debtor signed in.
+        preferred = mandate.document_language if mandate else ""
+        return preferred if preferred in LANGUAGE_CODES else "en"
 
     def page(self, template: str, context: dict, status: int = 200) -> HttpResponse:
         mandate = context.get("mandate") or getattr(self, "mandate", None)
@@ -132,8 +134,9 @@ class SignView(PublicSigningView):
             valid = False
         if not valid:
             return self.render_form(form, status=400)
+        # The language the debtor read the text in: the signed copy and its e-mail use it.
         signature = Signature(signer_name=data["signer_name"], ip=client_ip(request),
-                              user_agent=request.META.get("HTTP_USER_AGENT", ""))  # fmt: skip
+                              user_agent=request.META.get("HTTP_USER_AGENT", ""), language=self.language)  # fmt: skip
         try:
             mandate_sign(mandate=self.mandate, debtor=data, signature=signature)
         except LinkUnusable as error:

@@ -23,6 +23,8 @@ from django.utils.translation import override
 
 from customers.models import Contact, EmailStatus
 from invoices.models import Invoice, InvoiceStatus
+from localized.context import for_organization
+from localized.dates import format_datetime
 from mandates.selectors import held_for_collection_ids
 from organizations.services import log_action, log_actions_many
 from reminders.calendar import next_send_time
@@ -110,8 +112,8 @@ def deliver_many(*, dispatch_ids: list[int], now: datetime | None = None) -> lis
     ready: list[_Ready] = []
     for dispatch in dispatches:
         # Reasons and task titles are stored for the organization's staff, in its language, whatever
-        # language this worker thread last served.
-        with override(dispatch.organization.default_language):
+        # language this worker thread last served; dates and amounts in its country's way and its time zone.
+        with override(dispatch.organization.default_language), for_organization(dispatch.organization):
             try:
                 prepared = _prepare(dispatch, batch, now)
             except Exception:
@@ -397,11 +399,18 @@ def _hold(dispatch: Dispatch, book: PlanBook, now: datetime) -> Hold | None:
     if paused_until and paused_until >= now.astimezone(book.window.zone).date():
         after = datetime.combine(paused_until + timedelta(days=1), datetime.min.time(), tzinfo=book.window.zone)
         until = next_send_time(at=after, window=book.window, country=country)
-        return Hold(until, _("Waiting: the customer is paused."), postpones=True)
+        reason = _("Waiting: the customer is paused; it goes out on %(when)s.") % {"when": _local(until, book)}
+        return Hold(until, reason, postpones=True)
     opens = next_send_time(at=now, window=book.window, country=country)
     if opens > now:
-        return Hold(opens, _("Waiting for the next business day or hour."))
+        return Hold(opens, _("Waiting for the next business day or hour: %(when)s.") % {"when": _local(opens, book)})
     return None
+
+
+def _local(moment: datetime, book: PlanBook) -> str:
+    """`21/12/2026 09:00 CET`: a moment in the organization's zone, for a reason its staff read."""
+    with timezone.override(book.window.zone):
+        return format_datetime(moment, with_zone=True, country=book.organization.country)
 
 
 def _release(dispatch: Dispatch, hold: Hold) -> None:
@@ -463,6 +472,7 @@ def message_context(
         contact_name=contact.name if contact else "", organization_name=organization.sender_name or organization.name,
         organization_email=_reply_to(organization), organization_address=organization.address,
         organization_vat=organization.vat_number, invoices=lines, language=customer.language,
+        country=organization.country, time_zone=organization.time_zone,
     )  # fmt: skip
 
 

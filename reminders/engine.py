@@ -21,12 +21,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cached_property, lru_cache
+from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import F, Max, Q
+from django.utils import timezone
 
 from customers.models import Customer
 from invoices.models import Invoice, InvoiceStatus
+from localized.dates import format_date, format_datetime
 from mandates.selectors import held_for_collection_ids
 from organizations.models import Organization
 from reminders.calendar import MONDAY_TO_FRIDAY, SendingWindow, next_send_time, step_send_time
@@ -279,6 +282,16 @@ class Explanation:
     reason: str = ""
     notes: list[str] | None = None
     invoice: Invoice | None = None
+    # The organization's time zone: `when` reads in it whatever zone the reader's page has active.
+    zone: ZoneInfo | None = None
+
+    @property
+    def when(self) -> str:
+        """`21/12/2026 09:00 CET`: the moment in the organization's zone, with the zone (CET or CEST)."""
+        if self.at is None:
+            return ""
+        with timezone.override(self.zone or timezone.get_current_timezone()):
+            return format_datetime(self.at, with_zone=True)
 
 
 def explain(invoice: Invoice, *, book: PlanBook | None = None) -> Explanation:
@@ -320,7 +333,8 @@ def explain(invoice: Invoice, *, book: PlanBook | None = None) -> Explanation:
     notes = []
     nominal = invoice.due_date + timedelta(days=step.offset_days)
     if customer.follow_up_paused_until and moment.date() > customer.follow_up_paused_until >= nominal:
-        notes.append(_("The customer is paused until %(date)s.") % {"date": customer.follow_up_paused_until}
+        paused_until = format_date(customer.follow_up_paused_until, country=book.organization.country)
+        notes.append(_("The customer is paused until %(date)s.") % {"date": paused_until}
                      + _fmt_reason(customer.follow_up_paused_reason))  # fmt: skip
     elif moment.astimezone(book.window.zone).date() > nominal:
         notes.append(_("Waiting for a business day (weekend or public holiday)."))
@@ -331,7 +345,7 @@ def explain(invoice: Invoice, *, book: PlanBook | None = None) -> Explanation:
         )
     if book.follow_up.test_mode:
         notes.append(_("Test mode: it will be rendered and recorded, not sent."))
-    return Explanation(step=step, at=moment, notes=notes)
+    return Explanation(step=step, at=moment, notes=notes, zone=book.window.zone)
 
 
 def _collection_reason(invoice: Invoice) -> str:

@@ -31,9 +31,12 @@ def skip_reason(dispatch: Dispatch) -> str:
 
 def render(dispatch: Dispatch, now: datetime) -> Rendered:
     mandate, organization = dispatch.mandate, dispatch.organization
-    text = text_for(organization=organization, purpose=TemplatePurpose.MANDATE_SIGNED, language=mandate.language)
+    # In the language the debtor signed in, like the attached PDF (not necessarily the customer's language).
+    language = mandate.document_language
+    text = text_for(organization=organization, purpose=TemplatePurpose.MANDATE_SIGNED, language=language)
     context = message_context(dispatch, [], now)
-    context.language = mandate.language
+    context.language = language
+    context.signed_at = mandate.signed_at
     document = MandateDocument.objects.get(mandate=mandate)
     return Rendered(
         subject=render_text(text.subject, context),

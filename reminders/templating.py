@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from html import escape
 
-from django.utils import formats
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
+
+from localized import dates
+from localized.context import override as localized_override
+from localized.money import format_money
 
 PLACEHOLDERS = {
     "customer_name": _("Customer name"),
@@ -38,6 +40,7 @@ PLACEHOLDERS = {
     "creditor_id": _("Your SEPA creditor identifier"),
     "signing_link": _("Link to sign the SEPA mandate (a button in HTML; mandate invitations and reminders)"),
     "creditor_name": _("Creditor name of the mandate profile (mandate messages)"),
+    "signed_at": _("Date and time the mandate was signed, in your time zone (signed-copy e-mail)"),
 }
 
 _formatter = string.Formatter()
@@ -96,12 +99,17 @@ class MessageContext:
     organization_vat: str
     invoices: list[InvoiceLine]
     language: str
+    # The organization's country and time zone: dates and amounts are written as that country does, in the
+    # reader's language, and any moment in its zone ("" = as currently active).
+    country: str = ""
+    time_zone: str = ""
     # Direct-debit pre-notifications only.
     collection_date: date | None = None
     mandate_reference: str = ""
     creditor_id: str = ""
     signing_link: str = ""  # mandate messages only
     creditor_name: str = ""  # mandate messages only
+    signed_at: datetime | None = None  # the signed-copy e-mail only
     # The placeholder values per flavour (plain, HTML), computed once: a message renders its subject and
     # body from the same context.
     _values: dict[bool, dict[str, str]] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -112,7 +120,7 @@ class MessageContext:
         return self._values[html]
 
     def _compute(self, *, html: bool) -> dict[str, str]:
-        with override(self.language):
+        with localized_override(country=self.country or None, time_zone=self.time_zone or None, language=self.language):
             oldest = min(self.invoices, key=lambda line: line.due_date) if self.invoices else None
             currency = self.invoices[0].currency if self.invoices else ""
             total = sum((line.open_amount for line in self.invoices), Decimal("0"))
@@ -128,6 +136,7 @@ class MessageContext:
                 "collection_date": _long_date(self.collection_date) if self.collection_date else "",
                 "mandate_reference": self.mandate_reference, "creditor_id": self.creditor_id,
                 "creditor_name": self.creditor_name or self.organization_name,
+                "signed_at": _moment(self.signed_at) if self.signed_at else "",
             }  # fmt: skip
             values = {key: escape(value) for key, value in plain.items()} if html else plain
             values["invoice_table"] = self._table_html() if html else self._table_text()
@@ -177,15 +186,23 @@ class MessageContext:
 
 
 def _long_date(value: date) -> str:
-    return formats.date_format(value, "DATE_FORMAT", use_l10n=True)
+    """`3 december 2026`: in sentences."""
+    return dates.format_date(value, style="long")
+
+
+def _moment(value: datetime) -> str:
+    """`3 december 2026, 10:16 CET`: a moment in the organization's zone, with the zone (CET or CEST)."""
+    return f"{dates.format_date(value, style='long')}, {dates.format_time(value)} {dates.zone_label(value)}"
 
 
 def _date(value: date) -> str:
-    return formats.date_format(value, "SHORT_DATE_FORMAT", use_l10n=True)
+    """`3/12/2026` (nl-BE, fr-BE), `03/12/2026` (en-BE), `03.12.2026` (de): in tables."""
+    return dates.format_date(value)
 
 
 def money(amount: Decimal, currency: str) -> str:
-    return f"{formats.number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)} {currency}".strip()
+    """`€ 1.234,56` (nl-BE), `1 234,56 €` (fr-BE), `€1,234.56` (en)."""
+    return format_money(amount, currency or "EUR")
 
 
 def render_text(text: str, context: MessageContext) -> str:

@@ -92,11 +92,12 @@ def sample_context(*, organization: Organization, language: str) -> MessageConte
         organization_name=organization.sender_name or organization.name,
         organization_email=organization.reply_to_email or organization.sender_email or "finance@example.com",
         organization_address=organization.address, organization_vat=organization.vat_number, language=language,
+        country=organization.country, time_zone=organization.time_zone,
         signing_link=settings.SITE_URL.rstrip("/") + "/sign/sample-link/", creditor_name=organization.name,
         invoices=[
             InvoiceLine("2026-0142", today - timedelta(days=23), 23, Decimal("1210.00"), organization.currency),
             InvoiceLine("2026-0188", today - timedelta(days=9), 9, Decimal("484.50"), organization.currency),
         ],
         collection_date=today + timedelta(days=14), mandate_reference="MNDT-000042",
-        creditor_id="BE69ZZZ050D000000008",
+        creditor_id="BE69ZZZ050D000000008", signed_at=timezone.now(),
     )  # fmt: skip

@@ -44,8 +44,9 @@ class MandateSerializer(OrganizationScopedSerializer):
             "id", "customer", "profile", "scheme", "reference", "state", "language", "debtor_name", "debtor_street",
             "debtor_postal_code", "debtor_city", "debtor_country", "iban", "bic", "signing_url", "link_expires_at",
             "invited_at", "opened_at", "signing_started_at", "signed_at", "signature_method", "signer_name",
-            "signed_ip", "signed_user_agent", "declined_at", "cancelled_at", "cancel_reason", "suspended_at",
-            "expired_at", "first_collection_at", "last_collection_at", "has_pdf", "created_at", "updated_at",
+            "signed_ip", "signed_user_agent", "signed_language", "declined_at", "cancelled_at", "cancel_reason",
+            "suspended_at", "expired_at", "first_collection_at", "last_collection_at", "has_pdf", "created_at",
+            "updated_at",
         ]  # fmt: skip
         read_only_fields = [name for name in fields if name not in ("customer", "profile")]
 

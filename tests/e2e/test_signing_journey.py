@@ -1,7 +1,9 @@
-"""Browser journey on a phone: open the signing link, fix a typo in the IBAN, sign, download the PDF."""
+"""Browser journeys on a phone: open the signing link, fix a typo in the IBAN, sign, download the PDF; switch the
+page to another language and sign in that language."""
 
 from __future__ import annotations
 
+import pypdf
 import pytest
 from playwright.sync_api import expect
 
@@ -49,3 +51,35 @@ def test_a_debtor_signs_the_mandate_on_a_phone(world, live_server, page):
     mandate.refresh_from_db()
     assert mandate.state == MandateState.SIGNED and mandate.iban == "BE71096123456769"
     assert mandate.signing_started_at is not None and "Chrome" in mandate.signed_user_agent
+
+
+def test_a_debtor_switches_the_page_to_dutch_and_signs_the_dutch_text(world, live_server, page):
+    """The customer's language is German; the debtor reads and signs in Dutch, and everything after stays Dutch."""
+    customer = CustomerFactory(organization=world.org_a, name="Jeanne Peeters", type="person", language="de",
+                               street="Lindenlaan 4", postal_code="9000", city="Gent", country="BE")  # fmt: skip
+    ContactFactory(customer=customer, email="jeanne@example.be")
+    mandate = mandate_prepare(organization=world.org_a, customer=customer, profile=world.a.profile)
+
+    page.goto(live_server.url + signing_path(mandate))
+    expect(page.get_by_test_id("legal-text")).to_contain_text("Ich ermächtige")
+    page.get_by_role("link", name="NL", exact=True).click()
+    expect(page.locator("html")).to_have_attribute("lang", "nl")
+    expect(page.get_by_test_id("legal-text")).to_contain_text("Door ondertekening van dit mandaatformulier")
+
+    page.get_by_label("IBAN").fill("BE71 0961 2345 6769")
+    page.get_by_label("Ik heb de bovenstaande tekst gelezen en ga ermee akkoord.").check()
+    page.get_by_label("Typ uw volledige naam om te ondertekenen").fill("Jeanne Peeters")
+    page.get_by_role("button", name="Mandaat ondertekenen").click()
+    expect(page.get_by_test_id("thanks")).to_contain_text("Bedankt, het mandaat is ondertekend")
+    with page.expect_download() as download:
+        page.get_by_test_id("download-pdf").click()
+    with open(download.value.path(), "rb") as pdf:
+        text = " ".join(sheet.extract_text() for sheet in pypdf.PdfReader(pdf).pages)
+    assert "Door ondertekening van dit mandaatformulier" in " ".join(text.split()) and "Ich ermächtige" not in text
+
+    # Opening the link again later shows the signed mandate in Dutch, not the customer's German.
+    page.goto(live_server.url + signing_path(mandate))
+    expect(page.get_by_test_id("link-signed")).to_contain_text("Dit mandaat is al ondertekend")
+    expect(page.locator("html")).to_have_attribute("lang", "nl")
+    mandate.refresh_from_db()
+    assert (mandate.language, mandate.signed_language) == ("de", "nl")

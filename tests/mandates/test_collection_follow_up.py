@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.utils import formats, translation
 
+from localized.dates import format_date
 from mailroom.models import StoredEmail
 from mandates.collection import batch_build, batch_cancel, batch_download, debit_return
 from mandates.models import Mandate
@@ -145,10 +145,10 @@ def test_pre_notification_lists_the_invoices_date_mandate_and_creditor(world, pr
     run_followups()
     run_followups()  # a repeated pass sends nothing twice
     (mail,) = [m for m in StoredEmail.objects.all() if "camille@lumen.example" in m.to]
-    with translation.override("en"):
-        collection_date = formats.date_format(batch.collection_date, "DATE_FORMAT")
+    # An English reader of a Belgian organization: `7 December 2026`, `€171.00`.
+    collection_date = format_date(batch.collection_date, style="long", language="en", country="BE")
     assert mail.subject.startswith("Notice of SEPA direct debit")
-    for text in (first.number, second.number, "171.00", collection_date, mandate.reference, profile.creditor_id):
+    for text in (first.number, second.number, "€171.00", collection_date, mandate.reference, profile.creditor_id):
         assert text in mail.text_body
     assert collection_date in mail.html_body
     dispatch = Dispatch.objects.get(kind=DispatchKind.PRE_NOTIFICATION, customer=customer)
