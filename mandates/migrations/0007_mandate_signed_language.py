@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mandates', '0005_collection_debit_cancelled'),
+        ('mandates', '0006_collection_batch_selection'),
     ]
 
     operations = [
