@@ -37,8 +37,9 @@ def awaiting_approval(*, organization: Organization, now: datetime | None = None
     """The organization's messages waiting for approval whose time has come (postponed ones return at their day)."""
     now = now or timezone.now()
     return (
-        Dispatch.objects.filter(organization=organization, status=DispatchStatus.AWAITING_APPROVAL,
-                                next_attempt_at__lte=now)  # fmt: skip
+        Dispatch.objects.filter(
+            organization=organization, status=DispatchStatus.AWAITING_APPROVAL, next_attempt_at__lte=now
+        )  # fmt: skip
         .select_related("customer", "step", "invoice")
         .order_by("next_attempt_at", "id")
     )
