@@ -156,9 +156,8 @@ class _Chooser:
             chosen = (position, offset, minimum, step, moment)
         if chosen is None:
             return None
-        fresh = not any(row[TOUCHED] for row in candidates)
         schedule_from = None
-        if fresh and plan.first is not None and chosen[0] > plan.first:
+        if plan.first is not None and chosen[0] > plan.first and not any(row[TOUCHED] for row in candidates):
             entry = next((item for item in plan.steps if item[0] >= plan.entry
                           and (item[2] is None or amount >= item[2])), None)  # fmt: skip
             if entry is not None:
