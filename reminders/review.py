@@ -128,6 +128,7 @@ class ReviewRow:
     contacts: list[str]
     subject: str
     text: str
+    nothing_owed: bool = False  # paid, credited, disputed or paused since: approving it sends nothing (skipped)
 
 
 def review_rows(dispatches: list[Dispatch], *, now: datetime | None = None) -> list[ReviewRow]:
@@ -139,14 +140,22 @@ def review_rows(dispatches: list[Dispatch], *, now: datetime | None = None) -> l
     rows = []
     for dispatch in dispatches:
         items = list(dispatch.items.select_related("invoice").order_by("invoice__due_date", "invoice_id"))
-        invoices = [item.invoice for item in items]
+        # What the message would list if it went out now (the delivery re-checks the same at send time).
+        owed = [item.invoice for item in items if _still_owed(item.invoice)]
+        shown = owed or [item.invoice for item in items]
         contacts = list(Contact.objects.filter(customer=dispatch.customer, notify=True,
                                                email_status=EmailStatus.VALID).order_by("id"))  # fmt: skip
-        content = render(dispatch, invoices, now, contacts=contacts)
+        content = render(dispatch, shown, now, contacts=contacts)
         rows.append(ReviewRow(
-            dispatch=dispatch, invoices=invoices, amount=sum(item.open_amount for item in items),
-            currency=invoices[0].currency if invoices else "EUR",
+            dispatch=dispatch, invoices=shown, amount=sum(invoice.open_amount for invoice in owed),
+            currency=shown[0].currency if shown else "EUR",
             contacts=[f"{contact.name} <{contact.email}>" if contact.name else contact.email for contact in contacts],
-            subject=content["subject"], text=content["text_body"],
+            subject=content["subject"], text=content["text_body"], nothing_owed=not owed,
         ))  # fmt: skip
     return rows
+
+
+def _still_owed(invoice) -> bool:
+    from invoices.models import InvoiceStatus
+
+    return invoice.status == InvoiceStatus.OPEN and invoice.open_amount > 0 and not invoice.follow_up_paused

@@ -176,6 +176,7 @@ class AwaitingDispatchSerializer(serializers.Serializer):
     recipients = serializers.ListField(child=serializers.CharField(), source="contacts")
     subject = serializers.CharField()
     text_body = serializers.CharField(source="text")
+    nothing_owed = serializers.BooleanField(help_text="Paid or no longer followed up since: approving sends nothing.")
     scheduled_for = serializers.DateTimeField(source="dispatch.scheduled_for")
     created_at = serializers.DateTimeField(source="dispatch.created_at")
 

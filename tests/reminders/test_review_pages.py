@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from customers.services import contact_create, customer_create
 from invoices.services import invoice_create
+from mailroom.models import StoredEmail
 from organizations.models import ActivityLog
 from reminders.decide import decide_due_cross_tenant
 from reminders.models import Dispatch, DispatchStatus
@@ -109,3 +110,20 @@ def test_saving_the_late_entry_step_and_the_review_switch_on_the_plan_page(world
     assert response.status_code == 400
     plan.refresh_from_db()
     assert plan.late_entry_step == second
+
+
+def test_a_message_whose_invoice_was_paid_meanwhile_says_so_and_sends_nothing(world, client, two_waiting):
+    from invoices.services import payment_record
+    from reminders.delivery import deliver_one
+
+    janssens = two_waiting[0]
+    payment_record(invoice=janssens.invoice, amount=janssens.invoice.amount, paid_on=janssens.invoice.due_date)
+    client.force_login(world.owner_a.user)
+    row = client.get(url(world)).content.decode().split(f'data-dispatch="{janssens.pk}"')[1].split("</tr>")[0]
+    assert "Nothing owed any more: it will not be sent" in row
+    client.post(url(world), {"action": "approve", "ids": [janssens.pk]})
+    janssens.refresh_from_db()
+    deliver_one(dispatch_id=janssens.pk, now=janssens.next_attempt_at)
+    janssens.refresh_from_db()
+    assert janssens.status == DispatchStatus.SKIPPED  # the delivery's re-check: paid before it went out
+    assert not [mail for mail in StoredEmail.objects.all() if "jan@janssens.example" in mail.to]
