@@ -102,7 +102,8 @@ def _move(organization: Organization, dispatch_ids: list[int], changes, code: st
             continue  # someone else decided it first
         result.done.append(dispatch.pk)
         entries += _entries(organization, dispatch, code, actor, data)
-    result.unchanged = [pk for pk in asked if pk not in set(result.done)]
+    moved = set(result.done)
+    result.unchanged = [pk for pk in asked if pk not in moved]
     log_actions_many(entries)
     return result
 

@@ -123,3 +123,18 @@ def test_an_invoice_only_just_past_its_first_reminder_follows_the_plan_from_its_
     recent.refresh_from_db()
     assert recent.next_follow_up_at == at(2026, 12, 4, 9, 0)  # due date + 21, as planned
     assert Dispatch.objects.get(customer=debtor).schedule_from is None
+
+
+def test_an_imported_long_overdue_invoice_gets_the_first_reminder_first(world, debtor):
+    from invoices.batches import import_batch_confirm, import_batch_create
+    from invoices.models import Invoice
+    from tests.spreadsheets import csv_bytes
+
+    content = csv_bytes([["number", "customer_ref", "issue_date", "due_date", "amount", "open_amount", "currency"],
+                         ["IMP-90", "BP-1", "2026-06-01", "2026-08-25", "800.00", "800.00", "EUR"]])  # fmt: skip
+    batch = import_batch_create(organization=world.org_a, kind="invoices", content=content, filename="old.csv",
+                                actor=world.owner_a.user)  # fmt: skip
+    assert import_batch_confirm(batch=batch, skip_invalid=False, actor=world.owner_a.user).imported
+    run_pass(at(2026, 11, 23, 10, 0))
+    assert subjects() == ["Betalingsherinnering – Acme Belgium"]
+    assert Invoice.objects.get(number="IMP-90").next_follow_up_at == at(2026, 12, 7, 9, 0)
