@@ -3,7 +3,9 @@
 1. Scheduling: every open invoice carries `next_follow_up_at`, the moment its next step is due (inside the
    sending window, after holidays and pauses). A partial index makes "what is due now" cheap.
 2. Deciding (`reminders.decide`, cross-tenant): for due invoices, write Dispatch rows. A Dispatch is unique per
-   (invoice, step), so a repeated or concurrent tick creates nothing twice.
+   (invoice, step), so a repeated or concurrent tick creates nothing twice. A late arrival starts at its plan's
+   entry step and its next steps count from that first message (`Dispatch.schedule_from`). A plan that reviews
+   its messages writes them `awaiting_approval`; people release them (`reminders.review`), nothing else does.
 3. Delivering (`deliver_many`, `deliver_one`): claim rows with a compare-and-swap, re-check everything at send time
    (paid? disputed? paused? contact valid? switch off? too late?), record the attempt, then call the
    provider; no database lock is held during the call. Transient errors retry with backoff; permanent
