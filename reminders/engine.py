@@ -390,11 +390,19 @@ def explain(invoice: Invoice, *, book: PlanBook | None = None) -> Explanation:
         notes.append(
             _("No contact that receives messages has a valid e-mail address: the e-mail will fail and open a task.")
         )
+    if level and (waiting := _awaiting_approval(invoice)):
+        notes.append(_("“%(step)s” is waiting for approval on “To approve”.") % {"step": waiting})
     if book.follow_up.test_mode:
         notes.append(_("Test mode: it will be rendered and recorded, not sent."))
     elif plan.review_before_sending and step.channel in REVIEWED_CHANNELS:
         notes.append(_("The plan reviews messages before sending: it waits on “To approve” until someone approves it."))
     return Explanation(step=step, at=moment, notes=notes)
+
+
+def _awaiting_approval(invoice: Invoice) -> str:
+    """The name of the step whose message about this invoice waits for approval ("" when none does)."""
+    waiting = DispatchInvoice.objects.filter(invoice=invoice, dispatch__status=DispatchStatus.AWAITING_APPROVAL)
+    return waiting.values_list("dispatch__step__name", flat=True).first() or ""
 
 
 def _late_arrival(book: PlanBook, invoice: Invoice, moment: datetime) -> tuple[FollowUpStep, datetime, date] | None:

@@ -13,7 +13,7 @@ from mailroom.models import StoredEmail
 from organizations.models import ActivityLog
 from reminders.decide import decide_due_cross_tenant
 from reminders.delivery import deliver_one, sweep
-from reminders.engine import due_dispatch_ids
+from reminders.engine import due_dispatch_ids, explain
 from reminders.models import Dispatch, DispatchStatus, FollowUpStep, StepChannel
 from reminders.review import awaiting_approval, dispatches_approve, dispatches_postpone, dispatches_skip
 
@@ -158,3 +158,13 @@ def test_another_organizations_ids_change_nothing(world, reviewed):
     assert (result.done, result.unchanged) == ([], [dispatch.pk])
     dispatch.refresh_from_db()
     assert dispatch.status == DispatchStatus.AWAITING_APPROVAL
+
+
+@pytest.mark.django_db
+def test_the_invoice_explanation_says_its_message_waits_for_approval(world, reviewed):
+    invoice = reviewed[2]
+    run_pass(MONDAY)
+    invoice.refresh_from_db()
+    explanation = explain(invoice)
+    assert explanation.step.name == "Second reminder"
+    assert "“Reminder” is waiting for approval on “To approve”." in explanation.notes
