@@ -207,48 +207,78 @@ def due_set_sql() -> str:
 
     Per customer with a due invoice: the carrying invoice is its oldest owed one; the step is the most
     advanced step of the customer's plan (or the default plan) that is due for it and above the level it
-    reached; every owed invoice that reached that step's day, below that level, is listed. Only owed invoices old
-    enough to reach a step today matter: the oldest owed one is among them whenever any step is due (as in the
-    engine's statement, `reminders.decide`).
+    reached, except for a late arrival (no owed invoice of the customer was listed in a follow-up message yet,
+    and that step lies past the plan's first reminder after the due date): it gets the plan's late-entry step
+    (or that first reminder). Every owed invoice that reached the chosen step's day, below that level, is listed.
+    Days count from the due date, or from a late arrival's first message (`schedule_from`). Only owed invoices
+    old enough to reach a step today matter: the oldest owed one is among them whenever any step is due (as in
+    the engine's statement, `reminders.decide`).
     """
     t = _tables()
     reached = ", ".join(f"'{status}'" for status in REACHED)
     return f"""
     WITH due_customers AS (
         SELECT DISTINCT customer_id FROM {t["invoice"]} WHERE status = 'open' AND next_follow_up_at <= %(now)s
-    ), owed AS (
-        SELECT i.id, i.customer_id, i.organization_id, i.due_date, i.open_amount,
-               row_number() OVER (PARTITION BY i.customer_id ORDER BY i.due_date, i.id) AS rank
-        FROM {t["invoice"]} AS i JOIN due_customers AS d ON d.customer_id = i.customer_id
+    ), open_invoices AS (
+        SELECT i.* FROM {t["invoice"]} AS i JOIN due_customers AS d ON d.customer_id = i.customer_id
         WHERE i.status = 'open' AND NOT i.follow_up_paused AND i.open_amount > 0 AND NOT {collection_hold_sql("i")}
           AND i.due_date <= %(today)s - (SELECT MIN(offset_days) FROM {t["step"]})  -- younger: no step reached today
     ), levels AS (
-        SELECT di.invoice_id, MAX(s.position) AS level
+        SELECT di.invoice_id, MAX(CASE WHEN x.status IN ({reached}) THEN s.position ELSE 0 END) AS level,
+               MAX(x.schedule_from) AS schedule_from
         FROM {t["item"]} AS di JOIN {t["dispatch"]} AS x ON x.id = di.dispatch_id
         JOIN {t["step"]} AS s ON s.id = x.step_id
-        WHERE x.status IN ({reached}) AND di.invoice_id IN (SELECT id FROM owed)
+        WHERE di.invoice_id IN (SELECT id FROM open_invoices)
         GROUP BY di.invoice_id
-    ), chosen AS (
-        SELECT o.customer_id, o.id AS carrying_id, s.id AS step_id, s.position, s.offset_days, s.min_open_amount
+    ), owed AS (
+        SELECT i.id, i.customer_id, i.organization_id, COALESCE(l.schedule_from, i.due_date) AS due_date,
+               i.open_amount, COALESCE(l.level, 0) AS level, l.invoice_id IS NOT NULL AS touched,
+               row_number() OVER (PARTITION BY i.customer_id ORDER BY i.due_date, i.id) AS rank
+        FROM open_invoices AS i LEFT JOIN levels AS l ON l.invoice_id = i.id
+    ), fresh AS (
+        SELECT customer_id, NOT bool_or(touched) AS fresh FROM owed GROUP BY customer_id
+    ), most AS (
+        SELECT o.customer_id, o.id AS carrying_id, o.open_amount, s.plan_id, s.id AS step_id, s.position, f.fresh
         FROM owed AS o
+        JOIN fresh AS f ON f.customer_id = o.customer_id
         JOIN {t["customer"]} AS c ON c.id = o.customer_id
         JOIN {t["settings"]} AS fs ON fs.organization_id = o.organization_id AND fs.sending_enabled
         LEFT JOIN {t["plan"]} AS d ON d.organization_id = o.organization_id AND d.is_default
-        LEFT JOIN levels AS l ON l.invoice_id = o.id
         CROSS JOIN LATERAL (
-            SELECT s.id, s.position, s.offset_days, s.min_open_amount FROM {t["step"]} AS s
-            WHERE s.plan_id = COALESCE(c.follow_up_plan_id, d.id) AND s.position > COALESCE(l.level, 0)
+            SELECT s.id, s.plan_id, s.position FROM {t["step"]} AS s
+            WHERE s.plan_id = COALESCE(c.follow_up_plan_id, d.id) AND s.position > o.level
               AND (s.min_open_amount IS NULL OR o.open_amount >= s.min_open_amount)
               AND o.due_date + s.offset_days <= %(today)s
             ORDER BY s.position DESC LIMIT 1
         ) AS s
         WHERE o.rank = 1
+    ), entries AS (
+        SELECT m.customer_id, first.position AS first_position,
+               COALESCE(named.position, first.position) AS entry_position
+        FROM most AS m JOIN {t["plan"]} AS p ON p.id = m.plan_id
+        LEFT JOIN {t["step"]} AS named ON named.id = p.late_entry_step_id
+        CROSS JOIN LATERAL (
+            SELECT s.position FROM {t["step"]} AS s WHERE s.plan_id = m.plan_id AND s.offset_days > 0
+            ORDER BY s.position LIMIT 1
+        ) AS first
+    ), chosen AS (
+        SELECT DISTINCT ON (m.customer_id) m.customer_id, m.carrying_id, s.id AS step_id, s.position, s.offset_days,
+               s.min_open_amount
+        FROM most AS m LEFT JOIN entries AS e ON e.customer_id = m.customer_id
+        CROSS JOIN LATERAL (
+            SELECT s.id, s.position, s.offset_days, s.min_open_amount,
+                   COALESCE(m.fresh AND m.position > e.first_position AND s.position >= e.entry_position
+                            AND (s.min_open_amount IS NULL OR m.open_amount >= s.min_open_amount), FALSE) AS entry
+            FROM {t["step"]} AS s WHERE s.plan_id = m.plan_id
+        ) AS s
+        -- a late arrival's first eligible step from the entry on; otherwise (or none eligible) the most advanced one
+        WHERE s.entry OR s.id = m.step_id
+        ORDER BY m.customer_id, s.entry DESC, s.position
     )
     SELECT o.id, ch.step_id
     FROM owed AS o JOIN chosen AS ch ON ch.customer_id = o.customer_id
-    LEFT JOIN levels AS l ON l.invoice_id = o.id
     WHERE o.id = ch.carrying_id OR (
-        o.due_date <= %(today)s - ch.offset_days AND COALESCE(l.level, 0) < ch.position
+        o.due_date <= %(today)s - ch.offset_days AND o.level < ch.position
         AND (ch.min_open_amount IS NULL OR o.open_amount >= ch.min_open_amount))
     """  # noqa: S608
 

@@ -28,14 +28,31 @@ from invoices.models import Invoice, InvoiceStatus
 from mandates.selectors import collection_hold_sql
 from organizations.models import Organization
 from reminders.calendar import next_send_time
-from reminders.engine import REACHED, PlanBook, reschedule, step_moment
-from reminders.models import Dispatch, DispatchInvoice, FollowUpStep, Grouping
+from reminders.engine import (
+    REACHED,
+    REVIEWED_CHANNELS,
+    PlanBook,
+    first_reminder,
+    late_entry_step,
+    reschedule,
+    step_moment,
+)
+from reminders.models import (
+    REFERS_TO_EARLIER_REMINDERS,
+    Dispatch,
+    DispatchInvoice,
+    DispatchStatus,
+    FollowUpStep,
+    Grouping,
+    TemplatePurpose,
+)
 
 INSERT_BATCH = 500
 FETCH_BATCH = 5000
 
-# The columns of a candidate row (see `_candidate_sql`).
-ID, CUSTOMER, DUE_DATE, OPEN_AMOUNT, CREATED, IS_DUE, IS_OWED, LEVEL, COUNTRY, PLAN, PAUSED_UNTIL = range(11)
+# The columns of a candidate row (see `_candidate_sql`). DUE_DATE: the day the plan's offsets count from (the due
+# date, or a late arrival's first message minus that step's offset); TOUCHED: listed in a follow-up message before.
+ID, CUSTOMER, DUE_DATE, OPEN_AMOUNT, CREATED, IS_DUE, IS_OWED, LEVEL, COUNTRY, PLAN, PAUSED_UNTIL, TOUCHED = range(12)
 
 
 @dataclass(slots=True)
@@ -47,6 +64,9 @@ class Decision:
     step: FollowUpStep
     listed: list[tuple[int, Decimal]]  # (invoice id, open amount), the carrying invoice first
     scheduled_for: datetime
+    purpose: str = ""  # the message to send instead of the step's own (a first message never speaks of earlier ones)
+    schedule_from: date | None = None  # a late arrival: the day the next steps count from
+    awaiting_approval: bool = False  # the plan reviews its messages before sending
 
 
 def decide_due_cross_tenant(*, now: datetime, dry_run: bool = False, organization_ids: list[int] | None = None):
@@ -101,6 +121,9 @@ def _without_cycle_collection():
 class _Plan:
     grouped: bool
     steps: list[tuple[int, int, Decimal | None, FollowUpStep]]  # (position, offset days, minimum, step)
+    first: int | None = None  # position of the first reminder after the due date: a late arrival passed it
+    entry: int | None = None  # position of the step a late arrival starts at
+    review: bool = False
 
 
 class _Chooser:
@@ -114,9 +137,10 @@ class _Chooser:
     def choose(self, plan: _Plan, carrying: tuple, candidates: list[tuple]) -> Decision | None:
         """The most advanced step that is due for the carrying invoice; earlier, passed steps are not sent.
 
-        An invoice that enters follow-up late (imported long overdue) gets the step it has reached, at once,
-        instead of a burst of old ones. Its scheduled time is never before the invoice existed, so lateness
-        (missed) only counts time the system could have sent and did not.
+        A late arrival (no follow-up message yet, past the plan's first reminder and more: imported or created
+        long overdue) starts at the plan's entry step instead, at once, and its next steps keep the plan's spacing
+        from that first message (`schedule_from`). Its scheduled time is never before the invoice existed, so
+        lateness (missed) only counts time the system could have sent and did not.
         """
         chosen = None
         level, amount, moments = carrying[LEVEL], carrying[OPEN_AMOUNT], self.moments
@@ -132,6 +156,13 @@ class _Chooser:
             chosen = (position, offset, minimum, step, moment)
         if chosen is None:
             return None
+        schedule_from = None
+        if plan.first is not None and chosen[0] > plan.first and not any(row[TOUCHED] for row in candidates):
+            entry = next((item for item in plan.steps if item[0] >= plan.entry
+                          and (item[2] is None or amount >= item[2])), None)  # fmt: skip
+            if entry is not None:
+                chosen = (*entry, chosen[4])
+                schedule_from = self.today - timedelta(days=entry[1])
         position, offset, minimum, step, moment = chosen
         known_since = min(carrying[CREATED], self.now_ts)
         if moment.timestamp() < known_since:
@@ -143,7 +174,14 @@ class _Chooser:
             if row is not carrying and row[DUE_DATE] <= reached_day and row[LEVEL] < position
             and (minimum is None or row[OPEN_AMOUNT] >= minimum)
         ]  # fmt: skip
-        return Decision(carrying[CUSTOMER], carrying[ID], step, listed, min(moment, self.now))
+        decision = Decision(carrying[CUSTOMER], carrying[ID], step, listed, min(moment, self.now),
+                            schedule_from=schedule_from)  # fmt: skip
+        if step.channel in REVIEWED_CHANNELS:
+            decision.awaiting_approval = plan.review
+            # No reminder reached any of these invoices: a text about earlier reminders would not be true.
+            if step.message_purpose in REFERS_TO_EARLIER_REMINDERS and not any(row[LEVEL] for row in candidates):
+                decision.purpose = TemplatePurpose.REMINDER_1
+        return decision
 
     def _moment_after(self, timestamp: float, country: str | None) -> datetime:
         key = (timestamp, country)
@@ -156,11 +194,14 @@ class _Chooser:
 
 def _plans(book: PlanBook) -> dict[int | None, _Plan]:
     """Every plan by id, and the default plan under None (a customer without a plan of its own)."""
-    plans = {
-        plan.pk: _Plan(plan.grouping != Grouping.PER_INVOICE,
-                       [(s.position, s.offset_days, s.min_open_amount, s) for s in book.steps.get(plan.pk, [])])
-        for plan in book.plans.values()
-    }  # fmt: skip
+    plans = {}
+    for plan in book.plans.values():
+        steps = book.steps.get(plan.pk, [])
+        first, entry = first_reminder(steps), late_entry_step(plan, steps)
+        plans[plan.pk] = _Plan(plan.grouping != Grouping.PER_INVOICE,
+                               [(s.position, s.offset_days, s.min_open_amount, s) for s in steps],
+                               first.position if first else None, entry.position if entry else None,
+                               plan.review_before_sending)  # fmt: skip
     default = book.default_plan
     if default is not None:
         plans[None] = plans[default.pk]
@@ -236,14 +277,16 @@ def _candidate_sql(organization_id: int, now: datetime, latest_due: date) -> tup
         WHERE i.organization_id = %s AND i.status = %s AND NOT {collection_hold_sql("i")}
           AND (({owed} AND i.due_date <= %s) OR i.next_follow_up_at <= %s)
     ), levels AS (
-        SELECT di.invoice_id, MAX(s.position) AS level
+        SELECT di.invoice_id, MAX(CASE WHEN x.status IN ({reached}) THEN s.position ELSE 0 END) AS level,
+               MAX(x.schedule_from) AS schedule_from
         FROM {tables["item"]} AS di JOIN {tables["dispatch"]} AS x ON x.id = di.dispatch_id
         JOIN {tables["step"]} AS s ON s.id = x.step_id
-        WHERE x.status IN ({reached}) AND di.invoice_id IN (SELECT id FROM candidates)
+        WHERE di.invoice_id IN (SELECT id FROM candidates)
         GROUP BY di.invoice_id
     )
-    SELECT ca.id, ca.customer_id, ca.due_date, ca.open_amount, {created}, ca.is_due, ca.is_owed,
-           COALESCE(l.level, 0), cu.country, cu.follow_up_plan_id, cu.follow_up_paused_until
+    SELECT ca.id, ca.customer_id, COALESCE(l.schedule_from, ca.due_date), ca.open_amount, {created}, ca.is_due,
+           ca.is_owed, COALESCE(l.level, 0), cu.country, cu.follow_up_plan_id, cu.follow_up_paused_until,
+           CASE WHEN l.invoice_id IS NULL THEN 0 ELSE 1 END
     FROM candidates AS ca JOIN {tables["customer"]} AS cu ON cu.id = ca.customer_id
     LEFT JOIN levels AS l ON l.invoice_id = ca.id
     ORDER BY ca.customer_id, ca.due_date, ca.id
@@ -298,6 +341,9 @@ def _record_batch(decisions: list[Decision], organization: Organization) -> list
             invoice_id=decision.invoice_id,
             step=decision.step,
             channel=decision.step.channel,
+            purpose=decision.purpose,
+            schedule_from=decision.schedule_from,
+            status=DispatchStatus.AWAITING_APPROVAL if decision.awaiting_approval else DispatchStatus.QUEUED,
             scheduled_for=decision.scheduled_for,
             next_attempt_at=decision.scheduled_for,
         )  # fmt: skip

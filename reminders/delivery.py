@@ -49,7 +49,6 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
 BACKOFF = [timedelta(minutes=m) for m in (1, 5, 15, 60, 180)]
-PURPOSE_BY_LEVEL = {1: TemplatePurpose.REMINDER_1, 2: TemplatePurpose.REMINDER_2}
 
 
 class TransientError(Exception):
@@ -491,11 +490,7 @@ def _reply_to_for(dispatch: Dispatch) -> list[str]:
 def _purpose(dispatch: Dispatch) -> str:
     if dispatch.purpose:
         return dispatch.purpose
-    if dispatch.step and dispatch.step.purpose:
-        return dispatch.step.purpose
-    if dispatch.step and dispatch.step.offset_days < 0:
-        return TemplatePurpose.PRE_DUE
-    return PURPOSE_BY_LEVEL.get(dispatch.step.position if dispatch.step else 1, TemplatePurpose.FINAL_NOTICE)
+    return dispatch.step.message_purpose if dispatch.step else TemplatePurpose.REMINDER_1
 
 
 def _clean_header(value: str) -> str:

@@ -3,7 +3,9 @@
 1. Scheduling: every open invoice carries `next_follow_up_at`, the moment its next step is due (inside the
    sending window, after holidays and pauses). A partial index makes "what is due now" cheap.
 2. Deciding (`reminders.decide`, cross-tenant): for due invoices, write Dispatch rows. A Dispatch is unique per
-   (invoice, step), so a repeated or concurrent tick creates nothing twice.
+   (invoice, step), so a repeated or concurrent tick creates nothing twice. A late arrival starts at its plan's
+   entry step and its next steps count from that first message (`Dispatch.schedule_from`). A plan that reviews
+   its messages writes them `awaiting_approval`; people release them (`reminders.review`), nothing else does.
 3. Delivering (`deliver_many`, `deliver_one`): claim rows with a compare-and-swap, re-check everything at send time
    (paid? disputed? paused? contact valid? switch off? too late?), record the attempt, then call the
    provider; no database lock is held during the call. Transient errors retry with backoff; permanent
@@ -40,13 +42,18 @@ from reminders.models import (
     FollowUpPlan,
     FollowUpSettings,
     FollowUpStep,
+    StepChannel,
 )
 
 logger = logging.getLogger(__name__)
 
 # Dispatch states in which an invoice counts as having reached the dispatch's step.
-REACHED = (DispatchStatus.QUEUED, DispatchStatus.SENDING, DispatchStatus.SENT, DispatchStatus.TEST,
-           DispatchStatus.UNCERTAIN)  # fmt: skip
+# A message waiting for approval counts like a queued one: it is decided, the schedule moves on from it.
+REACHED = (DispatchStatus.AWAITING_APPROVAL, DispatchStatus.QUEUED, DispatchStatus.SENDING, DispatchStatus.SENT,
+           DispatchStatus.TEST, DispatchStatus.UNCERTAIN)  # fmt: skip
+# Steps whose messages a plan that reviews before sending holds for approval (tasks and manual steps are not
+# messages to the debtor).
+REVIEWED_CHANNELS = frozenset({StepChannel.EMAIL, StepChannel.LETTER})
 # Longer than CELERY_TASK_TIME_LIMIT (10 minutes), so a live worker is never mistaken for a dead one.
 LEASE = timedelta(minutes=15)
 RESCHEDULE_CHUNK = 2000
@@ -134,6 +141,50 @@ def taken_levels(invoice_ids: list[int]) -> dict[int, int]:
     return levels
 
 
+def schedule_anchors(invoice_ids: list[int]) -> dict[int, date]:
+    """The day each late arrival's schedule counts from (set by its first message), for the invoices that have one.
+
+    Every other invoice's steps count from its due date.
+    """
+    rows = (
+        DispatchInvoice.objects.filter(invoice_id__in=invoice_ids, dispatch__schedule_from__isnull=False)
+        .values("invoice_id")
+        .annotate(anchor=Max("dispatch__schedule_from"))
+    )
+    return {row["invoice_id"]: row["anchor"] for row in rows}
+
+
+def first_reminder(steps: list[FollowUpStep]) -> FollowUpStep | None:
+    """The plan's first step after the due date: a later arrival has passed more than the friendly reminders."""
+    return next((step for step in steps if step.offset_days > 0), None)
+
+
+def late_entry_step(plan: FollowUpPlan, steps: list[FollowUpStep]) -> FollowUpStep | None:
+    """Where a late arrival starts: the plan's own choice, else its first reminder after the due date."""
+    named = next((step for step in steps if step.pk == plan.late_entry_step_id), None)
+    return named or first_reminder(steps)
+
+
+def late_arrival_step(book: PlanBook, invoice: Invoice, at: datetime) -> FollowUpStep | None:
+    """The step an invoice new to follow-up starts at when, at `at`, it has already passed its plan's first
+    reminder and more (imported or created long overdue); None when it is not such a late arrival.
+
+    The same rule as the deciding (`reminders.decide._Chooser`), for one invoice: the explanations use it.
+    """
+    steps, plan = book.steps_of(invoice.customer), book.plan_of(invoice.customer)
+    first, reached = first_reminder(steps), None
+    for step in steps:
+        if step.min_open_amount is not None and invoice.open_amount < step.min_open_amount:
+            continue
+        if step_time(book, invoice, step) > at:
+            break
+        reached = step
+    if plan is None or first is None or reached is None or reached.position <= first.position:
+        return None
+    entry = late_entry_step(plan, steps)
+    return next_step(steps, entry.position - 1, invoice) or reached
+
+
 def next_step(steps: list[FollowUpStep], level: int, invoice: Invoice) -> FollowUpStep | None:
     for step in steps:
         if step.position <= level:
@@ -150,9 +201,11 @@ def _step_send_time(due_date: date, offset_days: int, window: SendingWindow, cou
     return step_send_time(due_date=due_date, offset_days=offset_days, window=window, country=country)
 
 
-def step_time(book: PlanBook, invoice: Invoice, step: FollowUpStep) -> datetime:
+def step_time(book: PlanBook, invoice: Invoice, step: FollowUpStep, anchor: date | None = None) -> datetime:
+    """When the step is due for the invoice: its offset from the due date, or from a late arrival's `anchor`."""
     customer = invoice.customer
-    return step_moment(book, invoice.due_date, step.offset_days, customer.country, customer.follow_up_paused_until)
+    return step_moment(book, anchor or invoice.due_date, step.offset_days, customer.country,
+                       customer.follow_up_paused_until)  # fmt: skip
 
 
 def step_moment(book: PlanBook, due_date: date, offset_days: int, country: str, paused_until: date | None) -> datetime:
@@ -184,6 +237,7 @@ def reschedule(*, invoice_ids: list[int], chunk: int = RESCHEDULE_CHUNK) -> int:
 def _reschedule_chunk(invoice_ids: list[int], books: dict[int, PlanBook]) -> int:
     invoices = list(Invoice.objects.filter(pk__in=invoice_ids).select_related("customer", "organization"))
     levels = taken_levels([invoice.pk for invoice in invoices])
+    anchors = schedule_anchors([invoice.pk for invoice in invoices]) if levels else {}
     moves: dict[datetime | None, list[int]] = defaultdict(list)
     # Direct debit: requested or waiting for collection (mandates.selectors.collection_hold_q).
     held = held_for_collection_ids([invoice.pk for invoice in invoices])
@@ -195,7 +249,7 @@ def _reschedule_chunk(invoice_ids: list[int], books: dict[int, PlanBook]) -> int
             if follows_up(invoice) and invoice.pk not in held
             else None
         )
-        moment = step_time(book, invoice, step) if step else None
+        moment = step_time(book, invoice, step, anchors.get(invoice.pk)) if step else None
         if moment != invoice.next_follow_up_at:
             moves[moment].append(invoice.pk)
     for moment, moved in moves.items():
@@ -329,9 +383,16 @@ def explain(invoice: Invoice, *, book: PlanBook | None = None) -> Explanation:
         if remaining:
             return Explanation(reason=_("Below the minimum open amount of the remaining steps."))
         return Explanation(reason=_("Every step of the plan has been taken."))
-    moment = step_time(book, invoice, step)
+    anchor = schedule_anchors([invoice.pk]).get(invoice.pk) if level else None
+    moment = step_time(book, invoice, step, anchor)
     notes = []
-    nominal = invoice.due_date + timedelta(days=step.offset_days)
+    nominal = (anchor or invoice.due_date) + timedelta(days=step.offset_days)
+    if not level and (late := _late_arrival(book, invoice, moment)):
+        step, moment, nominal = late
+        notes.append(_("Entered follow-up late: it starts with “%(step)s”; the next steps keep the plan's spacing "
+                       "from that first message.") % {"step": step.name})  # fmt: skip
+    elif anchor:
+        notes.append(_("Entered follow-up late: the steps count from its first message, not from the due date."))
     if customer.follow_up_paused_until and moment.date() > customer.follow_up_paused_until >= nominal:
         paused_until = format_date(customer.follow_up_paused_until, country=book.organization.country)
         notes.append(_("The customer is paused until %(date)s.") % {"date": paused_until}
@@ -343,9 +404,31 @@ def explain(invoice: Invoice, *, book: PlanBook | None = None) -> Explanation:
         notes.append(
             _("No contact that receives messages has a valid e-mail address: the e-mail will fail and open a task.")
         )
+    if level and (waiting := _awaiting_approval(invoice)):
+        notes.append(_("“%(step)s” is waiting for approval on “To approve”.") % {"step": waiting})
     if book.follow_up.test_mode:
         notes.append(_("Test mode: it will be rendered and recorded, not sent."))
+    elif plan.review_before_sending and step.channel in REVIEWED_CHANNELS:
+        notes.append(_("The plan reviews messages before sending: it waits on “To approve” until someone approves it."))
     return Explanation(step=step, at=moment, notes=notes, zone=book.window.zone)
+
+
+def _awaiting_approval(invoice: Invoice) -> str:
+    """The name of the step whose message about this invoice waits for approval ("" when none does)."""
+    waiting = DispatchInvoice.objects.filter(invoice=invoice, dispatch__status=DispatchStatus.AWAITING_APPROVAL)
+    return waiting.values_list("dispatch__step__name", flat=True).first() or ""
+
+
+def _late_arrival(book: PlanBook, invoice: Invoice, moment: datetime) -> tuple[FollowUpStep, datetime, date] | None:
+    """A late arrival's first step, when it goes out (the next sending time from now) and its nominal day."""
+    from django.utils import timezone
+
+    at = max(moment, timezone.now())
+    step = late_arrival_step(book, invoice, at)
+    if step is None:
+        return None
+    country = invoice.customer.country or book.organization.country
+    return step, next_send_time(at=at, window=book.window, country=country), at.astimezone(book.window.zone).date()
 
 
 def _collection_reason(invoice: Invoice) -> str:

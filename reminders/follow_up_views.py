@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from customers.models import Customer
 from customers.services import customer_pause_follow_up
@@ -17,7 +18,7 @@ from invoices.models import Invoice
 from organizations.parsing import parse_ids
 from organizations.views_base import OrganizationView
 from reminders.engine import PlanBook, explain, settings_for, upcoming
-from reminders.forms import CustomerPauseForm, PlanForm, RemindForm, SettingsForm, StepFormSet
+from reminders.forms import CustomerPauseForm, PlanForm, RemindForm, ReviewForm, SettingsForm, StepFormSet
 from reminders.manual import reminder_send_now
 from reminders.models import (
     Dispatch,
@@ -28,6 +29,14 @@ from reminders.models import (
     Task,
     TaskStatus,
     TemplatePurpose,
+)
+from reminders.review import (
+    awaiting_approval,
+    dispatches_approve,
+    dispatches_postpone,
+    dispatches_skip,
+    postponed_count,
+    review_rows,
 )
 from reminders.services import plan_save, settings_save
 from reminders.texts import text_for
@@ -129,6 +138,57 @@ class DispatchDetailView(OrganizationView):
         context = {"dispatch": dispatch, "items": dispatch.items.select_related("invoice"),
                    "attempts": dispatch.delivery_attempts.all(), "nav": "follow-up"}  # fmt: skip
         return render(request, "reminders/dispatch_detail.html", context)
+
+
+class ToApproveView(OrganizationView):
+    """Follow-up > To approve: messages of plans that review before sending; approve, skip or postpone them."""
+
+    model = Dispatch
+
+    def get(self, request, organization_slug):
+        return self.render(ReviewForm())
+
+    def post(self, request, organization_slug):
+        form = ReviewForm(request.POST)
+        if not form.is_valid():
+            return self.render(form, status=400)
+        data = form.cleaned_data
+        if data["select_all"]:
+            ids = list(awaiting_approval(organization=self.organization).values_list("pk", flat=True))
+        else:
+            ids = parse_ids(request.POST.getlist("ids"))  # re-scoped by the services: foreign ids change nothing
+        if not ids:
+            messages.error(request, _("Select at least one message."))
+            return redirect("follow_up:to-approve", organization_slug=organization_slug)
+        result = self._apply(data, ids)
+        count = len(result.done)
+        texts = {
+            ReviewForm.APPROVE: ngettext("%(count)s message approved; it goes out in the next sending window.",
+                                         "%(count)s messages approved; they go out in the next sending window.", count),
+            ReviewForm.SKIP: ngettext("%(count)s message skipped.", "%(count)s messages skipped.", count),
+            ReviewForm.POSTPONE: ngettext("%(count)s message postponed.", "%(count)s messages postponed.", count),
+        }  # fmt: skip
+        messages.success(request, texts[data["action"]] % {"count": count})
+        if unchanged := len(result.unchanged):
+            messages.warning(request, ngettext("%(count)s message had already been decided.",
+                                               "%(count)s messages had already been decided.", unchanged)
+                             % {"count": unchanged})  # fmt: skip
+        return redirect("follow_up:to-approve", organization_slug=organization_slug)
+
+    def _apply(self, data: dict, ids: list[int]):
+        common = {"organization": self.organization, "dispatch_ids": ids, "actor": self.request.user}
+        if data["action"] == ReviewForm.APPROVE:
+            return dispatches_approve(**common)
+        if data["action"] == ReviewForm.SKIP:
+            return dispatches_skip(**common)
+        return dispatches_postpone(until=data["until"], **common)
+
+    def render(self, form, status=200):
+        queryset = awaiting_approval(organization=self.organization).select_related("organization")
+        page = Paginator(queryset, 50).get_page(self.request.GET.get("page"))
+        context = {"form": form, "page_obj": page, "rows": review_rows(list(page.object_list)),
+                   "postponed": postponed_count(organization=self.organization), "nav": "follow-up"}  # fmt: skip
+        return render(self.request, "reminders/to_approve.html", context, status=status)
 
 
 class ActionsView(OrganizationView):

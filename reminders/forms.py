@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from localized.forms import LocalDateField
 from organizations.models import Membership
 from organizations.selectors import members_list
 from reminders.models import FallbackChannel, FollowUpPlan, FollowUpSettings, FollowUpStep, TemplatePurpose
@@ -15,12 +16,16 @@ WEEKDAYS = [(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thu
 class PlanForm(forms.ModelForm):
     class Meta:
         model = FollowUpPlan
-        fields = ["name", "grouping", "is_default", "fallback_channel"]
+        fields = ["name", "grouping", "is_default", "fallback_channel", "late_entry_step", "review_before_sending"]
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.organization = organization
         self.fields["fallback_channel"].required = False  # not chosen: today's behaviour, a task for a person
+        # Only this plan's own steps (a new plan has none yet: save its steps first).
+        steps = FollowUpStep.objects.filter(plan=self.instance) if self.instance.pk else FollowUpStep.objects.none()
+        self.fields["late_entry_step"].queryset = steps.order_by("position")
+        self.fields["late_entry_step"].empty_label = _("The first reminder after the due date")
 
     def clean_fallback_channel(self) -> str:
         return self.cleaned_data.get("fallback_channel") or FallbackChannel.TASK
@@ -115,4 +120,19 @@ class RemindForm(forms.Form):
                 validate_text(data.get(name, ""))
             except TemplateTextError as error:
                 self.add_error(name, error.problems)
+        return data
+
+
+class ReviewForm(forms.Form):
+    """A decision on the messages awaiting approval: the ticked rows, or every awaiting one (`select_all`)."""
+
+    APPROVE, SKIP, POSTPONE = "approve", "skip", "postpone"
+    action = forms.ChoiceField(choices=[(APPROVE, _("Approve")), (SKIP, _("Skip")), (POSTPONE, _("Postpone"))])
+    until = LocalDateField(label=_("Postpone until"), required=False)
+    select_all = forms.BooleanField(required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == self.POSTPONE and not data.get("until"):
+            self.add_error("until", _("Choose the day the messages come back for review."))
         return data

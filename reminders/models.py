@@ -41,6 +41,17 @@ class FollowUpPlan(models.Model):
         _("when an e-mail is refused"), max_length=16, choices=FallbackChannel.choices, default=FallbackChannel.TASK,
         help_text=_("What follows when an e-mail of this plan cannot be delivered to any address."),
     )  # fmt: skip
+    # One of this plan's steps (checked in the form and the API); empty: the first step after the due date.
+    late_entry_step = models.ForeignKey(
+        "FollowUpStep", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("first step for late arrivals"),
+        help_text=_("An invoice that enters follow-up when several steps have passed starts here; empty: the "
+                    "first reminder after the due date."),
+    )  # fmt: skip
+    review_before_sending = models.BooleanField(
+        _("review messages before sending"), default=False,
+        help_text=_("Automatic messages of this plan wait on Follow-up > To approve until someone approves them."),
+    )  # fmt: skip
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -145,6 +156,21 @@ class FollowUpStep(models.Model):
     def __str__(self) -> str:
         return f"{self.position}. {self.name}"
 
+    @property
+    def message_purpose(self) -> str:
+        """The message this step sends: its own choice, else the one its place in the plan implies."""
+        if self.purpose:
+            return self.purpose
+        if self.offset_days < 0:
+            return TemplatePurpose.PRE_DUE
+        return PURPOSE_BY_LEVEL.get(self.position, TemplatePurpose.FINAL_NOTICE)
+
+
+PURPOSE_BY_LEVEL = {1: TemplatePurpose.REMINDER_1, 2: TemplatePurpose.REMINDER_2}
+# Messages whose default texts speak of earlier reminders ("despite our earlier reminders"): never the first one
+# a debtor receives (reminders/decide.py sends the first reminder's text instead).
+REFERS_TO_EARLIER_REMINDERS = frozenset({TemplatePurpose.REMINDER_2, TemplatePurpose.FINAL_NOTICE})
+
 
 class FollowUpSettings(models.Model):
     """Per organization: the switch for all automatic sending, test mode and the sending window."""
@@ -175,6 +201,8 @@ class FollowUpSettings(models.Model):
 
 
 class DispatchStatus(models.TextChoices):
+    # decided under a plan that reviews messages; waits on "To approve" (next_attempt_at: when it is listed)
+    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
     QUEUED = "queued", _("Queued")  # decided; waits for its sending time or a worker
     SENDING = "sending", _("Sending")  # claimed by a worker; the provider is being called
     SENT = "sent", _("Sent")  # the provider accepted it
@@ -215,13 +243,16 @@ class Dispatch(models.Model):
     dedupe_key = models.CharField(max_length=100, blank=True)
     payload = models.JSONField(default=dict, blank=True)  # what the kind's handler needs (batch id, round, …)
     step = models.ForeignKey(FollowUpStep, null=True, blank=True, on_delete=models.PROTECT, related_name="dispatches")
+    # A late arrival's first message: the day the plan's offsets count from for the invoices it lists, so the
+    # next steps keep their spacing from this message instead of falling due at once (reminders/decide.py).
+    schedule_from = models.DateField(null=True, blank=True)
     manual = models.BooleanField(default=False)
     # Manual sends: the chosen message, and the text as the user edited it (placeholders still allowed).
     purpose = models.CharField(_("message"), max_length=32, choices=TemplatePurpose.choices, blank=True)
     custom_subject = models.CharField(max_length=200, blank=True)
     custom_body = models.TextField(blank=True)
     channel = models.CharField(_("channel"), max_length=16, choices=StepChannel.choices)
-    status = models.CharField(_("status"), max_length=16, choices=DispatchStatus.choices, default=DispatchStatus.QUEUED)
+    status = models.CharField(_("status"), max_length=24, choices=DispatchStatus.choices, default=DispatchStatus.QUEUED)
     scheduled_for = models.DateTimeField(_("scheduled for"))
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -260,6 +291,11 @@ class Dispatch(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="dispatch_due"),
             models.Index(fields=["organization", "customer", "-created_at"], name="dispatch_by_customer"),
+            models.Index(
+                fields=["organization", "next_attempt_at"],
+                condition=Q(status="awaiting_approval"),
+                name="dispatch_awaiting_approval",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("plans/<int:pk>/", views.PlanEditView.as_view(), name="plan"),
     path("settings/", views.SettingsView.as_view(), name="settings"),
     path("upcoming/", views.UpcomingView.as_view(), name="upcoming"),
+    path("to-approve/", views.ToApproveView.as_view(), name="to-approve"),
     path("messages/", views.DispatchListView.as_view(), name="dispatches"),
     path("messages/<int:pk>/", views.DispatchDetailView.as_view(), name="dispatch"),
     path("customers/<int:pk>/pause/", views.CustomerPauseView.as_view(), name="customer-pause"),

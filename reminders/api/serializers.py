@@ -44,13 +44,32 @@ class FollowUpStepSerializer(serializers.ModelSerializer):
         return attrs
 
 
+class PlanStepField(serializers.PrimaryKeyRelatedField):
+    """A step of the organization's plans (which plan is checked in `validate`); any other id is unknown."""
+
+    def get_queryset(self):
+        organization = self.context.get("organization")
+        return FollowUpStep.objects.filter(organization=organization) if organization else FollowUpStep.objects.none()
+
+
 class FollowUpPlanSerializer(OrganizationScopedSerializer):
     steps = FollowUpStepSerializer(many=True)
+    late_entry_step = PlanStepField(
+        required=False, allow_null=True,
+        help_text="Id of one of this plan's steps where an invoice entering follow-up late (past several steps) "
+                  "starts; null: the first step after the due date. Set it once the plan's steps exist.",
+    )  # fmt: skip
 
     class Meta:
         model = FollowUpPlan
-        fields = ["id", "name", "grouping", "is_default", "fallback_channel", "steps", "created_at"]
+        fields = ["id", "name", "grouping", "is_default", "fallback_channel", "late_entry_step",
+                  "review_before_sending", "steps", "created_at"]  # fmt: skip
         read_only_fields = ["created_at"]
+
+    def validate_late_entry_step(self, step):
+        if step is not None and (self.instance is None or step.plan_id != self.instance.pk):
+            raise serializers.ValidationError(_("Choose one of this plan's own steps."))
+        return step
 
     def validate_name(self, value: str) -> str:
         clash = FollowUpPlan.objects.filter(organization=self.context["organization"], name=value.strip())
@@ -121,3 +140,45 @@ class RemindSerializer(serializers.Serializer):
         child=serializers.IntegerField(), required=False, default=list,
         help_text="More invoices of the same customer to list in the same message.",
     )  # fmt: skip
+
+
+class ReviewIdsSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=1000,
+        help_text="Ids of dispatches awaiting approval; ids of other organizations or other states change nothing.",
+    )  # fmt: skip
+
+
+class ReviewPostponeSerializer(ReviewIdsSerializer):
+    until = serializers.DateField(help_text="The day the messages come back for review (organization's time zone).")
+
+
+class ReviewResultSerializer(serializers.Serializer):
+    done = serializers.ListField(child=serializers.IntegerField(), help_text="Dispatches this call moved.")
+    unchanged = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Asked ids that were not awaiting approval (already decided)."
+    )
+
+
+class AwaitingDispatchSerializer(serializers.Serializer):
+    """A message awaiting approval, with the preview of what would go out."""
+
+    id = serializers.IntegerField(source="dispatch.pk")
+    customer = serializers.IntegerField(source="dispatch.customer_id")
+    customer_name = serializers.CharField(source="dispatch.customer.name")
+    step = serializers.IntegerField(source="dispatch.step_id", allow_null=True)
+    step_name = serializers.CharField(source="dispatch.step.name", default="")
+    level = serializers.IntegerField(source="dispatch.step.position", default=None, allow_null=True)
+    channel = serializers.CharField(source="dispatch.channel")
+    invoices = serializers.SerializerMethodField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    currency = serializers.CharField()
+    recipients = serializers.ListField(child=serializers.CharField(), source="contacts")
+    subject = serializers.CharField()
+    text_body = serializers.CharField(source="text")
+    nothing_owed = serializers.BooleanField(help_text="Paid or no longer followed up since: approving sends nothing.")
+    scheduled_for = serializers.DateTimeField(source="dispatch.scheduled_for")
+    created_at = serializers.DateTimeField(source="dispatch.created_at")
+
+    def get_invoices(self, row) -> list[str]:
+        return [invoice.number for invoice in row.invoices]

@@ -4,6 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,14 +12,26 @@ from rest_framework.views import APIView
 from collect.api.bases import OrganizationScopedMixin, OrganizationScopedViewSet
 from invoices.models import Invoice
 from reminders.api.serializers import (
+    AwaitingDispatchSerializer,
     DispatchListSerializer,
     DispatchSerializer,
     FollowUpPlanSerializer,
     RemindSerializer,
+    ReviewIdsSerializer,
+    ReviewPostponeSerializer,
+    ReviewResultSerializer,
     TaskSerializer,
 )
 from reminders.manual import reminder_send_now
 from reminders.models import Dispatch, FollowUpPlan, Task
+from reminders.review import (
+    ReviewResult,
+    awaiting_approval,
+    dispatches_approve,
+    dispatches_postpone,
+    dispatches_skip,
+    review_rows,
+)
 from reminders.services import plan_write
 from reminders.tasks_service import task_set_done
 
@@ -79,6 +92,45 @@ class DispatchViewSet(
 
     def scope_queryset(self, queryset):
         return queryset.prefetch_related("items__invoice", "delivery_attempts")
+
+    @extend_schema(responses=AwaitingDispatchSerializer(many=True), filters=False)
+    @action(detail=False, methods=["get"], url_path="awaiting-approval")
+    def awaiting_approval(self, request):
+        """Messages of plans that review before sending, waiting for approval now (postponed ones from their day)."""
+        page = self.paginate_queryset(awaiting_approval(organization=self.organization).select_related("organization"))
+        return self.get_paginated_response(AwaitingDispatchSerializer(review_rows(list(page)), many=True).data)
+
+    @extend_schema(request=ReviewIdsSerializer, responses=ReviewResultSerializer)
+    @action(detail=False, methods=["post"])
+    def approve(self, request):
+        """Approve messages awaiting approval: they go out once, in the next sending window."""
+        ids = self._ids(ReviewIdsSerializer)
+        return self._result(dispatches_approve(organization=self.organization, dispatch_ids=ids, actor=self.actor))
+
+    @extend_schema(request=ReviewIdsSerializer, responses=ReviewResultSerializer)
+    @action(detail=False, methods=["post"])
+    def skip(self, request):
+        """Skip messages awaiting approval: not sent; the schedule moves on to the next step."""
+        ids = self._ids(ReviewIdsSerializer)
+        return self._result(dispatches_skip(organization=self.organization, dispatch_ids=ids, actor=self.actor))
+
+    @extend_schema(request=ReviewPostponeSerializer, responses=ReviewResultSerializer)
+    @action(detail=False, methods=["post"])
+    def postpone(self, request):
+        """Postpone messages awaiting approval: they come back to the list on `until`."""
+        serializer = ReviewPostponeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        return self._result(dispatches_postpone(organization=self.organization, dispatch_ids=data["ids"],
+                                                until=data["until"], actor=self.actor))  # fmt: skip
+
+    def _ids(self, serializer_class) -> list[int]:
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data["ids"]
+
+    def _result(self, result: ReviewResult) -> Response:
+        return Response(ReviewResultSerializer({"done": result.done, "unchanged": result.unchanged}).data)
 
 
 class TaskFilter(django_filters.FilterSet):

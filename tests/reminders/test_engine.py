@@ -218,7 +218,9 @@ def test_paused_customer_gets_nothing_until_the_pause_ends(world, debtor, make_i
     assert invoice.next_follow_up_at == at(2026, 12, 11, 9, 0)
 
 
-def test_a_task_step_creates_an_action_for_the_account_manager(world, make_invoice):
+def test_a_task_step_creates_an_action_for_the_account_manager(world, plan, make_invoice):
+    plan.late_entry_step = plan.steps.get(name="Call the customer")  # late arrivals start with a call
+    plan.save()
     make_invoice("C-1", date(2026, 10, 1))  # 53 days overdue when it arrives: the call step is due
     run_pass(at(2026, 11, 23, 10, 0))
     task = Task.objects.get(title__startswith="Call the customer")
@@ -226,11 +228,11 @@ def test_a_task_step_creates_an_action_for_the_account_manager(world, make_invoi
     assert sent_to("camille@lumen.example") == []  # no burst of the four earlier e-mails
 
 
-def test_an_invoice_entering_follow_up_late_gets_the_step_it_reached(world, make_invoice):
-    make_invoice("J-1", date(2026, 10, 25))  # 29 days overdue on 23 November: second reminder (+21)
+def test_an_invoice_entering_follow_up_late_starts_with_the_first_reminder(world, make_invoice):
+    make_invoice("J-1", date(2026, 10, 25))  # 29 days overdue on 23 November: past the second reminder (+21)
     run_pass(at(2026, 11, 23, 10, 0))
     (dispatch,) = Dispatch.objects.filter(manual=False)
-    assert (dispatch.step.position, dispatch.status) == (3, DispatchStatus.SENT)
+    assert (dispatch.step.name, dispatch.status) == ("Reminder", DispatchStatus.SENT)
 
 
 def test_run_followups_prints_a_dry_run_and_writes_nothing(world, make_invoice):

@@ -1,0 +1,129 @@
+"""Follow-up > To approve, and the plan page's late-entry step and review switch."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+
+from customers.services import contact_create, customer_create
+from invoices.services import invoice_create
+from mailroom.models import StoredEmail
+from organizations.models import ActivityLog
+from reminders.decide import decide_due_cross_tenant
+from reminders.models import Dispatch, DispatchStatus
+
+pytestmark = pytest.mark.django_db
+MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/Brussels"))
+
+
+@pytest.fixture
+def two_waiting(world, reviewed):
+    plan, customer, invoice = reviewed
+    other = customer_create(organization=world.org_a, name="Studio Maes", language="nl", country="BE",
+                            follow_up_plan=plan)  # fmt: skip
+    contact_create(customer=other, name="Els Maes", email="els@maes.example")
+    invoice_create(organization=world.org_a, customer=other, number="SM-7", issue_date=invoice.issue_date,
+                   due_date=invoice.due_date, amount=invoice.amount)  # fmt: skip
+    return sorted(decide_due_cross_tenant(now=MONDAY), key=lambda dispatch: dispatch.customer.name)
+
+
+def url(world):
+    return reverse("follow_up:to-approve", args=[world.org_a.slug])
+
+
+def test_the_page_lists_what_to_whom_how_much_and_a_preview(world, client, two_waiting):
+    client.force_login(world.member_a.user)
+    page = client.get(url(world)).content.decode()
+    assert "Atelier Janssens" in page and "Jan Janssens &lt;jan@janssens.example&gt;" in page
+    assert "€1,250.00" in page.replace("\xa0", "")  # the money filter, in the reader's language
+    assert "1. Reminder" in page and "AJ-100" in page
+    assert "Betalingsherinnering – Acme Belgium" in page
+
+
+def test_bulk_approve_of_the_ticked_rows_only(world, client, two_waiting):
+    janssens, maes = two_waiting
+    client.force_login(world.member_a.user)
+    response = client.post(url(world), {"action": "approve", "ids": [janssens.pk, world.b.dispatch.pk]})
+    assert response.status_code == 302
+    statuses = dict(Dispatch.objects.filter(pk__in=[janssens.pk, maes.pk]).values_list("pk", "status"))
+    assert statuses == {janssens.pk: DispatchStatus.QUEUED, maes.pk: DispatchStatus.AWAITING_APPROVAL}
+    assert Dispatch.objects.get(pk=world.b.dispatch.pk).status == DispatchStatus.SENT  # another tenant's: untouched
+    assert ActivityLog.objects.get(code="invoice.reminder_approved").actor_user == world.member_a.user
+    page = client.get(url(world)).content.decode()
+    assert "Studio Maes" in page and "Atelier Janssens" not in page
+
+
+def test_select_all_skips_every_awaiting_message(world, client, two_waiting):
+    client.force_login(world.owner_a.user)
+    client.post(url(world), {"action": "skip", "select_all": "1"})
+    assert set(Dispatch.objects.filter(pk__in=[d.pk for d in two_waiting]).values_list("status", flat=True)) == {
+        DispatchStatus.SKIPPED
+    }
+    assert ActivityLog.objects.filter(code="invoice.reminder_review_skipped").count() == 2
+
+
+def test_postpone_takes_a_typed_day_and_needs_one(world, client, two_waiting):
+    client.force_login(world.owner_a.user)
+    janssens = two_waiting[0]
+    response = client.post(url(world), {"action": "postpone", "ids": [janssens.pk]})
+    assert response.status_code == 400 and b"Choose the day the messages come back for review." in response.content
+    client.post(url(world), {"action": "postpone", "ids": [janssens.pk], "until": "04-01-2099"})
+    janssens.refresh_from_db()
+    assert janssens.status == DispatchStatus.AWAITING_APPROVAL
+    assert janssens.next_attempt_at == datetime(2099, 1, 4, 0, 0, tzinfo=ZoneInfo("Europe/Brussels"))
+    page = client.get(url(world)).content.decode()
+    assert "Atelier Janssens" not in page and "1 postponed message will come back later." in page
+
+
+def test_the_plan_page_offers_only_its_own_steps_as_late_entry(world, owner_a_client, reviewed):
+    plan = reviewed[0]
+    page = owner_a_client.get(reverse("follow_up:plan", args=[world.org_a.slug, plan.pk]))
+    choices = [label for _value, label in page.context["form"].fields["late_entry_step"].choices]
+    assert choices == ["The first reminder after the due date", "1. Reminder", "2. Second reminder", "3. Call"]
+    assert "review_before_sending" in page.context["form"].fields
+
+
+def plan_data(plan, **changes):
+    steps = list(plan.steps.order_by("position"))
+    data = {"name": plan.name, "grouping": plan.grouping, "fallback_channel": plan.fallback_channel,
+            "steps-TOTAL_FORMS": str(len(steps)), "steps-INITIAL_FORMS": str(len(steps))}  # fmt: skip
+    for index, step in enumerate(steps):
+        data.update({f"steps-{index}-id": str(step.pk), f"steps-{index}-name": step.name,
+                     f"steps-{index}-offset_days": str(step.offset_days), f"steps-{index}-channel": step.channel,
+                     f"steps-{index}-purpose": step.purpose})  # fmt: skip
+    return {**data, **changes}
+
+
+def test_saving_the_late_entry_step_and_the_review_switch_on_the_plan_page(world, owner_a_client, reviewed):
+    plan = reviewed[0]
+    second = plan.steps.get(name="Second reminder")
+    target = reverse("follow_up:plan", args=[world.org_a.slug, plan.pk])
+    response = owner_a_client.post(target, plan_data(plan, late_entry_step=str(second.pk)))
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    assert (plan.late_entry_step, plan.review_before_sending) == (second, False)  # unticked: switched off
+    elsewhere = world.a.plan.steps.create(organization=world.org_a, position=9, name="Elsewhere", offset_days=3)
+    response = owner_a_client.post(target, plan_data(plan, late_entry_step=str(elsewhere.pk)))
+    assert response.status_code == 400
+    plan.refresh_from_db()
+    assert plan.late_entry_step == second
+
+
+def test_a_message_whose_invoice_was_paid_meanwhile_says_so_and_sends_nothing(world, client, two_waiting):
+    from invoices.services import payment_record
+    from reminders.delivery import deliver_one
+
+    janssens = two_waiting[0]
+    payment_record(invoice=janssens.invoice, amount=janssens.invoice.amount, paid_on=janssens.invoice.due_date)
+    client.force_login(world.owner_a.user)
+    row = client.get(url(world)).content.decode().split(f'data-dispatch="{janssens.pk}"')[1].split("</tr>")[0]
+    assert "Nothing owed any more: it will not be sent" in row
+    client.post(url(world), {"action": "approve", "ids": [janssens.pk]})
+    janssens.refresh_from_db()
+    deliver_one(dispatch_id=janssens.pk, now=janssens.next_attempt_at)
+    janssens.refresh_from_db()
+    assert janssens.status == DispatchStatus.SKIPPED  # the delivery's re-check: paid before it went out
+    assert not [mail for mail in StoredEmail.objects.all() if "jan@janssens.example" in mail.to]
