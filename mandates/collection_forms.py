@@ -5,19 +5,16 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from localized.forms import LocalDateField
 from mandates.models import MandateProfile
 from mandates.returns import return_reason_choices
 from organizations.models import Organization
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
 class BatchForm(forms.Form):
     profile = forms.ModelChoiceField(label=_("Mandate profile"), queryset=MandateProfile.objects.none())
-    collection_date = forms.DateField(
-        label=_("Requested collection date"), required=False, widget=DateInput,
+    collection_date = LocalDateField(
+        label=_("Requested collection date"), required=False,
         help_text=_("Empty: the earliest date allowed. A date on a weekend or TARGET2 holiday moves to the next "
                     "business day."),
     )  # fmt: skip
@@ -29,7 +26,7 @@ class BatchForm(forms.Form):
 
 
 class MarkPaidForm(forms.Form):
-    paid_on = forms.DateField(label=_("Collected on"), widget=DateInput)
+    paid_on = LocalDateField(label=_("Collected on"))
 
 
 class ReturnForm(forms.Form):

@@ -27,6 +27,7 @@ from django.db.models import F, Max, Q
 
 from customers.models import Customer
 from invoices.models import Invoice, InvoiceStatus
+from localized.dates import format_date
 from mandates.selectors import held_for_collection_ids
 from organizations.models import Organization
 from reminders.calendar import MONDAY_TO_FRIDAY, SendingWindow, next_send_time, step_send_time
@@ -320,7 +321,8 @@ def explain(invoice: Invoice, *, book: PlanBook | None = None) -> Explanation:
     notes = []
     nominal = invoice.due_date + timedelta(days=step.offset_days)
     if customer.follow_up_paused_until and moment.date() > customer.follow_up_paused_until >= nominal:
-        notes.append(_("The customer is paused until %(date)s.") % {"date": customer.follow_up_paused_until}
+        until = format_date(customer.follow_up_paused_until)
+        notes.append(_("The customer is paused until %(date)s.") % {"date": until}
                      + _fmt_reason(customer.follow_up_paused_reason))  # fmt: skip
     elif moment.astimezone(book.window.zone).date() > nominal:
         notes.append(_("Waiting for a business day (weekend or public holiday)."))
