@@ -71,7 +71,11 @@ def use_language(filterset: django_filters.FilterSet, language: str | None) -> N
 def machine_query(filterset: django_filters.FilterSet) -> QueryDict:
     """The filter's query with amounts rewritten in the machine form (`1234.56`), for jobs and links that are
     read again without the reader's language; an amount that does not read is left out."""
-    query = filterset.data.copy()
+    if isinstance(filterset.data, QueryDict):
+        query = filterset.data.copy()
+    else:
+        query = QueryDict(mutable=True)
+        query.update(filterset.data or {})
     valid = filterset.is_valid()
     for name, declared in filterset.filters.items():
         if not isinstance(declared, AmountFilter) or name not in query:
