@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from decimal import Decimal
 
 import pytest
@@ -81,3 +82,16 @@ def test_rebuilding_an_organization_gives_the_same_rows(two_currencies, world):
 def test_another_organizations_customers_keep_their_own_rows(two_currencies, world):
     assert CustomerBalance.objects.filter(organization=world.org_b).count() == 1
     assert all(b.organization_id == b.customer.organization_id for b in CustomerBalance.objects.all())
+
+
+def test_the_migration_splits_existing_balances_by_currency(two_currencies):
+    """Before it, open_balance added every currency; the migration leaves the organization's currency only."""
+    from django.apps import apps
+
+    migration = importlib.import_module("customers.migrations.0004_customer_balance_per_currency")
+    customer, _eur, _usd = two_currencies
+    CustomerBalance.objects.all().delete()
+    Customer.objects.filter(pk=customer.pk).update(open_balance=Decimal("5100.00"))
+    migration.per_currency_balances(apps, None)
+    assert balances(customer) == {"EUR": Decimal("100.00"), "USD": Decimal("5000.00")}
+    assert customer.open_balance == Decimal("100.00")

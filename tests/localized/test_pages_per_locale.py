@@ -111,3 +111,15 @@ def test_no_template_asks_for_an_amount_or_a_date_with_a_browser_number_or_date_
         if 'type="date"' in path.read_text() or re.search(r'type="number"[^>]*step="0\.01"', path.read_text())
     ]
     assert offenders == []
+
+
+def test_an_overpayment_is_refused_with_both_amounts_as_the_reader_writes_them(belgian, owner_a_client):
+    organization, customer = belgian
+    invoice = customer.invoices.get(number="USD-1")
+    owner_a_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
+    url = reverse("invoices:payment-create", args=[organization.slug, invoice.pk])
+    response = owner_a_client.post(url, {"amount": "2.000,00", "paid_on": "03-12-2026", "method": "bank_transfer"})
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert f"US${NBSP}2.000,00" in page and f"US${NBSP}1.250,50" in page
+    assert not invoice.payments.exists()
