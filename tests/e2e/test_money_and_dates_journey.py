@@ -64,6 +64,7 @@ def payment_rows(page, language) -> list[list[str]]:
 def test_payments_typed_in_four_languages_are_stored_and_shown_as_typed(world, live_server, page):
     customer = CustomerFactory(organization=world.org_a, name="Brasserie De Kroon")
     invoice = InvoiceFactory(customer=customer, number="2026-0420", amount=Decimal("5000.00"))
+    InvoiceFactory(customer=customer, number="2026-0421", amount=Decimal("1250.50"), currency="USD")
     log_in(page, live_server, "owner@acme.example")
     page.goto(f"{live_server.url}/o/{world.org_a.slug}/invoices/{invoice.pk}/")
     for number, (language, typed, stored, shown) in enumerate(TYPED, start=1):
@@ -91,3 +92,10 @@ def test_payments_typed_in_four_languages_are_stored_and_shown_as_typed(world, l
     expect(page.get_by_text("Enter an amount such as 1,234.56 (decimals after a point).")).to_be_visible()
     assert Payment.objects.filter(invoice=invoice).count() == len(TYPED)
     assert Invoice.objects.get(pk=invoice.pk).open_amount == invoice.open_amount
+
+    # The customer's page in Dutch: one balance per currency, never added together.
+    switch_language(page, "nl")
+    page.goto(f"{live_server.url}/o/{world.org_a.slug}/customers/{customer.pk}/")
+    balances = [text.strip() for text in page.get_by_test_id("open-balance").all_text_contents()]
+    assert balances == [f"€{NBSP}30,26", f"US${NBSP}1.250,50"]
+    page.screenshot(path=str(Path(settings.BASE_DIR) / "var" / "e2e" / "customer-balances-nl.png"), full_page=True)
