@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Contact, Customer, CustomerType
+from localized.filters import AmountFilter, use_language
 from organizations.parsing import parse_id
 
 NONE = "none"
@@ -68,8 +69,19 @@ class CustomerFilter(django_filters.FilterSet):
     )
     has_invoices = BooleanChoiceFilter(method="filter_has_invoices", label=_("Invoices"))
     has_overdue_invoices = BooleanChoiceFilter(method="filter_has_overdue", label=_("Overdue invoices"))
-    balance_min = django_filters.NumberFilter(field_name="open_balance", lookup_expr="gte", label=_("Balance from"))
-    balance_max = django_filters.NumberFilter(field_name="open_balance", lookup_expr="lte", label=_("Balance to"))
+    # The open balance in the organization's currency (other currencies are shown apart, customers.stats).
+    balance_min = AmountFilter(
+        field_name="open_balance",
+        lookup_expr="gte",
+        label=_("Balance from"),
+        help_text="Open balance in the organization's currency, at least this (machine form: 1234.56).",
+    )
+    balance_max = AmountFilter(
+        field_name="open_balance",
+        lookup_expr="lte",
+        label=_("Balance to"),
+        help_text="Open balance in the organization's currency, at most this (machine form: 1234.56).",
+    )
     has_agreements = BooleanChoiceFilter(method="filter_has_agreements", label=_("Agreements"))
     profile = django_filters.NumberFilter(
         method="filter_agreements",
@@ -96,9 +108,15 @@ class CustomerFilter(django_filters.FilterSet):
         model = Customer
         fields: list[str] = []
 
-    def __init__(self, *args, organization=None, **kwargs):
+    def __init__(self, *args, organization=None, language: str | None = None, **kwargs):
+        """`language`: a page's reader, who types `1.234,56`; None (API, jobs) reads only `1234.56`."""
         super().__init__(*args, **kwargs)
         self.organization = organization or getattr(self.request, "organization", None)
+        use_language(self, language)
+        if self.organization is not None:
+            currency = self.organization.currency
+            self.filters["balance_min"].label = _("Balance from (%(currency)s)") % {"currency": currency}
+            self.filters["balance_max"].label = _("Balance to (%(currency)s)") % {"currency": currency}
 
     def today(self):
         zone = self.organization.zone if self.organization else timezone.get_current_timezone()

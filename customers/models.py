@@ -100,6 +100,31 @@ class Customer(models.Model):
         return [line for line in (self.street, locality, self.country) if line]
 
 
+class CustomerBalance(models.Model):
+    """What a customer owes in one currency (open and disputed invoices), one row per currency owed.
+
+    `Customer.open_balance` holds the organization's currency for filters and sorting; these rows let pages
+    show every currency apart, never added together. Kept by `customers.stats` with the other figures.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="balances")
+    currency = models.CharField(_("currency"), max_length=3)
+    open_amount = models.DecimalField(_("open amount"), max_digits=16, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("customer balance")
+        verbose_name_plural = _("customer balances")
+        ordering = ["currency"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "currency"], name="customer_balance_per_currency"),
+        ]
+        indexes = [models.Index(fields=["organization", "currency", "open_amount"], name="balance_by_currency")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.currency} {self.open_amount}"
+
+
 class EmailStatus(models.TextChoices):
     NONE = "none", _("No address")  # the contact has no e-mail address
     VALID = "valid", _("Valid")  # syntactically valid and not bounced

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.apps import apps
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from customers.bulk import BULK_ACTIONS, bulk_action_get
@@ -14,7 +17,7 @@ from customers.filters import NONE, CustomerFilter
 from customers.forms import ContactForm, CustomerForm
 from customers.hooks import explain_follow_up
 from customers.jobs import bulk_job_create, selection_queryset
-from customers.models import BulkJob, Contact, Customer
+from customers.models import BulkJob, Contact, Customer, CustomerBalance
 from customers.services import (
     contact_create,
     contact_delete,
@@ -22,6 +25,9 @@ from customers.services import (
     customer_create,
     customer_update,
 )
+from customers.stats import customer_balances
+from localized.filters import machine_query
+from localized.money import format_amount_input
 from organizations.selectors import members_list, timeline_for_customer
 from organizations.views_base import OrganizationView
 
@@ -69,17 +75,24 @@ class CustomerListView(OrganizationView):
 
     def get(self, request, organization_slug):
         base = Customer.objects.filter(organization=self.organization).select_related("account_manager__user")
-        filterset = CustomerFilter(request.GET, queryset=base, organization=self.organization)
+        # Open amounts in other currencies, shown under the balance (the page's 50 customers only).
+        other_currencies = CustomerBalance.objects.exclude(currency=self.organization.currency.upper())
+        base = base.prefetch_related(Prefetch("balances", queryset=other_currencies, to_attr="other_balances"))
+        filterset = CustomerFilter(
+            request.GET, queryset=base, organization=self.organization, language=translation.get_language()
+        )
         sort = request.GET.get("sort", "name")
         queryset = filterset.qs.order_by(*SORTS.get(sort, SORTS["name"]))
         page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
         choices = filter_choices(self.organization)
-        filter_query = request.GET.copy()
+        # Amounts in the machine form: a bulk job reads this query again later, without the reader's language.
+        filter_query = machine_query(filterset)
         for name in NOT_FILTERS:
             filter_query.pop(name, None)
         context = {
             "page_obj": page, "customers": page.object_list, "filter": filterset, "choices": choices,
             "chips": active_chips(request, filterset, choices), "sort": sort,
+            "amount_example": format_amount_input(Decimal("1234.56")),
             "filter_query": filter_query.urlencode(),
             "bulk_actions": BULK_ACTIONS.values(), "nav": "customers",
         }  # fmt: skip
@@ -152,6 +165,7 @@ class CustomerDetailView(OrganizationView):
         customer = self.get_object()
         context = {
             "customer": customer,
+            "balances": customer_balances(customer),
             "contacts": customer.contacts.all(),
             "invoices": customer.invoices.order_by("-due_date", "-id")[:100],
             "agreements": customer.mandates.select_related("profile") if hasattr(customer, "mandates") else [],

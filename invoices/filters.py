@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from invoices.models import Invoice, InvoiceStatus
+from localized.filters import LocalDateFilter
 
 MAX_DAYS = 36500  # a hundred years: beyond that a date range is meaningless (and overflows)
 SORTS = {
@@ -30,8 +31,9 @@ class InvoiceFilter(django_filters.FilterSet):
     customer_ref = django_filters.CharFilter(field_name="customer__external_ref", label=_("Customer reference"))
     status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices, label=_("Status"))
     currency = django_filters.CharFilter(lookup_expr="iexact", label=_("Currency"))
-    due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lt", label=_("Due before"))
-    due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte", label=_("Due on or after"))
+    # Day first (03-12-2026) or ISO (2026-12-03), the same on pages and in the API.
+    due_before = LocalDateFilter(field_name="due_date", lookup_expr="lt", label=_("Due before"))
+    due_after = LocalDateFilter(field_name="due_date", lookup_expr="gte", label=_("Due on or after"))
     overdue_min = django_filters.NumberFilter(
         method="filter_overdue_min",
         label=_("Days overdue from"),

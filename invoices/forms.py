@@ -1,31 +1,32 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
 from invoices.models import Invoice, InvoiceStatus, PaymentMethod
+from localized.forms import AmountField, LocalDateField
 from organizations.models import Organization
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
 class InvoiceForm(forms.ModelForm):
-    open_amount = forms.DecimalField(
+    # Text fields read in the reader's language (`1.234,56` / `1,234.56`), never type=number or type=date.
+    issue_date = LocalDateField(label=_("Issue date"))
+    due_date = LocalDateField(label=_("Due date"))
+    amount = AmountField(label=_("Amount"))
+    open_amount = AmountField(
         label=_("Open amount"),
-        max_digits=14,
-        decimal_places=2,
         required=False,
+        min_value=Decimal("0"),
         help_text=_("Leave empty when nothing has been paid yet."),
     )
 
     class Meta:
         model = Invoice
         fields = ["customer", "number", "issue_date", "due_date", "amount", "open_amount", "currency", "pdf"]
-        widgets = {"issue_date": DateInput(), "due_date": DateInput()}
 
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
@@ -55,8 +56,8 @@ class InvoiceForm(forms.ModelForm):
 
 
 class PaymentForm(forms.Form):
-    amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0.01)
-    paid_on = forms.DateField(label=_("Paid on"), widget=DateInput(), initial=timezone.localdate)
+    amount = AmountField(label=_("Amount"), min_value=Decimal("0.01"))
+    paid_on = LocalDateField(label=_("Paid on"), initial=timezone.localdate)
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
     reference = forms.CharField(label=_("Reference"), max_length=140, required=False)
 

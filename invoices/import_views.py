@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
@@ -180,7 +180,8 @@ class CustomerExportView(ExportView):
 
     def filtered(self) -> QuerySet:
         base = Customer.objects.filter(organization=self.organization)
-        return CustomerFilter(self.request.GET, queryset=base, organization=self.organization).qs
+        language = translation.get_language()  # the page's filters, as its reader typed them
+        return CustomerFilter(self.request.GET, queryset=base, organization=self.organization, language=language).qs
 
     def rows(self, queryset: QuerySet):
         return customer_export_rows(queryset)

@@ -21,6 +21,7 @@ from customers.stats import customers_refresh_stats
 from invoices.ledger import Contribution, ledger_apply, ledger_apply_many
 from invoices.models import INVOICE_TRANSITIONS, Invoice, InvoiceStatus, Payment, PaymentMethod
 from invoices.signals import invoices_changed
+from localized.money import format_money
 from organizations.models import Organization
 from organizations.services import Actor, log_action, log_actions_many
 
@@ -273,7 +274,10 @@ def payment_record(
         raise ValidationError(
             {
                 "amount": _("The payment of %(amount)s is more than the open amount of %(open)s.")
-                % {"amount": amount, "open": invoice.open_amount}
+                % {
+                    "amount": format_money(amount, invoice.currency),
+                    "open": format_money(invoice.open_amount, invoice.currency),
+                }
             }
         )
     payment = Payment.objects.create(

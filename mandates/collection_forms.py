@@ -11,11 +11,6 @@ from mandates.models import MandateProfile
 from mandates.returns import return_reason_choices
 from organizations.models import Organization
 
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
 # Ids posted from checkboxes and hidden inputs fit the database's integer column; anything else is ignored.
 MAX_ID = 2**31 - 1
 
@@ -56,7 +51,7 @@ class BatchForm(forms.Form):
 
 
 class MarkPaidForm(forms.Form):
-    paid_on = forms.DateField(label=_("Collected on"), widget=DateInput)
+    paid_on = LocalDateField(label=_("Collected on"))
 
 
 class ReturnForm(forms.Form):

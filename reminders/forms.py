@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from localized.forms import LocalDateField
+from localized.forms import AmountField, LocalDateField
 from organizations.models import Membership
 from organizations.selectors import members_list
 from reminders.models import FallbackChannel, FollowUpPlan, FollowUpSettings, FollowUpStep, TemplatePurpose
@@ -43,6 +45,9 @@ def member_label(membership: Membership) -> str:
 
 
 class StepForm(forms.ModelForm):
+    # Typed as the reader writes amounts (`1.234,56` / `1,234.56`), never type=number.
+    min_open_amount = AmountField(label=_("Minimum open amount"), required=False, min_value=Decimal("0"))
+
     class Meta:
         model = FollowUpStep
         fields = ["name", "offset_days", "channel", "purpose", "min_open_amount", "attach_pdfs", "cc_account_manager",
@@ -104,7 +109,7 @@ class SettingsForm(forms.ModelForm):
 
 
 class CustomerPauseForm(forms.Form):
-    until = forms.DateField(label=_("Pause until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = LocalDateField(label=_("Pause until (inclusive)"))
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
 
 

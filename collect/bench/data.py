@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from collect.bench import rows
-from customers.models import Contact, Customer, EmailStatus
+from customers.models import Contact, Customer, CustomerBalance, EmailStatus
 from customers.stats import customers_refresh_stats_for_organization
 from invoices.ledger import ledger_rebuild
 from invoices.models import Invoice, Payment, ReceivablesDay
@@ -363,7 +363,8 @@ def customers_refresh_figures(*, organization: Organization) -> None:
             FROM {customer} AS c0
             LEFT JOIN (
                 SELECT customer_id,
-                       SUM(open_amount) FILTER (WHERE status = ANY(%(owed)s)) AS open_balance,
+                       SUM(open_amount) FILTER (WHERE status = ANY(%(owed)s) AND UPPER(currency) = %(currency)s)
+                           AS open_balance,
                        COUNT(*) AS invoice_count,
                        MIN(due_date) FILTER (WHERE status = ANY(%(owed)s)) AS oldest_open_due_date
                 FROM {invoice} WHERE organization_id = %(organization)s GROUP BY customer_id
@@ -376,6 +377,16 @@ def customers_refresh_figures(*, organization: Organization) -> None:
         ) AS f
         WHERE c.id = f.id
     """  # noqa: S608
-    params = {"owed": owed, "organization": organization.pk, "valid": str(EmailStatus.VALID)}
+    params = {"owed": owed, "organization": organization.pk, "valid": str(EmailStatus.VALID),
+              "currency": organization.currency.upper()}  # fmt: skip
+    balances = CustomerBalance._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
+        cursor.execute(f"DELETE FROM {balances} WHERE organization_id = %(organization)s", params)  # noqa: S608
+        cursor.execute(
+            f"""INSERT INTO {balances} (organization_id, customer_id, currency, open_amount)
+                SELECT organization_id, customer_id, UPPER(currency), SUM(open_amount) FROM {invoice}
+                WHERE organization_id = %(organization)s AND status = ANY(%(owed)s)
+                GROUP BY organization_id, customer_id, UPPER(currency)""",  # noqa: S608
+            params,
+        )

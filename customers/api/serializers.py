@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from collect.api.bases import OrganizationScopedSerializer
-from customers.models import Contact, Customer
+from customers.models import Contact, Customer, CustomerBalance
 from customers.services import CUSTOMER_FIELDS
 from organizations.selectors import members_list
 
@@ -39,8 +39,20 @@ class NestedContactSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "email", "phone", "notify", "email_status"]
 
 
+class CustomerBalanceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CustomerBalance
+        fields = ["currency", "open_amount"]
+
+
 class CustomerSerializer(OrganizationScopedSerializer):
     contacts = NestedContactSerializer(many=True, read_only=True)
+    balances = CustomerBalanceSerializer(
+        many=True,
+        read_only=True,
+        help_text="What the customer owes per currency (open and disputed invoices); open_balance is the "
+        "organization's currency only.",
+    )
 
     class Meta:
         model = Customer
@@ -48,6 +60,7 @@ class CustomerSerializer(OrganizationScopedSerializer):
             "id",
             *CUSTOMER_FIELDS,
             "open_balance",
+            "balances",
             "invoice_count",
             "oldest_open_due_date",
             "has_valid_email",

@@ -35,7 +35,7 @@ class CustomerViewSet(OrganizationScopedViewSet):
 
     def scope_queryset(self, queryset):
         contacts = Prefetch("contacts", queryset=Contact.objects.order_by("id"))
-        return queryset.select_related("account_manager", "follow_up_plan").prefetch_related(contacts)
+        return queryset.select_related("account_manager", "follow_up_plan").prefetch_related(contacts, "balances")
 
     @extend_schema(request=CustomerPauseSerializer, responses=CustomerSerializer)
     @action(detail=True, methods=["post"])
