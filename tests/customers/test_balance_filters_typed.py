@@ -52,7 +52,7 @@ def test_ten_comma_fifty_is_ten_and_a_half_in_dutch(big_and_small, owner_a_clien
 
 def test_an_amount_that_does_not_read_is_named_on_the_page_not_a_server_error(big_and_small, owner_a_client, world):
     html = page(owner_a_client, world, "en", balance_min="10,50")
-    assert "Enter an amount such as 1,234.56 (decimals after a point)." in html
+    assert "Enter an amount such as 1,234.56, with a point before the cents." in html
     assert 'aria-invalid="true"' in html
 
 

@@ -89,7 +89,7 @@ def test_payments_typed_in_four_languages_are_stored_and_shown_as_typed(world, l
     # English reads a comma as grouping: "10,50" is neither 10.50 nor 1,050.00, so it is refused with the form.
     record_payment(page, "10,50")
     expect(page.locator("#id_amount")).to_have_value("10,50")
-    expect(page.get_by_text("Enter an amount such as 1,234.56 (decimals after a point).")).to_be_visible()
+    expect(page.get_by_text("Enter an amount such as 1,234.56, with a point before the cents.")).to_be_visible()
     assert Payment.objects.filter(invoice=invoice).count() == len(TYPED)
     assert Invoice.objects.get(pk=invoice.pk).open_amount == invoice.open_amount
 

@@ -48,12 +48,12 @@ def test_a_payment_amount_is_read_in_the_readers_language(language, typed, store
 def test_ten_comma_fifty_in_english_is_refused_never_stored_as_a_thousand_and_fifty():
     form = payment("en", "10,50")
     assert form.cleaned_data.get("amount") is None
-    assert form.errors["amount"] == ["Enter an amount such as 1,234.56 (decimals after a point)."]
+    assert form.errors["amount"] == ["Enter an amount such as 1,234.56, with a point before the cents."]
 
 
 def test_the_refusal_names_the_form_expected_in_dutch():
     form = payment("nl", "1,2,3")
-    assert form.errors["amount"] == ["Vul een bedrag in zoals 1.234,56 (decimalen na een komma)."]
+    assert form.errors["amount"] == ["Vul een bedrag in zoals 1.234,56, met een komma voor de centen."]
 
 
 @pytest.mark.parametrize("language", ["en", "nl", "fr", "de"])
