@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
+# Links in pages and messages (signing links, verification links) point at the port `make run` serves on,
+# unless SITE_URL is given in the environment or in .env.
+SITE_URL ?= $(or $(shell sed -n 's/^SITE_URL=//p' .env 2>/dev/null | tail -n 1),http://localhost:$(PORT))
 
 .PHONY: run test test-smoke install install-test system-deps system-test-deps translations lint bench clean
 
@@ -37,11 +40,12 @@ system-test-deps:
 run: install
 	mkdir -p var
 	DEBUG=true $(PY) manage.py migrate --noinput
-	DEBUG=true $(PY) manage.py seed_demo
+	DEBUG=true SITE_URL="$(SITE_URL)" $(PY) manage.py seed_demo
 	@echo ""
 	@echo "Collect is starting at http://localhost:$(PORT)/  (web, Celery worker and beat; Ctrl+C stops all)"
+	@echo "Links in messages point at $(SITE_URL)"
 	@echo ""
-	DEBUG=true PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile.dev -p $(PORT)
+	DEBUG=true SITE_URL="$(SITE_URL)" PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile.dev -p $(PORT)
 
 test: install-test
 	$(PY) -m ruff check .
