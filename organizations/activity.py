@@ -43,6 +43,8 @@ class ActivityText:
     values: Mapping[str, Any] = field(default_factory=dict)
     model: type[models.Model] | None = None
     hidden: tuple[str, ...] = ()
+    # Rewrites the data before it is read (e.g. a task title stored as a code, rendered in the reader's language).
+    prepare: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,7 @@ def describe(code: str, data: Mapping[str, Any] | None = None, *, currency: str 
     text_ = text_for(code)
     if text_ is None:
         return fallback_sentence(code)
+    data = text_.prepare(data) if text_.prepare else data
     sentence = str(text_.sentence)
     wanted = PLACEHOLDER.findall(sentence)
     if any(data.get(key) in (None, "") for key in wanted):
@@ -198,6 +201,7 @@ def summarize(code: str, data: Mapping[str, Any] | None, *, currency: str = "EUR
         return ""
     context = RenderContext(currency=data.get("currency") or currency)
     text_ = text_for(code) or ActivityText(sentence="")
+    data = text_.prepare(data) if text_.prepare else data
     used = set(PLACEHOLDER.findall(str(text_.sentence))) | HIDDEN_KEYS | set(text_.hidden) | {"currency"}
     parts = []
     for key, value in data.items():

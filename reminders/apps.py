@@ -54,8 +54,8 @@ class RemindersConfig(AppConfig):
             "invoice.reminder_sent": ActivityText(_("Reminder sent: %(step)s"), _("Reminder sent")),
             "follow_up.plan_saved": ActivityText(_("Follow-up plan “%(name)s” saved"), _("Follow-up plan saved")),
             "follow_up.settings_changed": ActivityText(_("Follow-up settings changed"), model=FollowUpSettings),
-            "task.done": ActivityText(_("Task done: %(task)s"), _("Task done")),
-            "task.reopened": ActivityText(_("Task reopened: %(task)s"), _("Task reopened")),
+            "task.done": ActivityText(_("Task done: %(task)s"), _("Task done"), prepare=_task_title),
+            "task.reopened": ActivityText(_("Task reopened: %(task)s"), _("Task reopened"), prepare=_task_title),
             "invoice.follow_up_task_created": ActivityText(
                 _("Follow-up task created: %(step)s"), _("Follow-up task created")
             ),
@@ -104,3 +104,11 @@ def _outcome_text(sentence, message) -> str:
 
 
 _outcome = lazy(_outcome_text, str)
+
+
+def _task_title(data):
+    """A task entry names the task in the reader's language when it was stored as a code."""
+    from reminders.task_titles import render_task_title
+
+    title = render_task_title(data.get("task_code", ""), data.get("params"), fallback=data.get("task", ""))
+    return {**data, "task": title}
