@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+AXE_VERSION := 4.10.3
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
 PORT ?= 8000
 export PORT
 # Links in pages and messages (signing links, verification links) point at the port `make run` serves on,
@@ -24,7 +26,7 @@ $(VENV)/.test-installed: requirements/test.txt requirements/base.txt | $(PY)
 
 install: $(VENV)/.base-installed system-deps translations
 
-install-test: $(VENV)/.test-installed system-deps system-test-deps translations
+install-test: $(VENV)/.test-installed system-deps system-test-deps translations $(AXE)
 
 translations: | $(PY)
 	$(PY) manage.py compile_translations
@@ -33,9 +35,15 @@ translations: | $(PY)
 system-deps:
 	@scripts/ensure-system-packages libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
-# Debian's Chromium for the browser journeys (Playwright cannot download its own browser here).
+# Debian's Chromium for the browser journeys (Playwright cannot download its own browser here), and npm for
+# axe-core (the accessibility checks of tests/e2e/test_accessibility_journey.py) when no npm is installed.
 system-test-deps:
 	@scripts/ensure-system-packages chromium
+	@command -v npm >/dev/null || scripts/ensure-system-packages npm
+
+# axe-core, injected into pages by tests/e2e/axe.py; kept in .cache/ (not committed).
+$(AXE): | system-test-deps
+	npm install --silent --no-audit --no-fund --prefix .cache/axe axe-core@$(AXE_VERSION)
 
 run: install
 	mkdir -p var
