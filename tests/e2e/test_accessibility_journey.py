@@ -40,6 +40,15 @@ def test_the_main_pages_have_no_accessibility_violations(world, live_server, pag
         "templates": f"{base}/configuration/templates/",
         "organization settings": f"{base}/configuration/organization/",
         "actions": f"{base}/actions/",
+        "follow-up": f"{base}/follow-up/",
+        "follow-up settings": f"{base}/follow-up/settings/",
+        "campaigns": f"{base}/campaigns/",
+        "campaign": f"{base}/campaigns/{world.a.campaign.pk}/",
+        "mandates": f"{base}/mandates/",
+        "mandate": f"{base}/mandates/{world.a.mandate.pk}/",
+        "collections": f"{base}/collections/",
+        "configuration": f"{base}/configuration/",
+        "api keys": f"{base}/configuration/api-keys/",
         "not found": f"{base}/customers/999999/",
     }
     problems = {}
