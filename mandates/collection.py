@@ -317,7 +317,8 @@ def _batch_build(*, organization, profile, wanted, invoice_ids, actor) -> Collec
     log_actions_bulk(organization=organization, subjects=draft.invoices, code="invoice.collection_requested",
                      actor=actor, data=data)  # fmt: skip
     log_action(organization=organization, subject=batch, code="collection.batch_created", actor=actor,
-               data={**data, "debits": batch.item_count, "total": str(batch.total_amount)})  # fmt: skip
+               data={**data, "debits": batch.item_count, "total": str(batch.total_amount),
+                     "currency": "EUR"})  # fmt: skip
     _queue_pre_notifications(batch=batch, draft=draft, actor=actor, now=now)
     return batch
 
@@ -460,7 +461,7 @@ def debit_return(*, item: CollectionItem, reason_code: str, actor: Actor = None)
     Invoice.objects.filter(pk=item.invoice_id).update(collection_requested_at=None)
     log_action(organization=item.organization, subject=item.invoice, code="invoice.debit_returned", actor=actor,
                data={"batch": item.batch_id, "end_to_end_id": item.end_to_end_id, "reason_code": reason_code,
-                     "amount": str(item.amount)})  # fmt: skip
+                     "amount": str(item.amount), "currency": "EUR"})  # fmt: skip
     if reason_code in MANDATE_ENDING_REASONS:
         _end_mandate(item.mandate, reason=reason, actor=actor)
     _invoices_changed([item.invoice_id])
