@@ -65,3 +65,23 @@ def test_the_timeline_names_a_done_task_in_the_readers_language(task, world, own
 def test_a_task_from_before_the_codes_keeps_its_text(task, world, owner_a_client):
     Task.objects.filter(pk=task.pk).update(title="Bel de klant", title_code="", title_params={})
     assert "Bel de klant" in actions_page(owner_a_client, world.org_a, "en")
+
+
+def test_titles_stored_as_text_before_the_codes_are_recognized(task, world, owner_a_client):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("reminders.migrations.0010_task_titles_from_text")
+    Task.objects.filter(pk=task.pk).update(title="Zoek een geldig e-mailadres voor Lumen Design SRL", title_code="",
+                                           title_params={})  # fmt: skip
+    other = Task.objects.create(organization=world.org_a, customer=task.customer, title="Bel de klant terug")
+    someone_else = Task.objects.create(organization=world.org_a, customer=task.customer,
+                                       title="Find a valid e-mail address for Another Customer")  # fmt: skip
+    migration.recognize(apps, None)
+    task.refresh_from_db()
+    other.refresh_from_db()
+    someone_else.refresh_from_db()
+    assert (task.title_code, task.title_params) == ("find_valid_email", {"customer": "Lumen Design SRL"})
+    assert other.title_code == "" and someone_else.title_code == ""  # unsure: the text stays as it is
+    assert "Find a valid e-mail address for Lumen Design SRL" in actions_page(owner_a_client, world.org_a, "en")
