@@ -2,8 +2,13 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+AXE_VERSION := 4.10.3
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
 PORT ?= 8000
 export PORT
+# Links in pages and messages (signing links, verification links) point at the port `make run` serves on,
+# unless SITE_URL is given in the environment or in .env.
+SITE_URL ?= $(or $(shell sed -n 's/^SITE_URL=//p' .env 2>/dev/null | tail -n 1),http://localhost:$(PORT))
 
 .PHONY: run test test-smoke install install-test system-deps system-test-deps translations lint bench clean
 
@@ -21,7 +26,7 @@ $(VENV)/.test-installed: requirements/test.txt requirements/base.txt | $(PY)
 
 install: $(VENV)/.base-installed system-deps translations
 
-install-test: $(VENV)/.test-installed system-deps system-test-deps translations
+install-test: $(VENV)/.test-installed system-deps system-test-deps translations $(AXE)
 
 translations: | $(PY)
 	$(PY) manage.py compile_translations
@@ -30,18 +35,25 @@ translations: | $(PY)
 system-deps:
 	@scripts/ensure-system-packages libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
-# Debian's Chromium for the browser journeys (Playwright cannot download its own browser here).
+# Debian's Chromium for the browser journeys (Playwright cannot download its own browser here), and npm for
+# axe-core (the accessibility checks of tests/e2e/test_accessibility_journey.py) when no npm is installed.
 system-test-deps:
 	@scripts/ensure-system-packages chromium
+	@command -v npm >/dev/null || scripts/ensure-system-packages npm
+
+# axe-core, injected into pages by tests/e2e/axe.py; kept in .cache/ (not committed).
+$(AXE): | system-test-deps
+	npm install --silent --no-audit --no-fund --prefix .cache/axe axe-core@$(AXE_VERSION)
 
 run: install
 	mkdir -p var
 	DEBUG=true $(PY) manage.py migrate --noinput
-	DEBUG=true $(PY) manage.py seed_demo
+	DEBUG=true SITE_URL="$(SITE_URL)" $(PY) manage.py seed_demo
 	@echo ""
 	@echo "Collect is starting at http://localhost:$(PORT)/  (web, Celery worker and beat; Ctrl+C stops all)"
+	@echo "Links in messages point at $(SITE_URL)"
 	@echo ""
-	DEBUG=true PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile.dev -p $(PORT)
+	DEBUG=true SITE_URL="$(SITE_URL)" PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile.dev -p $(PORT)
 
 test: install-test
 	$(PY) -m ruff check .

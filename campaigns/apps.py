@@ -10,15 +10,19 @@ class CampaignsConfig(AppConfig):
 
     def ready(self) -> None:
         from campaigns.bulk_actions import INVITE_TO_SIGN
+        from campaigns.models import Campaign
         from customers.bulk import register_bulk_action
-        from organizations.activity import register_activity_labels
+        from organizations.activity import ActivityText, register_activity_labels
 
         register_bulk_action(INVITE_TO_SIGN)
         register_activity_labels({
-            "campaign.created": _("Campaign created"),
-            "campaign.renamed": _("Campaign renamed"),
+            "campaign.created": ActivityText(_("Campaign “%(name)s” created"), _("Campaign created")),
+            "campaign.renamed": ActivityText(_("Campaign renamed"), model=Campaign),
             "campaign.closed": _("Campaign closed"),
-            "campaign.reminded": _("Unsigned invitations reminded"),
-            "invitation.created": _("Added to a mandate campaign"),
-            "mandate.invited": _("Invited to sign the mandate"),
+            "campaign.reminded": ActivityText(
+                _("Unsigned invitations reminded (%(invitations)s)"), _("Unsigned invitations reminded")
+            ),
+            "invitation.created": ActivityText(
+                _("Added to the mandate campaign “%(campaign)s”"), _("Added to a mandate campaign")
+            ),
         })  # fmt: skip

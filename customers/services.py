@@ -244,8 +244,16 @@ def _assign_in_bulk(
         return 0
     Customer.objects.filter(pk__in=[c.pk for c in changing]).update(**{field: value})
     log_actions_bulk(organization=organization, subjects=changing, code=code, actor=actor,
-                     data={field: str(value) if value else None})  # fmt: skip
+                     data={field: _label(value) if value else None})  # fmt: skip
     return len(changing)
+
+
+def _label(value) -> str:
+    """How a person reads the assigned value on a timeline: a member by name, a plan by its name."""
+    user = getattr(value, "user", None)
+    if user is not None:
+        return user.get_full_name() or user.email
+    return str(value)
 
 
 @transaction.atomic

@@ -298,6 +298,7 @@ def payment_record(
         actor=actor,
         data={
             "amount": str(amount),
+            "currency": invoice.currency,
             "paid_on": paid_on.isoformat(),
             "method": method,
             "reference": reference,
@@ -355,7 +356,8 @@ def payment_reverse(*, payment: Payment, reason: str = "", actor: Actor = None) 
     invoice.save(update_fields=["open_amount", "status", "updated_at"])
     log_action(
         organization=invoice.organization, subject=invoice, code="invoice.payment_reversed", actor=actor,
-        data={"amount": str(payment.amount), "paid_on": payment.paid_on.isoformat(), "method": payment.method,
+        data={"amount": str(payment.amount), "currency": invoice.currency, "paid_on": payment.paid_on.isoformat(),
+              "method": payment.method,
               "reference": payment.reference, "reason": reason, "open_amount": str(invoice.open_amount),
               "status": invoice.status},
     )  # fmt: skip

@@ -10,33 +10,53 @@ class MandatesConfig(AppConfig):
 
     def ready(self) -> None:
         from mandates import receivers  # noqa: F401  (connects the collection hand-over)
-        from organizations.activity import register_activity_labels
+        from mandates.models import MandateProfile, MandateState, SignatureMethod
+        from organizations.activity import ActivityText, register_activity_labels
 
+        states = {"from": MandateState}
         register_activity_labels({
-            "mandate_profile.created": _("Mandate profile created"),
-            "mandate_profile.updated": _("Mandate profile changed"),
+            "mandate_profile.created": ActivityText(
+                _("Mandate profile “%(name)s” created"), _("Mandate profile created")
+            ),
+            "mandate_profile.updated": ActivityText(_("Mandate profile changed"), model=MandateProfile),
             "mandate_profile.archived": _("Mandate profile archived"),
             "mandate_profile.restored": _("Mandate profile restored"),
-            "mandate.prepared": _("Mandate prepared"),
-            "mandate.invited": _("Invited to sign the mandate"),
-            "mandate.opened": _("Signing link opened"),
-            "mandate.signing": _("Signing started"),
-            "mandate.signed": _("Mandate signed"),
-            "mandate.declined": _("Mandate declined by the debtor"),
-            "mandate.cancelled": _("Mandate cancelled"),
-            "mandate.suspended": _("Mandate suspended"),
-            "mandate.reactivated": _("Mandate reactivated"),
-            "mandate.expired": _("Mandate expired"),
+            "mandate.prepared": ActivityText(_("Mandate %(reference)s prepared"), _("Mandate prepared")),
+            "mandate.invited": ActivityText(_("Invited to sign the mandate"), values=states),
+            "mandate.opened": ActivityText(_("Signing link opened"), values=states),
+            "mandate.signing": ActivityText(_("Signing started"), values=states),
+            "mandate.signed": ActivityText(
+                _("Mandate signed (%(method)s)"), _("Mandate signed"),
+                values={**states, "method": SignatureMethod},
+            ),
+            "mandate.declined": ActivityText(_("Mandate declined by the debtor"), values=states),
+            "mandate.cancelled": ActivityText(_("Mandate cancelled"), values=states),
+            "mandate.suspended": ActivityText(_("Mandate suspended"), values=states),
+            "mandate.reactivated": ActivityText(_("Mandate reactivated"), values=states),
+            "mandate.expired": ActivityText(_("Mandate expired"), values=states),
             "mandate_signed.sent": _("Signed mandate e-mailed to the debtor"),
-            "collection.batch_created": _("Direct-debit batch created"),
+            "collection.batch_created": ActivityText(
+                _("Direct-debit batch of %(total)s created, to collect on %(collection_date)s"),
+                _("Direct-debit batch created"),
+            ),
             "collection.batch_downloaded": _("Direct-debit file downloaded"),
             "collection.batch_submitted": _("Direct-debit batch submitted to the bank"),
-            "collection.batch_paid": _("Direct-debit batch marked as paid"),
+            "collection.batch_paid": ActivityText(
+                _("Direct-debit batch marked as paid on %(paid_on)s"), _("Direct-debit batch marked as paid")
+            ),
             "collection.batch_cancelled": _("Direct-debit batch cancelled"),
-            "invoice.collection_requested": _("Direct debit requested"),
+            "invoice.collection_requested": ActivityText(
+                _("Direct debit requested for %(collection_date)s"), _("Direct debit requested")
+            ),
             "invoice.collection_released": _("Direct debit withdrawn"),
-            "invoice.debit_returned": _("Direct debit returned by the bank"),
-            "customer.collection_handover": _("Open invoices moved to direct-debit collection"),
+            "invoice.debit_returned": ActivityText(
+                _("Direct debit of %(amount)s returned by the bank (%(reason_code)s)"),
+                _("Direct debit returned by the bank"),
+            ),
+            "customer.collection_handover": ActivityText(
+                _("Open invoices moved to direct-debit collection under mandate %(mandate)s"),
+                _("Open invoices moved to direct-debit collection"),
+            ),
             "pre_notification.sent": _("Direct-debit pre-notification sent"),
             "pre_notification.skipped": _("Direct-debit pre-notification not sent"),
             "pre_notification.failed": _("Direct-debit pre-notification failed"),

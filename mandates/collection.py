@@ -279,7 +279,7 @@ def _log_created(*, batch: CollectionBatch, draft: _Draft, selection: Selection,
     log_actions_bulk(organization=batch.organization, subjects=draft.invoices, code="invoice.collection_requested",
                      actor=actor, data=data)  # fmt: skip
     log_action(organization=batch.organization, subject=batch, code="collection.batch_created", actor=actor, data={
-        **data, "debits": batch.item_count, "total": str(batch.total_amount),
+        **data, "debits": batch.item_count, "total": str(batch.total_amount), "currency": "EUR",
         "include_not_yet_due": batch.include_not_yet_due, "excluded_debits": batch.excluded_count,
         "excluded_invoices": len(selection.exclude_invoices), "excluded_customers": len(selection.exclude_customers),
         "dropped": [entry["number"] for entry in batch.dropped_invoices],
@@ -424,7 +424,7 @@ def debit_return(*, item: CollectionItem, reason_code: str, actor: Actor = None)
     Invoice.objects.filter(pk=item.invoice_id).update(collection_requested_at=None)
     log_action(organization=item.organization, subject=item.invoice, code="invoice.debit_returned", actor=actor,
                data={"batch": item.batch_id, "end_to_end_id": item.end_to_end_id, "reason_code": reason_code,
-                     "amount": str(item.amount)})  # fmt: skip
+                     "amount": str(item.amount), "currency": "EUR"})  # fmt: skip
     if reason_code in MANDATE_ENDING_REASONS:
         _end_mandate(item.mandate, reason=reason, actor=actor)
     _invoices_changed([item.invoice_id])

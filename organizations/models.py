@@ -215,11 +215,23 @@ class ActivityLog(models.Model):
         return f"{self.code} by {self.actor_label or self.actor_type}"
 
     def describe(self) -> str:
+        """The entry as a sentence in the active language (organizations/activity.py)."""
         from organizations.activity import describe
 
-        return describe(self.code)
+        return describe(self.code, self.data, currency=self.currency())
 
     def details(self) -> str:
         from organizations.activity import summarize
 
-        return summarize(self.data)
+        return summarize(self.code, self.data, currency=self.currency())
+
+    def currency(self) -> str:
+        """Amounts in the data are in the subject's currency (an invoice's), else the organization's."""
+        if self.data.get("currency"):
+            return self.data["currency"]
+        subject = self.subject if ActivityLog.subject.is_cached(self) else None
+        if currency := getattr(subject, "currency", None):
+            return currency
+        if ActivityLog.organization.is_cached(self):
+            return self.organization.currency
+        return "EUR"

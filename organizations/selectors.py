@@ -53,13 +53,13 @@ def activity_for(*, organization: Organization, subject) -> QuerySet[ActivityLog
         organization=organization,
         subject_type=ContentType.objects.get_for_model(subject, for_concrete_model=True),
         subject_id=subject.pk,
-    ).select_related("actor_user")
+    ).select_related("actor_user", "organization")
 
 
 def timeline_for_customer(*, organization: Organization, customer_id: int) -> QuerySet[ActivityLog]:
     """Everything about a customer: its own changes and those of its invoices, payments, mandates, messages."""
     entries = ActivityLog.objects.filter(organization=organization, related_customer_id=customer_id)
-    return entries.select_related("actor_user", "subject_type").prefetch_related("subject")
+    return entries.select_related("actor_user", "subject_type", "organization").prefetch_related("subject")
 
 
 def members_list(*, organization: Organization) -> QuerySet[Membership]:

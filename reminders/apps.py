@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,7 +16,7 @@ class RemindersConfig(AppConfig):
         from customers.bulk import register_bulk_action
         from customers.hooks import register_customer_follow_up_explainer
         from invoices.hooks import register_follow_up_explainer
-        from organizations.activity import register_activity_labels
+        from organizations.activity import ActivityText, register_activity_labels, register_activity_values
         from reminders import receivers  # noqa: F401  (connects the schedule receivers)
         from reminders.bulk_actions import ASSIGN_FOLLOW_UP_PLAN, SEND_REMINDER
         from reminders.collection_messages import PRE_NOTIFICATION_HANDLER
@@ -23,6 +24,7 @@ class RemindersConfig(AppConfig):
         from reminders.kinds import queue, register_kind
         from reminders.mandate_messages import MANDATE_INVITATION, MANDATE_REMINDER
         from reminders.mandate_signed_messages import HANDLER as MANDATE_SIGNED_HANDLER
+        from reminders.models import FallbackChannel, FollowUpSettings, StepChannel, TemplatePurpose
         from reminders.tracking import on_tracking_event
 
         tracking.connect(on_tracking_event, dispatch_uid="reminders.tracking")
@@ -36,21 +38,36 @@ class RemindersConfig(AppConfig):
         register_bulk_action(SEND_REMINDER)
         register_follow_up_explainer(explain)
         register_customer_follow_up_explainer(explain_customer)
+        register_activity_values({
+            "purpose": (_("Message"), TemplatePurpose),
+            "fallback": (_("Fallback"), FallbackChannel),
+            "channel": (_("Channel"), StepChannel),
+        })  # fmt: skip
         register_activity_labels({
-            "template.saved": _("Message template saved"),
-            "template.reset": _("Message template reset to the default"),
-            "invoice.reminder_sent": _("Reminder sent"),
-            "follow_up.plan_saved": _("Follow-up plan saved"),
-            "follow_up.settings_changed": _("Follow-up settings changed"),
-            "task.done": _("Task done"),
-            "task.reopened": _("Task reopened"),
-            "invoice.follow_up_task_created": _("Follow-up task created"),
+            "template.saved": ActivityText(
+                _("Message template “%(purpose)s” saved in %(language)s"), _("Message template saved")
+            ),
+            "template.reset": ActivityText(
+                _("Message template “%(purpose)s” in %(language)s reset to the default"),
+                _("Message template reset to the default"),
+            ),
+            "invoice.reminder_sent": ActivityText(_("Reminder sent: %(step)s"), _("Reminder sent")),
+            "follow_up.plan_saved": ActivityText(_("Follow-up plan “%(name)s” saved"), _("Follow-up plan saved")),
+            "follow_up.settings_changed": ActivityText(_("Follow-up settings changed"), model=FollowUpSettings),
+            "task.done": ActivityText(_("Task done: %(task)s"), _("Task done"), prepare=_task_title),
+            "task.reopened": ActivityText(_("Task reopened: %(task)s"), _("Task reopened"), prepare=_task_title),
+            "invoice.follow_up_task_created": ActivityText(
+                _("Follow-up task created: %(step)s"), _("Follow-up task created")
+            ),
             "invoice.dispatch_skipped": _("Reminder skipped"),
             "invoice.dispatch_failed": _("Reminder failed"),
             "invoice.dispatch_missed": _("Reminder missed"),
             "invoice.dispatch_test": _("Reminder rendered in test mode"),
             "invoice.dispatch_uncertain": _("Reminder outcome unknown"),
-            "invoice.dispatch_fell_back": _("Refused e-mail: the plan's fallback followed"),
+            "invoice.dispatch_fell_back": ActivityText(
+                _("E-mail refused: the plan's fallback followed (%(fallback)s)"),
+                _("Refused e-mail: the plan's fallback followed"),
+            ),
             "invoice.reminder_approved": _("Reminder approved for sending"),
             "invoice.reminder_review_skipped": _("Reminder skipped during review"),
             "invoice.reminder_postponed": _("Reminder review postponed"),
@@ -61,3 +78,40 @@ class RemindersConfig(AppConfig):
             "mandate_reminder.failed": _("Reminder to sign failed"),
             "mandate_reminder.skipped": _("Reminder to sign skipped"),
         })  # fmt: skip
+        register_activity_labels(_message_outcomes(), replace=False)
+
+
+def _message_outcomes() -> dict:
+    """`<kind>.<status>` for the messages a handler sends (reminders/delivery.py logs them on the subject)."""
+    from reminders.models import DispatchKind, DispatchStatus
+
+    outcomes = {
+        DispatchStatus.SENT: _("%(message)s sent"),
+        DispatchStatus.FAILED: _("%(message)s failed"),
+        DispatchStatus.SKIPPED: _("%(message)s not sent (no longer needed)"),
+        DispatchStatus.MISSED: _("%(message)s missed: not sent late"),
+        DispatchStatus.TEST: _("%(message)s rendered in test mode"),
+        DispatchStatus.UNCERTAIN: _("%(message)s: outcome unknown"),
+    }
+    own = {DispatchKind.FOLLOW_UP, DispatchKind.MANUAL}
+    return {
+        f"{kind.value}.{status.value}": _outcome(sentence, kind.label)
+        for kind in DispatchKind
+        if kind not in own
+        for status, sentence in outcomes.items()
+    }
+
+
+def _outcome_text(sentence, message) -> str:
+    return str(sentence) % {"message": message}
+
+
+_outcome = lazy(_outcome_text, str)
+
+
+def _task_title(data):
+    """A task entry names the task in the reader's language when it was stored as a code."""
+    from reminders.task_titles import render_task_title
+
+    title = render_task_title(data.get("task_code", ""), data.get("params"), fallback=data.get("task", ""))
+    return {**data, "task": title}

@@ -42,6 +42,7 @@ from reminders.models import (
     TemplatePurpose,
 )
 from reminders.providers import may_have_been_accepted, provider_lookup
+from reminders.task_titles import TaskTitle, task_title
 from reminders.templating import InvoiceLine, MessageContext, render_html, render_text
 from reminders.texts import Text, text_for
 
@@ -215,7 +216,7 @@ def _prepare(dispatch: Dispatch, batch: _Batch, now: datetime) -> _Ready | None:
     if not content["recipients"]:
         _store_content(dispatch, content)
         _finish(dispatch, DispatchStatus.FAILED, _("No contact that receives messages has a valid e-mail address."))
-        return _fall_back(dispatch, _("Find a valid e-mail address for %(customer)s") % {"customer": dispatch.customer})
+        return _fall_back(dispatch, task_title("find_valid_email", customer=dispatch.customer))
     if book.follow_up.test_mode and not dispatch.manual:
         _store_content(dispatch, content)
         return _finish(dispatch, DispatchStatus.TEST, _("Test mode: rendered and recorded, not sent."))
@@ -355,9 +356,7 @@ def _book_failure(item: _Ready, now: datetime) -> None:
         if item.handler:
             item.handler.on_failed(dispatch, reason)
             return None
-        return _fall_back(
-            dispatch, _("E-mail to %(customer)s was refused; check the address") % {"customer": dispatch.customer}
-        )
+        return _fall_back(dispatch, task_title("email_refused", customer=dispatch.customer))
     if isinstance(error, TransientError):
         if error.in_doubt:
             return _settle_in_doubt(dispatch, attempt, item.listed, now, str(error))
@@ -681,7 +680,7 @@ def _retry_or_fail(dispatch: Dispatch, now: datetime, detail: str) -> None:
     if attempts >= MAX_ATTEMPTS:
         _finish(dispatch, DispatchStatus.FAILED, _("Gave up after %(count)s attempts: %(error)s") % {
             "count": attempts, "error": detail})  # fmt: skip
-        _open_task(dispatch, _("Reminder to %(customer)s could not be sent") % {"customer": dispatch.customer})
+        _open_task(dispatch, task_title("send_failed", customer=dispatch.customer))
         return
     wait = BACKOFF[min(attempts - 1, len(BACKOFF) - 1)]
     reason = _("Temporary error, retrying: %(error)s") % {"error": detail[:200]}
@@ -690,39 +689,38 @@ def _retry_or_fail(dispatch: Dispatch, now: datetime, detail: str) -> None:
     )
 
 
-def _open_task(dispatch: Dispatch, title: str) -> Task:
+def _open_task(dispatch: Dispatch, title: TaskTitle) -> Task:
+    with override(dispatch.organization.default_language):
+        text = str(title)[:200]
     task, _created = Task.objects.get_or_create(
         dispatch=dispatch,
         defaults={"organization": dispatch.organization, "customer": dispatch.customer, "invoice": dispatch.invoice,
-                  "title": title[:200], "assigned_to": task_assignee(dispatch),
+                  "title": text, "title_code": title.code, "title_params": title.params,
+                  "assigned_to": task_assignee(dispatch),
                   "due_on": timezone.localdate(timezone=dispatch.organization.zone)},
     )  # fmt: skip
     return task
 
 
-def _fall_back(dispatch: Dispatch, task_title: str) -> None:
+def _fall_back(dispatch: Dispatch, title: TaskTitle) -> None:
     """A permanent refusal: the plan's fallback follows (reminders/fallback.py), a task unless it is "nothing"."""
-    _channel, title = fall_back(dispatch, task_title=task_title)
+    _channel, title = fall_back(dispatch, task_title=title)
     if title:
         _open_task(dispatch, title)
 
 
-def open_task(dispatch: Dispatch, title: str) -> Task:
+def open_task(dispatch: Dispatch, title: TaskTitle) -> Task:
     """The dispatch's task for a person (at most one per dispatch), for the step's member or the account manager."""
     return _open_task(dispatch, title)
 
 
 def _open_task_for_step(dispatch: Dispatch, listed: list[Invoice], now: datetime) -> None:
-    with override(dispatch.organization.default_language):
-        titles = {
-            StepChannel.TASK: _("%(step)s: %(customer)s"),
-            StepChannel.MANUAL: _("Decide the next step for %(customer)s"),
-            StepChannel.LETTER: _("Send a letter by post to %(customer)s"),
-        }
-        title = titles[dispatch.channel] % {
-            "step": dispatch.step.name if dispatch.step else "",
-            "customer": dispatch.customer,
-        }
+    if dispatch.channel == StepChannel.TASK:
+        title = task_title("step_task", step=dispatch.step.name if dispatch.step else "", customer=dispatch.customer)
+    elif dispatch.channel == StepChannel.MANUAL:
+        title = task_title("decide_next_step", customer=dispatch.customer)
+    else:
+        title = task_title("send_letter", customer=dispatch.customer)
     _open_task(dispatch, title)
     mark_sent(dispatch, listed, now, provider_id="")
 
@@ -762,7 +760,7 @@ def _sweep_one(dispatch: Dispatch, now: datetime, counts: dict[str, int]) -> Non
         counts["proven_sent"] += 1
     else:
         _finish(dispatch, DispatchStatus.UNCERTAIN, _("The worker stopped while sending; check whether it arrived."))
-        _open_task(dispatch, _("Check whether the reminder to %(customer)s arrived") % {"customer": dispatch.customer})
+        _open_task(dispatch, task_title("check_arrival", customer=dispatch.customer))
         counts["uncertain"] += 1
 
 

@@ -6,12 +6,12 @@ which task title?" and "to whom does this task go?".
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
-
 from organizations.models import Membership
 from organizations.selectors import members_list
 from organizations.services import log_action
 from reminders.models import Dispatch, FallbackChannel
+from reminders.task_titles import TaskTitle
+from reminders.task_titles import task_title as make_title
 
 
 def plan_fallback(dispatch: Dispatch) -> str:
@@ -21,17 +21,16 @@ def plan_fallback(dispatch: Dispatch) -> str:
     return dispatch.step.plan.fallback_channel or FallbackChannel.TASK
 
 
-def fall_back(dispatch: Dispatch, *, task_title: str) -> tuple[str, str | None]:
+def fall_back(dispatch: Dispatch, *, task_title: TaskTitle) -> tuple[str, TaskTitle | None]:
     """Record the fallback on the dispatch; returns it and the title of the task to open (None: no task).
 
     `task_title` is what a person must do when the fallback is a task (find a valid address, …).
     """
     channel = plan_fallback(dispatch)
-    title: str | None = task_title
+    title: TaskTitle | None = task_title
     if channel == FallbackChannel.LETTER:
         # Until the postal integration lands, a person posts the letter; the title says so plainly.
-        title = _("Send a letter by post to %(customer)s (the e-mail was refused; postal sending is not "
-                  "connected yet, so post it yourself)") % {"customer": dispatch.customer}  # fmt: skip
+        title = make_title("post_letter_instead", customer=dispatch.customer)
     elif channel == FallbackChannel.NONE:
         title = None
     Dispatch.objects.filter(pk=dispatch.pk).update(fell_back_to=channel)

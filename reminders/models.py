@@ -358,7 +358,10 @@ class Task(models.Model):
         "invoices.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="tasks"
     )
     dispatch = models.OneToOneField(Dispatch, null=True, blank=True, on_delete=models.PROTECT, related_name="task")
-    title = models.CharField(_("task"), max_length=200)
+    title = models.CharField(_("task"), max_length=200)  # in the organization's language, as opened
+    # The title without a language (reminders/task_titles.py): shown in each reader's language.
+    title_code = models.CharField(max_length=40, blank=True)
+    title_params = models.JSONField(default=dict, blank=True)
     assigned_to = models.ForeignKey(
         "organizations.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks",
         verbose_name=_("assigned to"),
@@ -375,7 +378,13 @@ class Task(models.Model):
         indexes = [models.Index(fields=["organization", "status", "assigned_to"], name="task_by_assignee")]
 
     def __str__(self) -> str:
-        return self.title
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        from reminders.task_titles import render_task_title
+
+        return render_task_title(self.title_code, self.title_params, fallback=self.title)
 
 
 class DispatchEventType(models.TextChoices):

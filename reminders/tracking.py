@@ -50,6 +50,7 @@ from reminders.models import (
     Task,
     TaskStatus,
 )
+from reminders.task_titles import task_title
 from reminders.tasks_service import task_set_done
 
 logger = logging.getLogger(__name__)
@@ -150,14 +151,15 @@ def _address_failed(dispatch: Dispatch, event: DispatchEvent) -> None:
             marked.append(contact_mark_email_bounced(contact=contact, detail=detail))
     if not marked:
         return
-    with override(dispatch.organization.default_language):
-        title = _("E-mail to %(email)s (%(customer)s) bounced; find a valid address") % {
-            "email": event.recipient, "customer": dispatch.customer}  # fmt: skip
+    title = task_title("email_bounced", email=event.recipient, customer=dispatch.customer)
     task = open_task(dispatch, title)
-    if task.title != title[:200]:
+    if (task.title_code, task.title_params) != (title.code, title.params):
         # The dispatch already had a task (one per dispatch), e.g. "check whether it arrived": the bounce is
         # the newer news, and someone has to act on it.
-        Task.objects.filter(pk=task.pk).update(title=title[:200], status=TaskStatus.TODO, done_at=None)
+        with override(dispatch.organization.default_language):
+            text = str(title)[:200]
+        Task.objects.filter(pk=task.pk).update(title=text, title_code=title.code, title_params=title.params,
+                                               status=TaskStatus.TODO, done_at=None)  # fmt: skip
 
 
 def _event_type(event: AnymailTrackingEvent) -> str:

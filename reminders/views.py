@@ -8,8 +8,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from organizations.views_base import OrganizationView
 from reminders.models import Channel, MessageTemplate, TemplatePurpose
@@ -39,15 +39,24 @@ class TemplateForm(forms.Form):
         return _validated(self.cleaned_data["body"])
 
 
+def language_name(code: str) -> str:
+    """The language's name in the reader's language ("Dutch", "Nederlands", "néerlandais"), capitalized."""
+    name = str(get_language_info(code)["name_translated"])
+    return name[:1].upper() + name[1:]
+
+
 class TemplateListView(OrganizationView):
     def get(self, request, organization_slug):
         custom = set(MessageTemplate.objects.filter(organization=self.organization).values_list("purpose", "language"))
+        names = {code: language_name(code) for code in LANGUAGE_CODES}
         rows = [
             {"purpose": purpose, "label": label,
-             "languages": [{"code": code, "custom": (purpose, code) in custom} for code in LANGUAGE_CODES]}
+             "languages": [{"code": code, "name": names[code], "custom": (purpose, code) in custom}
+                           for code in LANGUAGE_CODES]}
             for purpose, label in TemplatePurpose.choices
         ]  # fmt: skip
-        context = {"rows": rows, "languages": LANGUAGE_CODES, "nav": "configuration"}
+        columns = [{"code": code, "name": name} for code, name in names.items()]
+        context = {"rows": rows, "template_languages": columns, "nav": "configuration"}
         return render(request, "reminders/template_list.html", context)
 
 

@@ -116,6 +116,9 @@ class DispatchSerializer(DispatchListSerializer):
 
 
 class TaskSerializer(OrganizationScopedSerializer):
+    title = serializers.CharField(source="display_title", read_only=True,
+                                  help_text="What to do, in the request's language (Accept-Language).")  # fmt: skip
+
     class Meta:
         model = Task
         fields = ["id", "title", "customer", "invoice", "dispatch", "assigned_to", "status", "due_on", "created_at",

@@ -84,7 +84,7 @@ def test_customer_timeline_holds_its_invoices_history(world, owner_a_client):
     response = owner_a_client.get(reverse("customers:detail", args=[world.org_a.slug, world.a.customer.pk]))
     codes = [entry.code for entry in response.context["activity"]]
     assert codes[:2] == ["invoice.payment_recorded", "invoice.created"]
-    assert b"Payment recorded" in response.content and b"T-1" in response.content
+    assert "Payment of €20.00 recorded" in response.content.decode() and b"T-1" in response.content
 
 
 def test_follow_up_plan_choices_stay_in_the_organization(world, owner_a_client):

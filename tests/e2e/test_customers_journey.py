@@ -54,7 +54,8 @@ def test_filter_select_all_matching_assign_and_see_the_timeline(world, live_serv
     page.goto(f"{live_server.url}/o/{world.org_a.slug}/customers/?language=fr")
     page.get_by_role("link", name="Société 007").click()
     expect(page.get_by_role("heading", name="Société 007")).to_be_visible()
-    expect(page.locator(".timeline")).to_contain_text("Account manager assigned")
+    manager = world.manager_a.user.get_full_name()
+    expect(page.locator(".timeline")).to_contain_text(f"Account manager set to {manager}")
     expect(page.locator(".timeline")).to_contain_text(str(world.owner_a.user))
 
     page.goto(f"{live_server.url}/o/{world.org_a.slug}/customers/?language=fr")

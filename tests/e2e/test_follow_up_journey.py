@@ -39,7 +39,7 @@ def test_create_a_plan_assign_it_run_a_pass_and_read_the_message(world, live_ser
 
     page.get_by_role("link", name="Follow-up").click()
     page.get_by_role("link", name="New plan").click()
-    page.get_by_label("Name").fill("Firm but fair")
+    page.locator("#id_name").fill("Firm but fair")
     page.locator("#id_steps-0-name").fill("First reminder")
     page.locator("#id_steps-0-offset_days").fill("7")
     page.locator("#id_steps-0-purpose").select_option("reminder_1")

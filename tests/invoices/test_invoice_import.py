@@ -143,7 +143,7 @@ def test_confirming_imports_only_the_good_rows_and_logs_the_import(world, owner_
     assert batch.status == ImportStatus.IMPORTED and batch.imported_at is not None
     entry = ActivityLog.objects.get(code="import.completed", subject_id=batch.pk)
     assert entry.data == {"kind": "invoices", "file": "mixed.csv", "new": 1, "updated": 1, "unchanged": 0, "skipped": 1}
-    assert entry.actor_user == world.owner_a.user and entry.describe() == "Import completed"
+    assert entry.actor_user == world.owner_a.user and entry.describe() == "Import of mixed.csv completed"
 
 
 def test_a_customer_reference_of_another_tenant_is_an_unknown_customer(world):

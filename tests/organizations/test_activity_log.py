@@ -33,4 +33,4 @@ def test_entries_read_as_sentences(world):
         data={"changes": {"name": ["Old", "New"]}},
     )
     assert entry.describe() == "Customer changed"
-    assert entry.details() == "name: Old → New"
+    assert entry.details() == "Name: Old → New"
