@@ -72,7 +72,7 @@ def test_titles_stored_as_text_before_the_codes_are_recognized(task, world, owne
 
     from django.apps import apps
 
-    migration = importlib.import_module("reminders.migrations.0010_task_titles_from_text")
+    migration = importlib.import_module("reminders.migrations.0011_task_titles_from_text")
     Task.objects.filter(pk=task.pk).update(title="Zoek een geldig e-mailadres voor Lumen Design SRL", title_code="",
                                            title_params={})  # fmt: skip
     other = Task.objects.create(organization=world.org_a, customer=task.customer, title="Bel de klant terug")
