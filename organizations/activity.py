@@ -13,6 +13,9 @@ ACTIVITY_LABELS: dict[str, Any] = {
     "organization.sender_verification_sent": _("Sender address verification link sent"),
     "organization.sender_verified": _("Sender address verified"),
     "organization.sender_verification_reset": _("Sender address changed; verification cleared"),
+    "bank_account.created": _("Bank account added"),
+    "bank_account.updated": _("Bank account changed"),
+    "bank_account.deleted": _("Bank account removed"),
 }
 
 

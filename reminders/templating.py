@@ -7,6 +7,8 @@ for HTML. `validate_text` names the unknown placeholders so the editor can show 
 
 from __future__ import annotations
 
+import base64
+import re
 import string
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,8 +16,12 @@ from decimal import Decimal
 from html import escape
 
 from django.utils import formats
+from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
+
+from invoices.payment_details import PaymentDetails
+
+MAX_QR_CODES = 5  # per message: beyond that, the references listed are enough
 
 PLACEHOLDERS = {
     "customer_name": _("Customer name"),
@@ -30,6 +36,10 @@ PLACEHOLDERS = {
     "invoice_count": _("Number of invoices in the message"),
     "invoice_table": _("Table of the invoices: number, due date, days overdue, open amount"),
     "amount_due": _("Total open amount, with currency"),
+    "payment_details": _(
+        "How to pay: amount due, IBAN, BIC, payment reference and (euro) a QR code for banking apps; "
+        "left out when you have no bank account for the currency"
+    ),
     "days_overdue": _("Days overdue of the oldest invoice"),
     "oldest_due_date": _("Due date of the oldest invoice"),
     # Direct-debit pre-notifications (empty in other messages).
@@ -102,6 +112,11 @@ class MessageContext:
     creditor_id: str = ""
     signing_link: str = ""  # mandate messages only
     creditor_name: str = ""  # mandate messages only
+    # How to pay, per currency (invoices.payment_details); empty: `{payment_details}` renders nothing.
+    payments: list[PaymentDetails] = field(default_factory=list)
+    # QR codes in HTML: `cid:` references to inline images attached to the e-mail (delivery), or data: URIs
+    # (previews in the browser, where there is no e-mail to attach to).
+    inline_images: bool = False
     # The placeholder values per flavour (plain, HTML), computed once: a message renders its subject and
     # body from the same context.
     _values: dict[bool, dict[str, str]] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -132,7 +147,69 @@ class MessageContext:
             values = {key: escape(value) for key, value in plain.items()} if html else plain
             values["invoice_table"] = self._table_html() if html else self._table_text()
             values["signing_link"] = self._signing_button() if html else self.signing_link
+            values["payment_details"] = self._payment_html() if html else self._payment_text()
         return values
+
+    def payable(self) -> list[PaymentDetails]:
+        """The currencies there is a bank account for: the only ones the message can say how to pay."""
+        return [details for details in self.payments if details.account is not None]
+
+    def qr_images(self) -> list[tuple[str, str, str]]:
+        """(content id, file name, EPC payload) of the QR codes the HTML body shows, in order."""
+        found = [(line.content_id, f"payment-qr-{line.invoice_id}.png", line.epc_payload)
+                 for details in self.payable() for line in details.invoices if line.epc_payload]  # fmt: skip
+        return found[:MAX_QR_CODES]
+
+    def _payment_text(self) -> str:
+        blocks = []
+        for details in self.payable():
+            lines = [f"{gettext('Amount due')}: {details.total_text}", f"IBAN: {details.iban_display}"]
+            lines += [f"BIC: {details.bic}"] if details.bic else []
+            lines.append(f"{gettext('Beneficiary')}: {details.beneficiary}")
+            if len(details.invoices) == 1:
+                only = details.invoices[0]
+                if only.reference:
+                    lines.append(f"{gettext('Payment reference')}: {only.reference_display}")
+            else:
+                lines.append(gettext("One transfer per invoice, each with its payment reference:"))
+                for line in details.invoices:
+                    reference = f", {line.reference_display}" if line.reference else ""
+                    lines.append(f"- {line.number}: {line.amount_text}{reference}")
+            blocks.append("\n".join(lines))
+        return "\n\n".join(blocks)
+
+    def _payment_html(self) -> str:
+        shown = {content_id for content_id, _name, _payload in self.qr_images()}
+        blocks = []
+        for details in self.payable():
+            rows = [(gettext("Amount due"), details.total_text), ("IBAN", details.iban_display)]
+            rows += [("BIC", details.bic)] if details.bic else []
+            rows.append((gettext("Beneficiary"), details.beneficiary))
+            single = details.invoices[0] if len(details.invoices) == 1 else None
+            if single and single.reference:
+                rows.append((gettext("Payment reference"), single.reference_display))
+            cell = 'style="padding:2px 12px 2px 0;text-align:left;vertical-align:top"'
+            table = "".join(f"<tr><th {cell}>{escape(label)}</th><td {cell}><strong>{escape(value)}</strong></td></tr>"
+                            for label, value in rows)  # fmt: skip
+            parts = [f'<table style="border-collapse:collapse" data-payment-details>{table}</table>']
+            if single is None:
+                parts.append(f"<p>{escape(gettext('One transfer per invoice, each with its payment reference:'))}</p>")
+            for line in details.invoices:
+                parts.append(self._invoice_html(line, single is None, line.content_id in shown))
+            blocks.append("".join(parts))
+        return '<div style="margin:12px 0">' + "".join(blocks) + "</div>" if blocks else ""
+
+    def _invoice_html(self, line, with_heading: bool, with_qr: bool) -> str:
+        heading = ""
+        if with_heading:
+            reference = f" · {escape(line.reference_display)}" if line.reference else ""
+            heading = f"<p><strong>{escape(line.number)}</strong>: {escape(line.amount_text)}{reference}</p>"
+        if not with_qr:
+            return heading
+        source = f"cid:{line.content_id}" if self.inline_images else _png_data_uri(line.qr_png)
+        label = escape(gettext("Scan with your banking app to pay %(number)s") % {"number": line.number})
+        image = f'<img src="{source}" width="164" height="164" alt="{label}" style="display:block">'
+        return f'{heading}<p style="font-size:12px;color:#555555">{label}</p>{image}'
 
     def _signing_button(self) -> str:
         """A button for the link, with the address under it for mail programs that hide buttons."""
@@ -176,6 +253,10 @@ class MessageContext:
         return f'<table style="border-collapse:collapse"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
 
 
+def _png_data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
 def _long_date(value: date) -> str:
     return formats.date_format(value, "DATE_FORMAT", use_l10n=True)
 
@@ -190,7 +271,9 @@ def money(amount: Decimal, currency: str) -> str:
 
 def render_text(text: str, context: MessageContext) -> str:
     placeholders_in(text)
-    return text.format_map(context.values(html=False))
+    rendered = text.format_map(context.values(html=False))
+    # A `{payment_details}` left empty (no bank account) leaves no gap of blank lines behind.
+    return re.sub(r"\n{3,}", "\n\n", rendered)
 
 
 def render_html(text: str, context: MessageContext) -> str:
@@ -200,7 +283,9 @@ def render_html(text: str, context: MessageContext) -> str:
     paragraphs = []
     for block in text.strip().split("\n\n"):
         filled = escape(block).format_map(values)  # escape() leaves braces alone
-        paragraphs.append(
-            filled if block.strip() == "{invoice_table}" else "<p>" + filled.replace("\n", "<br>") + "</p>"
-        )
+        if block.strip() in ("{invoice_table}", "{payment_details}"):
+            if filled:  # an empty payment block (no bank account) leaves no empty paragraph
+                paragraphs.append(filled)
+        else:
+            paragraphs.append("<p>" + filled.replace("\n", "<br>") + "</p>")
     return "\n".join(paragraphs)

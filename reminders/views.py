@@ -47,7 +47,8 @@ class TemplateListView(OrganizationView):
              "languages": [{"code": code, "custom": (purpose, code) in custom} for code in LANGUAGE_CODES]}
             for purpose, label in TemplatePurpose.choices
         ]  # fmt: skip
-        context = {"rows": rows, "languages": LANGUAGE_CODES, "nav": "configuration"}
+        context = {"rows": rows, "languages": LANGUAGE_CODES, "nav": "configuration",
+                   "no_bank_account": not self.organization.bank_accounts.exists()}  # fmt: skip
         return render(request, "reminders/template_list.html", context)
 
 
@@ -82,6 +83,7 @@ class TemplateEditView(OrganizationView):
             "form": form, "purpose": purpose, "purpose_label": TemplatePurpose(purpose).label, "language": language,
             "is_custom": is_custom, "placeholders": PLACEHOLDERS.items(), "nav": "configuration",
             "preview": self.preview(form.data or form.initial, language),
+            "no_bank_account": not self.organization.bank_accounts.exists(),
         }  # fmt: skip
         return render(self.request, "reminders/template_edit.html", context, status=status)
 
