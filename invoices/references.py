@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
-from django.db.models import CharField, F, Value
+from django.db.models import CharField, F, IntegerField, Value
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Concat, LPad, Mod
 from django.utils.translation import gettext as _
@@ -79,11 +79,11 @@ def reference_expression(reference_format: str, pk: Combinable | None = None):
     base = LPad(Cast(pk, CharField()), 10, Value("0"))
     if reference_format == STRUCTURED:
         # (id - 1) mod 97 + 1 is id mod 97, but 97 where that is 0, as the structured communication wants.
-        check = Mod(pk - Value(1), 97) + Value(1)
+        check = Cast(Mod(pk - Value(1), 97) + Value(1), IntegerField())  # SQLite's MOD answers a float
         return Concat(base, LPad(Cast(check, CharField()), 2, Value("0")), output_field=CharField())
     if reference_format == CREDITOR:
         # base + "RF00" as digits is base * 10**6 + 271500 (R=27, F=15); the base is at most 10 digits.
-        check = Value(98) - Mod(pk * Value(1_000_000) + Value(271_500), 97)
+        check = Cast(Value(98) - Mod(pk * Value(1_000_000) + Value(271_500), 97), IntegerField())
         return Concat(Value("RF"), LPad(Cast(check, CharField()), 2, Value("0")), base, output_field=CharField())
     return Value("")
 

@@ -24,6 +24,13 @@ class OrganizationForm(forms.ModelForm):
         ]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["payment_reference_format"].required = False  # left out: as it was
+
+    def clean_payment_reference_format(self) -> str:
+        return self.cleaned_data.get("payment_reference_format") or self.instance.payment_reference_format
+
     def clean_country(self) -> str:
         return self.cleaned_data["country"].upper()
 
