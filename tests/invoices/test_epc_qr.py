@@ -77,3 +77,25 @@ def test_no_code_for_another_currency(account):
 def test_the_png_decodes_to_the_payload(account):
     payload = epc_payload(account=account, amount=Decimal("1694.50"), reference="090933755493", text="x")
     assert decode(qr_png(payload)) == payload
+
+
+def test_the_invoice_page_shows_reference_bank_details_and_the_qr_code(world, account, owner_a_client):
+    from datetime import date
+
+    from django.urls import reverse
+
+    from invoices.services import invoice_create
+
+    world.org_a.country = "BE"
+    world.org_a.save()
+    invoice = invoice_create(
+        organization=world.org_a, customer=world.a.customer, number="PAGE-1", issue_date=date(2026, 10, 1),
+        due_date=date(2026, 10, 31), amount=Decimal("42.00"),
+    )  # fmt: skip
+    page = owner_a_client.get(reverse("invoices:detail", kwargs={"organization_slug": world.org_a.slug,
+                                                                 "pk": invoice.pk})).content.decode()  # fmt: skip
+    assert invoice.payment_reference_display.startswith("+++")
+    assert invoice.payment_reference_display in page
+    assert "BE71 0961 2345 6769" in page
+    figure = page.split('data-testid="epc-qr"', 1)[1].split("</figure>", 1)[0]
+    assert "<svg" in figure

@@ -55,9 +55,11 @@ def test_the_database_computes_the_same_reference_as_python(world, reference_for
     ids = [world.a.invoice.pk]
     Invoice.objects.filter(pk__in=ids).update(payment_reference=references.reference_expression(reference_format))
     for pk in ids + [97, 194, 1, 96, 123456]:
-        value = Invoice.objects.filter(pk=world.a.invoice.pk).values_list(
-            references.reference_expression(reference_format, pk=references.Value(pk)), flat=True
-        ).get()
+        value = (
+            Invoice.objects.filter(pk=world.a.invoice.pk)
+            .values_list(references.reference_expression(reference_format, pk=references.Value(pk)), flat=True)
+            .get()
+        )
         assert value == references.generate(reference_format, pk)
         assert references.clean(value) == value  # valid by its own check
 
@@ -83,8 +85,10 @@ def test_an_import_gets_references_in_bulk_and_may_bring_its_own(world):
     made = [invoice_new(organization=world.org_a, customer=world.a.customer, number=f"IMP-{n}",
                         issue_date=date(2026, 10, 1), due_date=date(2026, 10, 31), amount=Decimal("10"))
             for n in range(3)]  # fmt: skip
-    own = invoice_new(organization=world.org_a, customer=world.a.customer, number="IMP-OWN", issue_date=date(2026, 10, 1),
-                      due_date=date(2026, 10, 31), amount=Decimal("10"), payment_reference="RF18 5390 0754 7034")  # fmt: skip
+    own = invoice_new(
+        organization=world.org_a, customer=world.a.customer, number="IMP-OWN", issue_date=date(2026, 10, 1),
+        due_date=date(2026, 10, 31), amount=Decimal("10"), payment_reference="RF18 5390 0754 7034",
+    )  # fmt: skip
     invoices_create_many(organization=world.org_a, invoices=[*made, own])
     stored = dict(Invoice.objects.filter(number__startswith="IMP-").values_list("number", "payment_reference"))
     assert stored["IMP-OWN"] == "RF18539007547034"
