@@ -138,3 +138,28 @@ def test_api_shows_the_reference_read_only_and_accepts_a_valid_one_at_creation(w
     refused = api_a.post("/api/v1/invoices/", {**data, "number": "API-2", "payment_reference": "RF00 1234"})
     assert refused.status_code == 400
     assert "payment_reference" in refused.json()["error"]["fields"]
+
+
+def test_an_import_file_may_bring_references_which_are_checked_per_row(world):
+    from invoices.batches import import_batch_confirm, import_batch_create
+    from tests.spreadsheets import csv_bytes
+
+    _create(world.org_a, world.a.customer, "TAKEN", payment_reference="RF18 5390 0754 7034")
+    content = csv_bytes([
+        ["number", "customer_ref", "issue_date", "due_date", "amount", "payment_reference"],
+        ["F-1", "C-1", "2026-10-01", "2026-10-31", "10.00", "+++090/9337/55493+++"],
+        ["F-2", "C-1", "2026-10-01", "2026-10-31", "10.00", "+++090/9337/55494+++"],
+        ["F-3", "C-1", "2026-10-01", "2026-10-31", "10.00", "090933755493"],
+        ["F-4", "C-1", "2026-10-01", "2026-10-31", "10.00", "RF18539007547034"],
+        ["F-5", "C-1", "2026-10-01", "2026-10-31", "10.00", ""],
+    ])  # fmt: skip
+    batch = import_batch_create(organization=world.org_a, kind="invoices", content=content, filename="f.csv",
+                                actor=world.owner_a.user)  # fmt: skip
+    problems = {error["row"]: error["message"] for error in batch.summary["errors"]}
+    assert "structured communication is not valid" in problems[3]
+    assert problems[4] == "Invoice F-1 already has this payment reference."
+    assert problems[5] == "Invoice TAKEN already has this payment reference."
+    import_batch_confirm(batch=batch, skip_invalid=True, actor=world.owner_a.user)
+    stored = dict(Invoice.objects.filter(number__in=["F-1", "F-5"]).values_list("number", "payment_reference"))
+    assert stored["F-1"] == "090933755493"
+    assert references.clean(stored["F-5"]) == stored["F-5"] != ""
