@@ -139,17 +139,17 @@ def payment_details(
     for currency, group in by_currency.items():
         account = bank_account_for(organization=organization, currency=currency)
         total = sum((invoice.open_amount for invoice in group), Decimal("0"))
-        to_pay = [_to_pay(invoice, account, language) for invoice in group]
+        to_pay = [_to_pay(invoice, account, language, organization.country) for invoice in group]
         total_text = format_money(total, currency, language=language, country=organization.country)
         result.append(PaymentDetails(currency, account, total, total_text, to_pay))
     return result
 
 
-def _to_pay(invoice: Invoice, account: BankAccount | None, language: str | None) -> InvoiceToPay:
+def _to_pay(invoice: Invoice, account: BankAccount | None, language: str | None, country: str) -> InvoiceToPay:
     amount, reference = invoice.open_amount, invoice.payment_reference
     return InvoiceToPay(
         invoice_id=invoice.pk, number=invoice.number, amount=amount,
-        amount_text=format_money(amount, invoice.currency, language=language, country=invoice.organization.country),
+        amount_text=format_money(amount, invoice.currency, language=language, country=country),
         reference=reference, reference_display=references.display(reference),
         epc_payload=epc_payload(account=account, amount=amount, reference=reference, text=invoice.number)
         if account else None,

@@ -163,3 +163,18 @@ def test_an_import_file_may_bring_references_which_are_checked_per_row(world):
     stored = dict(Invoice.objects.filter(number__in=["F-1", "F-5"]).values_list("number", "payment_reference"))
     assert stored["F-1"] == "090933755493"
     assert references.clean(stored["F-5"]) == stored["F-5"] != ""
+
+
+def test_the_owner_chooses_rf_references_for_a_belgian_organization(world, owner_a_client):
+    from tests.organizations.test_sender_verification import organization_data
+
+    world.org_a.country = "BE"
+    world.org_a.save()
+    url = reverse("configuration:organization", args=[world.org_a.slug])
+    assert "International creditor reference (RF, ISO 11649)" in owner_a_client.get(url).content.decode()
+    response = owner_a_client.post(url, organization_data(world.org_a, payment_reference_format="rf"))
+    assert response.status_code == 302
+    world.org_a.refresh_from_db()
+    invoice = _create(world.org_a, world.a.customer, "RF-1")
+    assert invoice.payment_reference.startswith("RF")
+    assert references.is_valid_creditor(invoice.payment_reference)
