@@ -30,6 +30,7 @@ from reminders.models import (
     TemplatePurpose,
 )
 from reminders.services import plan_save, settings_save
+from reminders.templating import html_for_display
 from reminders.texts import text_for
 
 
@@ -127,7 +128,8 @@ class DispatchDetailView(OrganizationView):
     def get(self, request, organization_slug, pk):
         dispatch = self.get_object()
         context = {"dispatch": dispatch, "items": dispatch.items.select_related("invoice"),
-                   "attempts": dispatch.delivery_attempts.all(), "nav": "follow-up"}  # fmt: skip
+                   "attempts": dispatch.delivery_attempts.all(), "nav": "follow-up",
+                   "html": html_for_display(dispatch.html_body, dispatch.attachments)}  # fmt: skip
         return render(request, "reminders/dispatch_detail.html", context)
 
 

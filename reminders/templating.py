@@ -19,7 +19,7 @@ from django.utils import formats
 from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
 
-from invoices.payment_details import PaymentDetails
+from invoices.payment_details import PaymentDetails, qr_png
 
 MAX_QR_CODES = 5  # per message: beyond that, the references listed are enough
 
@@ -251,6 +251,14 @@ class MessageContext:
             for line in self.invoices
         )
         return f'<table style="border-collapse:collapse"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+
+
+def html_for_display(html: str, attachments: list[dict]) -> str:
+    """A stored message's HTML for the browser: its inline QR codes (`cid:`) drawn again as data: URIs."""
+    for attachment in attachments:
+        if attachment.get("epc") and attachment.get("inline"):
+            html = html.replace(f"cid:{attachment['inline']}", _png_data_uri(qr_png(attachment["epc"])))
+    return html
 
 
 def _png_data_uri(png: bytes) -> str:

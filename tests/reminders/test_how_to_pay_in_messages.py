@@ -130,3 +130,12 @@ def test_the_templates_page_warns_when_there_is_no_bank_account(world, owner_a_c
     assert 'data-testid="no-bank-account"' in owner_a_client.get(url).content.decode()
     bank_account_save(organization=world.org_a, data={"currency": "EUR", "iban": "BE71096123456769"})
     assert 'data-testid="no-bank-account"' not in owner_a_client.get(url).content.decode()
+
+
+def test_the_message_page_of_follow_up_shows_the_qr_code(world, euro_account, make_invoice, settings, owner_a_client):
+    invoice = make_invoice("2026-0142", date(2026, 10, 15))
+    dispatch = send(world, [invoice], settings)
+    assert "cid:" in dispatch.html_body
+    url = reverse("follow_up:dispatch", kwargs={"organization_slug": world.org_a.slug, "pk": dispatch.pk})
+    page = owner_a_client.get(url).content.decode()
+    assert "data:image/png;base64," in page and "cid:" not in page
