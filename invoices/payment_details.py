@@ -66,7 +66,10 @@ def qr_code(payload: str) -> segno.QRCode:
     return segno.make_qr(payload, error="m", boost_error=False, encoding="utf-8")
 
 
-def qr_png(payload: str, *, scale: int = 4) -> bytes:
+QR_SCALE = 4  # pixels per module in PNGs: about 200 pixels wide for an EPC payload, easy to scan from a screen
+
+
+def qr_png(payload: str, *, scale: int = QR_SCALE) -> bytes:
     buffer = io.BytesIO()
     qr_code(payload).save(buffer, kind="png", scale=scale, border=4)
     return buffer.getvalue()

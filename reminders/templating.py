@@ -19,7 +19,7 @@ from django.utils import formats
 from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
 
-from invoices.payment_details import PaymentDetails, qr_png
+from invoices.payment_details import QR_SCALE, PaymentDetails, qr_code, qr_png
 
 MAX_QR_CODES = 5  # per message: beyond that, the references listed are enough
 
@@ -208,7 +208,8 @@ class MessageContext:
             return heading
         source = f"cid:{line.content_id}" if self.inline_images else _png_data_uri(line.qr_png)
         label = escape(gettext("Scan with your banking app to pay %(number)s") % {"number": line.number})
-        image = f'<img src="{source}" width="164" height="164" alt="{label}" style="display:block">'
+        width, height = qr_code(line.epc_payload).symbol_size(scale=QR_SCALE, border=4)
+        image = f'<img src="{source}" width="{width}" height="{height}" alt="{label}" style="display:block">'
         return f'{heading}<p style="font-size:12px;color:#555555">{label}</p>{image}'
 
     def _signing_button(self) -> str:
