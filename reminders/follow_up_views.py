@@ -29,8 +29,8 @@ from reminders.models import (
     TaskStatus,
     TemplatePurpose,
 )
+from reminders.payment_block import html_for_display
 from reminders.services import plan_save, settings_save
-from reminders.templating import html_for_display
 from reminders.texts import text_for
 
 

@@ -7,7 +7,6 @@ for HTML. `validate_text` names the unknown placeholders so the editor can show 
 
 from __future__ import annotations
 
-import base64
 import re
 import string
 from dataclasses import dataclass, field
@@ -16,12 +15,11 @@ from decimal import Decimal
 from html import escape
 
 from django.utils import formats
-from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 
-from invoices.payment_details import QR_SCALE, PaymentDetails, qr_code, qr_png
-
-MAX_QR_CODES = 5  # per message: beyond that, the references listed are enough
+from invoices.payment_details import PaymentDetails
+from reminders import payment_block
 
 PLACEHOLDERS = {
     "customer_name": _("Customer name"),
@@ -147,70 +145,13 @@ class MessageContext:
             values = {key: escape(value) for key, value in plain.items()} if html else plain
             values["invoice_table"] = self._table_html() if html else self._table_text()
             values["signing_link"] = self._signing_button() if html else self.signing_link
-            values["payment_details"] = self._payment_html() if html else self._payment_text()
+            values["payment_details"] = (payment_block.as_html(self.payments, inline_images=self.inline_images)
+                                         if html else payment_block.as_text(self.payments))  # fmt: skip
         return values
-
-    def payable(self) -> list[PaymentDetails]:
-        """The currencies there is a bank account for: the only ones the message can say how to pay."""
-        return [details for details in self.payments if details.account is not None]
 
     def qr_images(self) -> list[tuple[str, str, str]]:
         """(content id, file name, EPC payload) of the QR codes the HTML body shows, in order."""
-        found = [(line.content_id, f"payment-qr-{line.invoice_id}.png", line.epc_payload)
-                 for details in self.payable() for line in details.invoices if line.epc_payload]  # fmt: skip
-        return found[:MAX_QR_CODES]
-
-    def _payment_text(self) -> str:
-        blocks = []
-        for details in self.payable():
-            lines = [f"{gettext('Amount due')}: {details.total_text}", f"IBAN: {details.iban_display}"]
-            lines += [f"BIC: {details.bic}"] if details.bic else []
-            lines.append(f"{gettext('Beneficiary')}: {details.beneficiary}")
-            if len(details.invoices) == 1:
-                only = details.invoices[0]
-                if only.reference:
-                    lines.append(f"{gettext('Payment reference')}: {only.reference_display}")
-            else:
-                lines.append(gettext("One transfer per invoice, each with its payment reference:"))
-                for line in details.invoices:
-                    reference = f", {line.reference_display}" if line.reference else ""
-                    lines.append(f"- {line.number}: {line.amount_text}{reference}")
-            blocks.append("\n".join(lines))
-        return "\n\n".join(blocks)
-
-    def _payment_html(self) -> str:
-        shown = {content_id for content_id, _name, _payload in self.qr_images()}
-        blocks = []
-        for details in self.payable():
-            rows = [(gettext("Amount due"), details.total_text), ("IBAN", details.iban_display)]
-            rows += [("BIC", details.bic)] if details.bic else []
-            rows.append((gettext("Beneficiary"), details.beneficiary))
-            single = details.invoices[0] if len(details.invoices) == 1 else None
-            if single and single.reference:
-                rows.append((gettext("Payment reference"), single.reference_display))
-            cell = 'style="padding:2px 12px 2px 0;text-align:left;vertical-align:top"'
-            table = "".join(f"<tr><th {cell}>{escape(label)}</th><td {cell}><strong>{escape(value)}</strong></td></tr>"
-                            for label, value in rows)  # fmt: skip
-            parts = [f'<table style="border-collapse:collapse" data-payment-details>{table}</table>']
-            if single is None:
-                parts.append(f"<p>{escape(gettext('One transfer per invoice, each with its payment reference:'))}</p>")
-            for line in details.invoices:
-                parts.append(self._invoice_html(line, single is None, line.content_id in shown))
-            blocks.append("".join(parts))
-        return '<div style="margin:12px 0">' + "".join(blocks) + "</div>" if blocks else ""
-
-    def _invoice_html(self, line, with_heading: bool, with_qr: bool) -> str:
-        heading = ""
-        if with_heading:
-            reference = f" · {escape(line.reference_display)}" if line.reference else ""
-            heading = f"<p><strong>{escape(line.number)}</strong>: {escape(line.amount_text)}{reference}</p>"
-        if not with_qr:
-            return heading
-        source = f"cid:{line.content_id}" if self.inline_images else _png_data_uri(line.qr_png)
-        label = escape(gettext("Scan with your banking app to pay %(number)s") % {"number": line.number})
-        width, height = qr_code(line.epc_payload).symbol_size(scale=QR_SCALE, border=4)
-        image = f'<img src="{source}" width="{width}" height="{height}" alt="{label}" style="display:block">'
-        return f'{heading}<p style="font-size:12px;color:#555555">{label}</p>{image}'
+        return payment_block.qr_images(self.payments)
 
     def _signing_button(self) -> str:
         """A button for the link, with the address under it for mail programs that hide buttons."""
@@ -252,18 +193,6 @@ class MessageContext:
             for line in self.invoices
         )
         return f'<table style="border-collapse:collapse"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
-
-
-def html_for_display(html: str, attachments: list[dict]) -> str:
-    """A stored message's HTML for the browser: its inline QR codes (`cid:`) drawn again as data: URIs."""
-    for attachment in attachments:
-        if attachment.get("epc") and attachment.get("inline"):
-            html = html.replace(f"cid:{attachment['inline']}", _png_data_uri(qr_png(attachment["epc"])))
-    return html
-
-
-def _png_data_uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def _long_date(value: date) -> str:
