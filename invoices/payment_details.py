@@ -9,11 +9,11 @@ The EPC QR code ("GiroCode", EPC069-12 version 002) lets a banking app fill in a
 one element per line, either the structured or the unstructured remittance, never both, and nothing after the
 last populated element. Only euro transfers have a QR code.
 
-A Belgian structured communication (+++090/9337/55493+++) is not an ISO 11649 reference, so it goes in the
-unstructured field, written with its `+++` and slashes: Belgian banking apps (KBC, BNP Paribas Fortis, Belfius,
-ING) recognise it there and fill in the structured communication field of the transfer; Odoo and other Belgian
-invoicing software put it there too. An RF reference goes in the structured field. Without a reference the
-invoice numbers go in the unstructured field.
+A Belgian structured communication (+++090/9337/55493+++) is not an ISO 11649 reference: EPC069-12 defines the
+structured field as one (banks check it as RF), so a Belgian communication there risks a refused code. It goes in
+the unstructured field, written with its `+++` and slashes, the form Belgian banks recognise in a free
+communication and turn into the structured one. An RF reference goes in the structured field. Without a reference
+the invoice number goes in the unstructured field.
 """
 
 from __future__ import annotations
