@@ -71,6 +71,12 @@ def generate(reference_format: str, invoice_id: int) -> str:
     return ""
 
 
+def variants(reference_format: str, invoice_id: int) -> list[str]:
+    """Other references for an invoice whose generated one was taken by a reference brought by an import:
+    the id with a leading digit 1-9 (ids stay below 10**9 long before they reach that)."""
+    return [generate(reference_format, digit * 10**9 + invoice_id) for digit in range(1, 10)]
+
+
 def reference_expression(reference_format: str, pk: Combinable | None = None):
     """`generate` as a database expression over the invoice's id: one UPDATE fills a whole import (or the
     existing invoices in a migration). SQLite and PostgreSQL both have MOD and LPAD (Django adds LPAD to SQLite).

@@ -121,18 +121,38 @@ def _check_reference_free(organization: Organization, reference: str, *, exclude
 
 def _assign_references(organization: Organization, invoices: list[Invoice]) -> None:
     """Give invoices without a payment reference the generated one: one UPDATE per thousand invoices, the same
-    value computed in the database (`reference_expression`) as in Python (`generate`)."""
+    value computed in the database (`reference_expression`) as in Python (`generate`).
+
+    A generated reference another invoice already has (one an import or the API brought) is replaced by a free
+    variant (`references.variants`), so the generated numbers never break uniqueness."""
     reference_format = organization.reference_format
     missing = [invoice for invoice in invoices if not invoice.payment_reference]
     if reference_format == references.NONE or not missing:
         return
     for start in range(0, len(missing), 1000):
-        ids = [invoice.pk for invoice in missing[start : start + 1000]]
-        Invoice.objects.filter(pk__in=ids, payment_reference="").update(
+        chunk = {
+            references.generate(reference_format, invoice.pk): invoice for invoice in missing[start : start + 1000]
+        }
+        taken = set(_references_taken(organization, list(chunk)))
+        Invoice.objects.filter(pk__in=[invoice.pk for ref, invoice in chunk.items() if ref not in taken]).update(
             payment_reference=references.reference_expression(reference_format)
         )
-    for invoice in missing:
-        invoice.payment_reference = references.generate(reference_format, invoice.pk)
+        for reference, invoice in chunk.items():
+            if reference in taken:
+                reference = _free_variant(organization, reference_format, invoice.pk)
+                Invoice.objects.filter(pk=invoice.pk).update(payment_reference=reference)
+            invoice.payment_reference = reference
+
+
+def _references_taken(organization: Organization, candidates: list[str]) -> list[str]:
+    found = Invoice.objects.filter(organization=organization, payment_reference__in=candidates)
+    return list(found.values_list("payment_reference", flat=True))
+
+
+def _free_variant(organization: Organization, reference_format: str, invoice_id: int) -> str:
+    variants = references.variants(reference_format, invoice_id)
+    taken = set(_references_taken(organization, variants))
+    return next((variant for variant in variants if variant not in taken), "")
 
 
 @transaction.atomic

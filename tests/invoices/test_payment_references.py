@@ -178,3 +178,18 @@ def test_the_owner_chooses_rf_references_for_a_belgian_organization(world, owner
     invoice = _create(world.org_a, world.a.customer, "RF-1")
     assert invoice.payment_reference.startswith("RF")
     assert references.is_valid_creditor(invoice.payment_reference)
+
+
+def test_a_generated_reference_taken_by_an_imported_one_gets_a_free_variant(world):
+    from invoices.services import _assign_references
+
+    world.org_a.country = "BE"
+    invoice = _create(world.org_a, world.a.customer, "NEW-1")
+    generated = invoice.payment_reference
+    Invoice.objects.filter(pk=invoice.pk).update(payment_reference="")
+    # An ERP brought its own communications, one of which is what this invoice's id generates.
+    _create(world.org_a, world.a.customer, "ERP-1", payment_reference=generated)
+    invoice.payment_reference = ""
+    _assign_references(world.org_a, [invoice])
+    assert invoice.payment_reference == references.structured(10**9 + invoice.pk)
+    assert Invoice.objects.get(pk=invoice.pk).payment_reference == invoice.payment_reference
