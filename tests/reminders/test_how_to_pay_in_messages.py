@@ -139,3 +139,19 @@ def test_the_message_page_of_follow_up_shows_the_qr_code(world, euro_account, ma
     url = reverse("follow_up:dispatch", kwargs={"organization_slug": world.org_a.slug, "pk": dispatch.pk})
     page = owner_a_client.get(url).content.decode()
     assert "data:image/png;base64," in page and "cid:" not in page
+
+
+def test_postmark_receives_the_qr_code_as_an_inline_attachment(world, euro_account, make_invoice, settings):
+    import base64
+
+    from tests.fake_esp import FakePostmark
+
+    invoice = make_invoice("2026-0142", date(2026, 10, 15))
+    with FakePostmark(lifetime=60) as esp:
+        settings.ANYMAIL = esp.anymail_settings()
+        send(world, [invoice], settings, backend="anymail.backends.postmark.EmailBackend")
+    (accepted,) = esp.accepted
+    (image,) = [item for item in accepted.attachments if item.get("ContentID")]
+    assert image["ContentType"] == "image/png"
+    assert f"cid:{image['ContentID'].strip('<>').removeprefix('cid:')}" in accepted.html_body
+    assert invoice.payment_reference_display in decode(base64.b64decode(image["Content"]))
