@@ -129,18 +129,24 @@ class PaymentDetails:
 
 
 def payment_details(
-    *, organization: Organization, invoices: list[Invoice], language: str | None = None
-) -> list[PaymentDetails]:
+    *, organization: Organization, invoices: list[Invoice], language: str | None = None,
+    accounts: dict[tuple[int, str], BankAccount | None] | None = None,
+) -> list[PaymentDetails]:  # fmt: skip
     """How to pay these invoices (open amounts), one entry per currency in the order the invoices come.
 
     An entry has no account when the organization has none for that currency: messages then leave the block out.
+    `accounts` keeps the accounts read per (organization, currency) across calls (a batch of messages).
     """
+    accounts = {} if accounts is None else accounts
     by_currency: dict[str, list[Invoice]] = {}
     for invoice in invoices:
         by_currency.setdefault(invoice.currency, []).append(invoice)
     result = []
     for currency, group in by_currency.items():
-        account = bank_account_for(organization=organization, currency=currency)
+        key = (organization.pk, currency)
+        if key not in accounts:
+            accounts[key] = bank_account_for(organization=organization, currency=currency)
+        account = accounts[key]
         total = sum((invoice.open_amount for invoice in group), Decimal("0"))
         to_pay = [_to_pay(invoice, account, language, organization.country) for invoice in group]
         total_text = format_money(total, currency, language=language, country=organization.country)

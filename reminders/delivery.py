@@ -167,6 +167,7 @@ class _Batch:
         for contact in contacts.order_by("id"):
             self.contacts[contact.customer_id].append(contact)
         self._texts: dict[tuple[int, str, str], Text] = {}
+        self.accounts: dict = {}  # bank accounts per (organization, currency), read once per batch
         # Dispatches whose previous attempt ended in doubt (the provider may hold the message after all).
         previous = {dispatch.pk: dispatch.attempts - 1 for dispatch in dispatches if dispatch.attempts > 1}
         doubtful = DeliveryAttempt.objects.filter(dispatch_id__in=previous, in_doubt=True)
@@ -212,7 +213,8 @@ def _prepare(dispatch: Dispatch, batch: _Batch, now: datetime) -> _Ready | None:
         return _finish(dispatch, DispatchStatus.SKIPPED, _nothing_owed_reason(dispatch))
     if dispatch.channel in (StepChannel.TASK, StepChannel.MANUAL, StepChannel.LETTER):
         return _open_task_for_step(dispatch, listed, now)
-    content = render(dispatch, listed, now, contacts=batch.contacts[dispatch.customer_id], text=batch.text(dispatch))
+    content = render(dispatch, listed, now, contacts=batch.contacts[dispatch.customer_id], text=batch.text(dispatch),
+                     accounts=batch.accounts)  # fmt: skip
     if not content["recipients"]:
         _store_content(dispatch, content)
         _finish(dispatch, DispatchStatus.FAILED, _("No contact that receives messages has a valid e-mail address."))
@@ -453,7 +455,7 @@ def _contacts(dispatch: Dispatch) -> list[Contact]:
 
 def message_context(
     dispatch: Dispatch, listed: list[Invoice], now: datetime, contacts: list[Contact] | None = None, *,
-    with_payment: bool = False,
+    with_payment: bool = False, accounts: dict | None = None,
 ) -> MessageContext:  # fmt: skip
     """What the message may say; `with_payment`: how to pay the listed invoices (bank account, references, QR
     codes as inline images), for the messages that ask for payment."""
@@ -464,8 +466,8 @@ def message_context(
     ordered = sorted(listed, key=lambda i: (i.due_date, i.pk))
     lines = [InvoiceLine(i.number, i.due_date, max((today - i.due_date).days, 0), i.open_amount, i.currency)
              for i in ordered]  # fmt: skip
-    payments = payment_details(organization=organization, invoices=ordered, language=customer.language) if (
-        with_payment and ordered) else []  # fmt: skip
+    payments = payment_details(organization=organization, invoices=ordered, language=customer.language,
+                               accounts=accounts) if with_payment and ordered else []  # fmt: skip
     return MessageContext(
         customer_name=customer.name, customer_reference=customer.external_ref,
         contact_name=contact.name if contact else "", organization_name=organization.sender_name or organization.name,
@@ -503,12 +505,13 @@ def _clean_header(value: str) -> str:
 
 def render(
     dispatch: Dispatch, listed: list[Invoice], now: datetime, *, contacts: list[Contact] | None = None,
-    text: Text | None = None,
+    text: Text | None = None, accounts: dict | None = None,
 ) -> dict:  # fmt: skip
-    """Subject, bodies, sender and recipients as they will be sent (`contacts`, `text`: read for a batch)."""
+    """Subject, bodies, sender and recipients as they will be sent (`contacts`, `text`, `accounts`: read for a
+    batch)."""
     organization = dispatch.organization
     contacts = _contacts(dispatch) if contacts is None else contacts
-    context = message_context(dispatch, listed, now, contacts, with_payment=True)
+    context = message_context(dispatch, listed, now, contacts, with_payment=True, accounts=accounts)
     if text is None:
         text = text_for(organization=organization, purpose=_purpose(dispatch), language=dispatch.customer.language)
     subject_text = dispatch.custom_subject or text.subject
