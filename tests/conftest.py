@@ -108,9 +108,8 @@ def build_tenant_objects(organization, *, prefix: str):
     )  # fmt: skip
     DispatchInvoice.objects.create(organization=organization, dispatch=dispatch, invoice=invoice, open_amount=90)
     task = Task.objects.create(organization=organization, customer=customer, invoice=invoice, title="Call")
-    # In US dollars: the walk over routes needs one per organization, while the euro messages of other tests
-    # stay without a payment block (tests/invoices/test_how_to_pay*.py add euro accounts themselves).
-    bank_account = BankAccount.objects.create(organization=organization, currency="USD", iban="BE71096123456769",
+    # Where the organization's debtors pay (a payment block and QR code in euro messages).
+    bank_account = BankAccount.objects.create(organization=organization, currency="EUR", iban="BE71096123456769",
                                               bic="GKCCBEBB", is_default=True)  # fmt: skip
     customers_refresh_stats(customer_ids=[customer.pk])
     ledger_rebuild(organization=organization)  # the factories above bypass the services that keep it

@@ -18,6 +18,7 @@ def test_add_a_bank_account_and_see_how_to_pay_on_an_invoice(world, live_server,
 
     world.org_a.country = "BE"
     world.org_a.save()
+    world.a.bank_account.delete()  # the journey starts without one
     invoice = invoice_create(
         organization=world.org_a, customer=world.a.customer, number="2026-0142", issue_date=date(2026, 10, 1),
         due_date=date(2026, 10, 31), amount=Decimal("1210.00"),

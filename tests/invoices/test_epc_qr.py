@@ -10,15 +10,18 @@ import zxingcpp
 from PIL import Image
 
 from invoices.payment_details import epc_payload, qr_png
-from organizations.models import BankAccount, Organization
+from organizations.models import Organization
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def account(world):
-    return BankAccount.objects.create(organization=world.org_a, currency="EUR", iban="BE71096123456769",
-                                      bic="GKCCBEBB", holder_name="Acme Belgium NV", is_default=True)  # fmt: skip
+    """Organization A's euro account (BE71 0961 2345 6769, GKCCBEBB), with a holder name of its own."""
+    account = world.a.bank_account
+    account.holder_name = "Acme Belgium NV"
+    account.save()
+    return account
 
 
 def decode(png: bytes) -> str:
@@ -99,3 +102,25 @@ def test_the_invoice_page_shows_reference_bank_details_and_the_qr_code(world, ac
     assert "BE71 0961 2345 6769" in page
     figure = page.split('data-testid="epc-qr"', 1)[1].split("</figure>", 1)[0]
     assert "<svg" in figure
+
+
+def test_api_gives_the_qr_code_of_an_invoice_as_png_or_svg(world, account, api_a):
+    from datetime import date
+
+    from invoices.services import invoice_create
+
+    invoice = invoice_create(
+        organization=world.org_a, customer=world.a.customer, number="API-QR", issue_date=date(2026, 10, 1),
+        due_date=date(2026, 10, 31), amount=Decimal("42.00"),
+    )  # fmt: skip
+    png = api_a.get(f"/api/v1/invoices/{invoice.pk}/payment-qr/")
+    assert png.status_code == 200 and png["Content-Type"] == "image/png"
+    assert decode(png.content).split("\n")[7] == "EUR42.00"
+    svg = api_a.get(f"/api/v1/invoices/{invoice.pk}/payment-qr/?image=svg")
+    assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
+    assert api_a.get(f"/api/v1/invoices/{world.b.invoice.pk}/payment-qr/").status_code == 404
+    usd = invoice_create(
+        organization=world.org_a, customer=world.a.customer, number="API-USD", issue_date=date(2026, 10, 1),
+        due_date=date(2026, 10, 31), amount=Decimal("42.00"), currency="USD",
+    )  # fmt: skip
+    assert api_a.get(f"/api/v1/invoices/{usd.pk}/payment-qr/").status_code == 404

@@ -13,11 +13,17 @@ from organizations.services import api_key_create
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def no_accounts(world):
+    """Organization A starts without its euro account."""
+    world.a.bank_account.delete()
+
+
 def url(world, name="configuration:bank-accounts", **kwargs):
     return reverse(name, kwargs={"organization_slug": world.org_a.slug, **kwargs})
 
 
-def test_owner_adds_an_account_and_its_bic_is_found_from_the_iban(world, owner_a_client):
+def test_owner_adds_an_account_and_its_bic_is_found_from_the_iban(world, owner_a_client, no_accounts):
     response = owner_a_client.post(url(world), {"currency": "eur", "iban": "be71 0961 2345 6769", "bic": ""})
     assert response.status_code == 302
     account = BankAccount.objects.get(organization=world.org_a, currency="EUR")
@@ -37,14 +43,16 @@ def test_owner_adds_an_account_and_its_bic_is_found_from_the_iban(world, owner_a
         ("BE71096123456769", "GKCCQQBB", "bic", "is not a country code"),
     ],
 )
-def test_a_wrong_iban_or_bic_is_explained_next_to_its_field(world, owner_a_client, iban, bic, field, message):
+def test_a_wrong_iban_or_bic_is_explained_next_to_its_field(
+    world, owner_a_client, no_accounts, iban, bic, field, message
+):
     response = owner_a_client.post(url(world), {"currency": "EUR", "iban": iban, "bic": bic})
     assert response.status_code == 400
     assert message in " ".join(response.context["form"].errors[field])
     assert not BankAccount.objects.filter(organization=world.org_a, currency="EUR").exists()
 
 
-def test_one_default_per_currency(world):
+def test_one_default_per_currency(world, no_accounts):
     first = bank_account_save(organization=world.org_a, data={"currency": "EUR", "iban": "BE71096123456769"})
     second = bank_account_save(organization=world.org_a, data={"currency": "EUR", "iban": "NL91ABNA0417164300"})
     assert first.is_default and not second.is_default
@@ -54,7 +62,7 @@ def test_one_default_per_currency(world):
     assert bank_account_for(organization=world.org_a, currency="EUR") == second
 
 
-def test_removing_asks_first_and_the_next_account_becomes_default(world, owner_a_client):
+def test_removing_asks_first_and_the_next_account_becomes_default(world, owner_a_client, no_accounts):
     first = bank_account_save(organization=world.org_a, data={"currency": "EUR", "iban": "BE71096123456769"})
     second = bank_account_save(organization=world.org_a, data={"currency": "EUR", "iban": "NL91ABNA0417164300"})
     page = owner_a_client.get(url(world, "configuration:bank-account-delete", pk=first.pk))
@@ -81,7 +89,7 @@ def test_api_lists_only_its_own_accounts_and_refuses_another_tenants(world, api_
     assert BankAccount.objects.filter(pk=world.b.bank_account.pk).exists()
 
 
-def test_api_creates_with_field_errors_and_needs_write_access(world, api_a):
+def test_api_creates_with_field_errors_and_needs_write_access(world, api_a, no_accounts):
     refused = api_a.post("/api/v1/bank-accounts/", {"currency": "EUR", "iban": "BE71096123456768"})
     assert refused.status_code == 400
     assert "check digits" in refused.json()["error"]["fields"]["iban"][0]

@@ -25,8 +25,9 @@ from reminders.texts import sample_context, text_for
 
 @pytest.fixture
 def euro_account(world):
-    return bank_account_save(organization=world.org_a, data={"currency": "EUR", "iban": "BE71 0961 2345 6769",
-                                                              "holder_name": "Acme Belgium NV"})  # fmt: skip
+    """Organization A's euro account (BE71 0961 2345 6769), with a holder name of its own."""
+    return bank_account_save(organization=world.org_a, account=world.a.bank_account,
+                             data={"holder_name": "Acme Belgium NV"})  # fmt: skip
 
 
 def send(world, invoices, settings, backend="django.core.mail.backends.locmem.EmailBackend"):
@@ -82,6 +83,7 @@ def test_grouped_invoices_get_one_transfer_each_with_its_own_reference_and_code(
 
 
 def test_without_a_bank_account_the_block_is_left_out(world, make_invoice, settings):
+    world.a.bank_account.delete()
     invoice = make_invoice("2026-0142", date(2026, 10, 15))
     send(world, [invoice], settings)
     message = mail.outbox[-1]
