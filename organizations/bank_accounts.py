@@ -136,6 +136,8 @@ def bank_account_save(
     elif account.is_default:
         siblings.filter(is_default=True).update(is_default=False)
     account.save()
+    if before["is_default"] and before["currency"] != account.currency:
+        _promote_oldest(organization, before["currency"])
     changes = {n: [str(before[n]), str(getattr(account, n))] for n in FIELDS if before[n] != getattr(account, n)}
     if created:
         log_action(organization=organization, subject=account, code="bank_account.created", actor=actor,
@@ -155,9 +157,14 @@ def bank_account_delete(*, account: BankAccount, actor: Actor = None) -> None:
     was_default, currency = account.is_default, account.currency
     account.delete()
     if was_default:
-        successor = BankAccount.objects.filter(organization=organization, currency=currency).order_by("id").first()
-        if successor is not None:
-            BankAccount.objects.filter(pk=successor.pk).update(is_default=True)
+        _promote_oldest(organization, currency)
+
+
+def _promote_oldest(organization: Organization, currency: str) -> None:
+    """The oldest account of `currency` becomes its default (its default was removed or moved)."""
+    successor = BankAccount.objects.filter(organization=organization, currency=currency).order_by("id").first()
+    if successor is not None:
+        BankAccount.objects.filter(pk=successor.pk).update(is_default=True)
 
 
 def bank_accounts_list(*, organization: Organization):

@@ -102,3 +102,14 @@ def test_api_creates_with_field_errors_and_needs_write_access(world, api_a, no_a
     assert reader.post("/api/v1/bank-accounts/", {"currency": "GBP", "iban": "BE71096123456769"}).status_code == 403
     assert reader.delete(f"/api/v1/bank-accounts/{created.json()['id']}/").status_code == 403
     assert api_a.delete(f"/api/v1/bank-accounts/{created.json()['id']}/").status_code == 204
+
+
+def test_moving_the_default_to_another_currency_leaves_a_default_behind(world, no_accounts):
+    first = bank_account_save(organization=world.org_a, data={"currency": "EUR", "iban": "BE71096123456769"})
+    second = bank_account_save(organization=world.org_a, data={"currency": "EUR", "iban": "NL91ABNA0417164300"})
+    bank_account_save(organization=world.org_a, account=first, data={"currency": "CHF"})
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.is_default and first.currency == "CHF"
+    assert second.is_default
+    assert ActivityLog.objects.filter(code="bank_account.updated", subject_id=first.pk).exists()
