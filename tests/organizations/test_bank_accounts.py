@@ -113,3 +113,15 @@ def test_moving_the_default_to_another_currency_leaves_a_default_behind(world, n
     assert first.is_default and first.currency == "CHF"
     assert second.is_default
     assert ActivityLog.objects.filter(code="bank_account.updated", subject_id=first.pk).exists()
+
+
+def test_the_edit_page_changes_the_holder_and_explains_a_bad_bic(world, owner_a_client):
+    account = world.a.bank_account
+    edit = url(world, "configuration:bank-account-edit", pk=account.pk)
+    assert 'value="BE71 0961 2345 6769"' in owner_a_client.get(edit).content.decode()
+    data = {"currency": "EUR", "iban": "BE71 0961 2345 6769", "bic": "GKCCBEBB", "holder_name": "Acme NV"}
+    refused = owner_a_client.post(edit, {**data, "bic": "GKCC1"})
+    assert refused.status_code == 400 and "This is not a BIC" in refused.context["form"].errors["bic"][0]
+    assert owner_a_client.post(edit, data).status_code == 302
+    account.refresh_from_db()
+    assert account.beneficiary == "Acme NV" and account.is_default
