@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from invoices import references
 from invoices.models import Invoice, InvoiceStatus
 from localized.filters import LocalDateFilter
 
@@ -24,7 +25,7 @@ SORTS = {
 
 class InvoiceFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        method="filter_search", label=_("Search"), help_text="Invoice number or customer name."
+        method="filter_search", label=_("Search"), help_text="Invoice number, customer name or payment reference."
     )
     number = django_filters.CharFilter(label=_("Number"), help_text="Exact invoice number.")
     customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"))
@@ -62,7 +63,13 @@ class InvoiceFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         value = value.strip()
-        return queryset.filter(Q(number__icontains=value) | Q(customer__name__icontains=value)) if value else queryset
+        if not value:
+            return queryset
+        matches = Q(number__icontains=value) | Q(customer__name__icontains=value)
+        reference = references.normalize(value)
+        if len(reference) >= 4:  # `+++090/9337/55493+++` and `RF18 5390…` as typed or pasted
+            matches |= Q(payment_reference__contains=reference)
+        return queryset.filter(matches)
 
     def filter_outstanding(self, queryset, name, value):
         owed = Q(status__in=Invoice.OWED_STATUSES)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
 from invoices.models import Invoice, InvoiceStatus, PaymentMethod
+from invoices.selectors import invoice_for_reference
 from localized.forms import AmountField, LocalDateField
 from organizations.models import Organization
 
@@ -73,3 +74,27 @@ class StatusForm(forms.Form):
         ],
     )
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+
+
+class PaymentByReferenceForm(forms.Form):
+    """A transfer as the bank statement shows it: the payment reference finds the invoice."""
+
+    reference = forms.CharField(
+        label=_("Payment reference"), max_length=140,
+        help_text=_("As on the bank statement: +++090/9337/55493+++, 090933755493 or RF18 5390 0754 7034."),
+    )  # fmt: skip
+    amount = AmountField(label=_("Amount"), required=False, min_value=Decimal("0.01"),
+                         help_text=_("Empty: the invoice's whole open amount."))  # fmt: skip
+    paid_on = LocalDateField(label=_("Paid on"), initial=timezone.localdate)
+    method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices, initial=PaymentMethod.BANK_TRANSFER)
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+
+    def clean_reference(self) -> str:
+        reference = self.cleaned_data["reference"].strip()
+        self.invoice = invoice_for_reference(organization=self.organization, reference=reference)
+        if self.invoice is None:
+            raise forms.ValidationError(_("No invoice has this payment reference."))
+        return reference

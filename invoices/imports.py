@@ -3,11 +3,14 @@
 A row is matched to an existing invoice by number inside the organization and updated; otherwise it
 creates one. `customer_ref` names a customer of the same organization by external reference. An empty
 `open_amount` means "nothing paid yet" for a new invoice and "unchanged" for an existing one; an empty
-`currency` means the organization's currency, or unchanged.
+`currency` means the organization's currency, or unchanged. An empty `payment_reference` gives a new invoice
+the generated one (invoices.references) and leaves an existing invoice's as it is; a given one must be valid and
+not used by another invoice.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +31,7 @@ from collect.importing import (
 )
 from collect.tabular import Table, cell_text
 from customers.models import Customer
+from invoices import references
 from invoices.models import Invoice, InvoiceStatus
 from invoices.services import (
     invoice_changes,
@@ -39,7 +43,8 @@ from invoices.services import (
 from organizations.models import Organization
 from organizations.services import Actor
 
-INVOICE_COLUMNS = ("number", "customer_ref", "issue_date", "due_date", "amount", "open_amount", "currency")
+INVOICE_COLUMNS = ("number", "customer_ref", "issue_date", "due_date", "amount", "open_amount", "currency",
+                   "payment_reference")  # fmt: skip
 INVOICE_EXPORT_COLUMNS = (*INVOICE_COLUMNS, "status")
 REQUIRED_COLUMNS = ("number", "customer_ref", "issue_date", "due_date", "amount")
 CURRENCY_CODE = re.compile(r"[A-Za-z]{3}")
@@ -62,6 +67,8 @@ class InvoiceRow:
 class _Lookups:
     existing: dict[str, Invoice]
     customers: dict[str, Customer]
+    # payment reference (compact) -> number of the invoice that has it, or of the row that brings it
+    references: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 class InvoiceImporter(RowImporter):
@@ -88,7 +95,11 @@ class InvoiceImporter(RowImporter):
         for part in chunked(keys("customer_ref")):
             found = Customer.objects.filter(organization=organization, external_ref__in=part)
             customers.update({customer.external_ref: customer for customer in found})
-        return _Lookups(existing=existing, customers=customers)
+        lookups = _Lookups(existing=existing, customers=customers)
+        for part in chunked(sorted({references.normalize(key) for key in keys("payment_reference")} - {""})):
+            found = Invoice.objects.filter(organization=organization, payment_reference__in=part)
+            lookups.references.update(found.values_list("payment_reference", "number"))
+        return lookups
 
     def _clean(self, cleaner: RowCleaner, lookups: _Lookups) -> InvoiceRow:
         number = cleaner.text("number", max_length=64, required=True) or ""
@@ -107,8 +118,25 @@ class InvoiceImporter(RowImporter):
         if open_amount is not None:
             data.fields["open_amount"] = open_amount
         self._clean_currency(cleaner, data)
+        self._clean_reference(cleaner, data, lookups)
         self._check_consistency(cleaner, data)
         return data
+
+    def _clean_reference(self, cleaner: RowCleaner, data: InvoiceRow, lookups: _Lookups) -> None:
+        given = cleaner.text("payment_reference", max_length=40)
+        if not given:
+            return
+        try:
+            reference = references.clean(given)
+        except ValidationError as error:
+            cleaner.error("payment_reference", " ".join(error.messages))
+            return
+        holder = lookups.references.setdefault(reference, data.number)
+        if holder != data.number:
+            cleaner.error("payment_reference", _("Invoice %(number)s already has this payment reference.")
+                          % {"number": holder})  # fmt: skip
+        else:
+            data.fields["payment_reference"] = reference
 
     def _clean_currency(self, cleaner: RowCleaner, data: InvoiceRow) -> None:
         currency = cleaner.text("currency", max_length=3)
@@ -183,5 +211,5 @@ def invoice_export_rows(queryset: QuerySet[Invoice], *, chunk_size: int = 2000) 
     for invoice in invoices_export_queryset(queryset).iterator(chunk_size=chunk_size):
         yield [
             invoice.number, invoice.customer.external_ref, invoice.issue_date, invoice.due_date,
-            invoice.amount, invoice.open_amount, invoice.currency, invoice.status,
+            invoice.amount, invoice.open_amount, invoice.currency, invoice.payment_reference, invoice.status,
         ]  # fmt: skip

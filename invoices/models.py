@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
+from invoices import references
 from organizations.models import Organization
 
 
@@ -57,6 +58,9 @@ class Invoice(models.Model):
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     status = models.CharField(_("status"), max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.OPEN)
     pdf = models.FileField(_("PDF"), upload_to=invoice_pdf_path, blank=True)
+    # What the debtor quotes with a transfer (invoices.references), compact: `090933755493` (shown
+    # +++090/9337/55493+++) or `RF18539007547034`. Empty when the organization uses none.
+    payment_reference = models.CharField(_("payment reference"), max_length=25, blank=True)
     # Follow-up: the engine (reminders app) records what it sent; a person can pause this invoice.
     follow_up_paused = models.BooleanField(_("follow-up paused"), default=False)
     follow_up_paused_reason = models.CharField(_("reason for the pause"), max_length=300, blank=True)
@@ -75,6 +79,11 @@ class Invoice(models.Model):
         ordering = ["due_date", "id"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "number"], name="invoice_number_per_organization"),
+            models.UniqueConstraint(
+                fields=["organization", "payment_reference"],
+                condition=~Q(payment_reference=""),
+                name="invoice_payment_reference_per_organization",
+            ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="invoice_amount_not_negative"),
             models.CheckConstraint(
                 condition=Q(open_amount__gte=0) & Q(open_amount__lte=F("amount")),
@@ -101,6 +110,10 @@ class Invoice(models.Model):
     @property
     def paid_amount(self):
         return self.amount - self.open_amount
+
+    @property
+    def payment_reference_display(self) -> str:
+        return references.display(self.payment_reference)
 
 
 class PaymentMethod(models.TextChoices):

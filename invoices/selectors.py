@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db.models import DecimalField, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
+from invoices import references
 from invoices.models import Invoice, Payment, ReceivablesDay
 from organizations.models import Organization
 
@@ -71,3 +72,12 @@ def _buckets(row: dict) -> list[dict]:
         buckets.append({"key": key, "label": label, "amount": amount, "percent": float(amount / total * 100),
                         "query": {k: v for k, v in query.items() if v is not None and v != ""}})  # fmt: skip
     return buckets
+
+
+def invoice_for_reference(*, organization: Organization, reference: str) -> Invoice | None:
+    """The organization's invoice with this payment reference, however it was written (`+++090/9337/55493+++`,
+    `090933755493`, `rf18 5390 0754 7034`); None when no invoice has it."""
+    compact = references.normalize(reference)
+    if not compact:
+        return None
+    return Invoice.objects.filter(organization=organization, payment_reference=compact).first()

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from customers.stats import customers_refresh_stats
+from invoices import references
 from invoices.ledger import Contribution, ledger_apply, ledger_apply_many
 from invoices.models import INVOICE_TRANSITIONS, Invoice, InvoiceStatus, Payment, PaymentMethod
 from invoices.signals import invoices_changed
@@ -25,7 +26,8 @@ from localized.money import format_money
 from organizations.models import Organization
 from organizations.services import Actor, log_action, log_actions_many
 
-INVOICE_FIELDS = ("customer", "number", "issue_date", "due_date", "amount", "open_amount", "currency", "pdf")
+INVOICE_FIELDS = ("customer", "number", "issue_date", "due_date", "amount", "open_amount", "currency", "pdf",
+                  "payment_reference")  # fmt: skip
 
 
 @dataclass
@@ -98,16 +100,68 @@ def invoice_new(*, organization: Organization, customer: Customer, **data: Any) 
     fields = {key: value for key, value in data.items() if key in INVOICE_FIELDS and key != "customer"}
     fields.setdefault("open_amount", fields["amount"])
     fields.setdefault("currency", organization.currency)
+    fields["payment_reference"] = _clean_reference(fields.get("payment_reference", ""))
     _validate_amounts(fields["amount"], fields["open_amount"])
     _validate_dates(fields["issue_date"], fields["due_date"])
     status = _status_for_open_amount(InvoiceStatus.OPEN, fields["open_amount"])
     return Invoice(organization=organization, customer=customer, status=status, **fields)
 
 
+def _clean_reference(value: str) -> str:
+    try:
+        return references.clean(value)
+    except ValidationError as error:
+        raise ValidationError({"payment_reference": error.messages}) from error
+
+
+def _check_reference_free(organization: Organization, reference: str, *, exclude_id: int | None = None) -> None:
+    taken = Invoice.objects.filter(organization=organization, payment_reference=reference).exclude(pk=exclude_id)
+    if reference and taken.exists():
+        raise ValidationError({"payment_reference": _("Another invoice already has this payment reference.")})
+
+
+def _assign_references(organization: Organization, invoices: list[Invoice]) -> None:
+    """Give invoices without a payment reference the generated one: one UPDATE per thousand invoices, the same
+    value computed in the database (`reference_expression`) as in Python (`generate`).
+
+    A generated reference another invoice already has (one an import or the API brought) is replaced by a free
+    variant (`references.variants`), so the generated numbers never break uniqueness."""
+    reference_format = organization.reference_format
+    missing = [invoice for invoice in invoices if not invoice.payment_reference]
+    if reference_format == references.NONE or not missing:
+        return
+    for start in range(0, len(missing), 1000):
+        chunk = {
+            references.generate(reference_format, invoice.pk): invoice for invoice in missing[start : start + 1000]
+        }
+        taken = set(_references_taken(organization, list(chunk)))
+        Invoice.objects.filter(pk__in=[invoice.pk for ref, invoice in chunk.items() if ref not in taken]).update(
+            payment_reference=references.reference_expression(reference_format)
+        )
+        for reference, invoice in chunk.items():
+            if reference in taken:
+                reference = _free_variant(organization, reference_format, invoice.pk)
+                Invoice.objects.filter(pk=invoice.pk).update(payment_reference=reference)
+            invoice.payment_reference = reference
+
+
+def _references_taken(organization: Organization, candidates: list[str]) -> list[str]:
+    found = Invoice.objects.filter(organization=organization, payment_reference__in=candidates)
+    return list(found.values_list("payment_reference", flat=True))
+
+
+def _free_variant(organization: Organization, reference_format: str, invoice_id: int) -> str:
+    variants = references.variants(reference_format, invoice_id)
+    taken = set(_references_taken(organization, variants))
+    return next((variant for variant in variants if variant not in taken), "")
+
+
 @transaction.atomic
 def invoice_create(*, organization: Organization, customer: Customer, actor: Actor = None, **data: Any) -> Invoice:
     invoice = invoice_new(organization=organization, customer=customer, **data)
+    _check_reference_free(organization, invoice.payment_reference)
     invoice.save(force_insert=True)
+    _assign_references(organization, [invoice])
     log_action(organization=organization, subject=invoice, code="invoice.created", actor=actor,
                data=_created_data(invoice))  # fmt: skip
     _after_change(None, invoice, customer_ids=[customer.pk])
@@ -122,7 +176,14 @@ def invoices_create_many(*, organization: Organization, invoices: list[Invoice],
     for invoice in invoices:
         if invoice.organization_id != organization.pk or invoice.customer.organization_id != organization.pk:
             raise ValidationError({"customer": _("This customer belongs to another organization.")})
+    supplied = [invoice.payment_reference for invoice in invoices if invoice.payment_reference]
+    if (
+        len(set(supplied)) != len(supplied)
+        or Invoice.objects.filter(organization=organization, payment_reference__in=supplied).exists()
+    ):
+        raise ValidationError({"payment_reference": _("Another invoice already has this payment reference.")})
     Invoice.objects.bulk_create(invoices, batch_size=1000)
+    _assign_references(organization, invoices)
     log_actions_many([{"organization": organization, "subject": invoice, "code": "invoice.created", "actor": actor,
                        "data": _created_data(invoice)} for invoice in invoices])  # fmt: skip
     for invoice in invoices:
@@ -205,6 +266,13 @@ def _apply_changes(invoice: Invoice, data: dict[str, Any]) -> dict[str, list[str
         if name in data and getattr(invoice, name) != data[name]:
             changes[name] = [str(getattr(invoice, name)), str(data[name])]
             setattr(invoice, name, data[name])
+    if "payment_reference" in changes:
+        invoice.payment_reference = _clean_reference(invoice.payment_reference)
+        if invoice.payment_reference == changes["payment_reference"][0]:
+            del changes["payment_reference"]
+        else:
+            changes["payment_reference"][1] = invoice.payment_reference
+            _check_reference_free(invoice.organization, invoice.payment_reference, exclude_id=invoice.pk)
     if "customer" in changes and invoice.customer.organization_id != invoice.organization_id:
         raise ValidationError({"customer": _("This customer belongs to another organization.")})
     _validate_amounts(invoice.amount, invoice.open_amount)

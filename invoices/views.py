@@ -8,13 +8,15 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from collect.pagination import CappedPaginator
 from invoices.filters import SORTS, InvoiceFilter
-from invoices.forms import InvoiceForm, PaymentForm, StatusForm
+from invoices.forms import InvoiceForm, PaymentByReferenceForm, PaymentForm, StatusForm
 from invoices.hooks import explain_follow_up
 from invoices.models import Invoice, InvoiceStatus
+from invoices.payment_details import payment_details_for_invoice
 from invoices.selectors import payments_for, receivables_summary
 from invoices.services import invoice_change_status, invoice_create, invoice_pause_follow_up, payment_record
 from organizations.selectors import activity_for
@@ -58,6 +60,7 @@ class InvoiceListView(OrganizationView):
             invoice.followed_up_automatically = owed and not invoice.follow_up_paused and automatic(invoice)
         filters_active = any(value for key, value in request.GET.items() if key not in ("page", "sort"))
         context = {"page_obj": page, "invoices": page.object_list, "filter": filterset, "sort": sort,
+                   "reference_form": PaymentByReferenceForm(organization=self.organization),
                    "statuses": InvoiceStatus.choices, "filters_active": filters_active, "nav": "invoices"}  # fmt: skip
         return render(request, "invoices/invoice_list.html", context)
 
@@ -71,6 +74,35 @@ def follow_up_applies(organization):
     plan_model = apps.get_model("reminders", "FollowUpPlan")
     has_default = plan_model.objects.filter(organization=organization, is_default=True).exists()
     return lambda invoice: has_default or invoice.customer.follow_up_plan_id is not None
+
+
+class PaymentByReferenceView(OrganizationView):
+    """Record a transfer from the bank statement: its payment reference finds the invoice."""
+
+    model = Invoice
+
+    def get(self, request, organization_slug):
+        return self.render(PaymentByReferenceForm(organization=self.organization))
+
+    def post(self, request, organization_slug):
+        form = PaymentByReferenceForm(request.POST, organization=self.organization)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            invoice = form.invoice
+            data["amount"] = data["amount"] or invoice.open_amount
+            try:
+                payment_record(invoice=invoice, actor=request.user, **data)
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+        if not form.is_valid():
+            return self.render(form, status=400)
+        messages.success(request, _("Payment recorded on invoice %(number)s.") % {"number": invoice.number})
+        return redirect("invoices:detail", organization_slug=organization_slug, pk=invoice.pk)
+
+    def render(self, form, status=200):
+        context = {"form": form, "nav": "invoices"}
+        return render(self.request, "invoices/payment_by_reference.html", context, status=status)
 
 
 class FollowUpPauseView(OrganizationView):
@@ -102,6 +134,7 @@ class InvoiceDetailView(OrganizationView):
             "activity": activity_for(organization=self.organization, subject=invoice)[:200],
             "payment_form": payment_form or PaymentForm(initial={"amount": invoice.open_amount}),
             "status_form": status_form or StatusForm(),
+            "how_to_pay": payment_details_for_invoice(invoice=invoice, language=get_language()),
             "nav": "invoices",
         }
         return render(self.request, "invoices/invoice_detail.html", context, status=status)

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.message import EmailMessage, EmailMultiAlternatives
+
+INLINE_IMAGE_MAX_BYTES = 64 * 1024
+
+
+def html_with_inline_images(html: str, attachments: list[dict]) -> str:
+    """The stored HTML with its `cid:` images as data: URIs, for showing it in the browser."""
+    for attachment in attachments:
+        if attachment.get("content_id") and attachment.get("data"):
+            uri = f"data:{attachment['mimetype']};base64,{attachment['data']}"
+            html = html.replace(f"cid:{attachment['content_id']}", uri)
+    return html
 
 
 def _html_body(message: EmailMessage) -> str:
@@ -24,7 +36,15 @@ def _attachments(message: EmailMessage) -> list[dict]:
             size = len(content) if content is not None else 0
         else:
             filename, mimetype = attachment.get_filename(), attachment.get_content_type()
-            size = len(attachment.get_payload(decode=True) or b"")
+            payload = attachment.get_payload(decode=True) or b""
+            size = len(payload)
+            content_id = (attachment.get("Content-ID") or "").strip("<>")
+            if content_id and mimetype.startswith("image/") and size <= INLINE_IMAGE_MAX_BYTES:
+                # An inline image (the payment QR code): kept, so the stored HTML can show it.
+                data = base64.b64encode(payload).decode("ascii")
+                described.append({"filename": filename, "mimetype": mimetype, "size": size,
+                                  "content_id": content_id, "data": data})  # fmt: skip
+                continue
         described.append({"filename": filename, "mimetype": mimetype, "size": size})
     return described
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from mailroom.backends import html_with_inline_images
 from mailroom.models import StoredEmail
 from organizations.views_base import OrganizationView
 
@@ -25,4 +26,6 @@ class StoredEmailDetailView(OrganizationView):
     model = StoredEmail
 
     def get(self, request, organization_slug, pk):
-        return render(request, "mailroom/detail.html", {"email": self.get_object(), "nav": "configuration"})
+        email = self.get_object()
+        html = html_with_inline_images(email.html_body, email.attachments)
+        return render(request, "mailroom/detail.html", {"email": email, "html": html, "nav": "configuration"})

@@ -10,7 +10,7 @@ class OrganizationsConfig(AppConfig):
 
     def ready(self) -> None:
         from organizations.activity import ActivityText, register_activity_labels, register_activity_values
-        from organizations.models import ApiKeyScope, Organization
+        from organizations.models import ApiKeyScope, BankAccount, Organization
 
         register_activity_values({"scope": (_("Access"), ApiKeyScope)})
         register_activity_labels({
@@ -26,5 +26,12 @@ class OrganizationsConfig(AppConfig):
             "organization.sender_verification_reset": ActivityText(
                 _("Sender address %(email)s replaced; the new one needs verifying"),
                 _("Sender address changed; verification cleared"),
+            ),
+            "bank_account.created": ActivityText(
+                _("Bank account %(iban)s added for %(currency)s"), _("Bank account added"), hidden=("bic",)
+            ),
+            "bank_account.updated": ActivityText(_("Bank account changed"), model=BankAccount),
+            "bank_account.deleted": ActivityText(
+                _("Bank account %(iban)s for %(currency)s removed"), _("Bank account removed")
             ),
         })  # fmt: skip

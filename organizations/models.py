@@ -70,6 +70,13 @@ class Tenant(models.Model):
         return self.name
 
 
+class PaymentReferenceFormat(models.TextChoices):
+    AUTO = "auto", _("By country (structured communication in Belgium, RF elsewhere)")  # chosen by `country`
+    STRUCTURED = "structured", _("Belgian structured communication (+++123/4567/89002+++)")  # OGM/VCS, MOD 97
+    CREDITOR = "rf", _("International creditor reference (RF, ISO 11649)")  # RF + 2 check digits + reference
+    NONE = "none", _("None")  # invoices get no payment reference
+
+
 class Organization(models.Model):
     """A legal entity (creditor) inside a tenant, with its own customers, templates and integrations."""
 
@@ -90,6 +97,11 @@ class Organization(models.Model):
     reply_to_email = models.EmailField(_("reply-to e-mail"), blank=True)
     vat_number = models.CharField(_("VAT number"), max_length=32, blank=True)
     address = models.TextField(_("address"), blank=True)
+    # Which payment reference new invoices get (invoices.references); debtors quote it with their transfer.
+    payment_reference_format = models.CharField(
+        _("payment reference"), max_length=16, choices=PaymentReferenceFormat.choices,
+        default=PaymentReferenceFormat.AUTO,
+    )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -103,6 +115,54 @@ class Organization(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def reference_format(self) -> str:
+        """The payment reference format in effect: `structured`, `rf` or `none` (AUTO resolved by country)."""
+        if self.payment_reference_format != PaymentReferenceFormat.AUTO:
+            return self.payment_reference_format
+        return PaymentReferenceFormat.STRUCTURED if self.country.upper() == "BE" else PaymentReferenceFormat.CREDITOR
+
+
+class BankAccount(models.Model):
+    """An account of the organization that debtors pay into: one IBAN per currency it is used for.
+
+    Messages and invoice pages show the default account of the invoice's currency (the EPC QR code only
+    for euro). The BIC may stay empty inside the EEA (EPC069-12 version 002).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="bank_accounts")
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    iban = models.CharField(_("IBAN"), max_length=34)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    # The beneficiary name debtors see (max 70 characters in the EPC QR code); empty: the organization's name.
+    holder_name = models.CharField(_("account holder"), max_length=70, blank=True)
+    is_default = models.BooleanField(_("default for this currency"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bank account")
+        verbose_name_plural = _("bank accounts")
+        ordering = ["currency", "-is_default", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "currency", "iban"], name="bank_account_once_per_currency"),
+            models.UniqueConstraint(
+                fields=["organization", "currency"], condition=models.Q(is_default=True),
+                name="bank_account_one_default_per_currency",
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.iban_display} ({self.currency})"
+
+    @property
+    def iban_display(self) -> str:
+        """The IBAN in groups of four, as printed on paper: BE71 0961 2345 6769."""
+        return " ".join(self.iban[i : i + 4] for i in range(0, len(self.iban), 4))
+
+    @property
+    def beneficiary(self) -> str:
+        return (self.holder_name or self.organization.name)[:70]
 
 
 class Role(models.TextChoices):

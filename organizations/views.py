@@ -1,9 +1,10 @@
-"""Home, organization switcher and Configuration pages (organization, API keys, members)."""
+"""Home, organization switcher and Configuration pages (organization, bank accounts, API keys, members)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,9 +12,10 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 
-from organizations.forms import ApiKeyForm, OrganizationForm
+from organizations.bank_accounts import bank_account_delete, bank_account_save, bank_accounts_list
+from organizations.forms import ApiKeyForm, BankAccountForm, OrganizationForm
 from organizations.middleware import SESSION_KEY
-from organizations.models import ApiKey
+from organizations.models import ApiKey, BankAccount
 from organizations.selectors import api_keys_list, members_list, organizations_for_user
 from organizations.sender import (
     SenderVerificationError,
@@ -176,3 +178,79 @@ class SenderVerifyView(View):
         except SenderVerificationError as error:
             return render(request, "organizations/sender_verify.html", {"error": str(error)}, status=400)
         return render(request, "organizations/sender_verify.html", {"sender": organization, "verified": True})
+
+
+def _form_errors_from(form, error: ValidationError) -> None:
+    for field, errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+class BankAccountListView(OrganizationView):
+    """The organization's bank accounts and a form to add one (owners and admins)."""
+
+    requires_configure = True
+    model = BankAccount
+
+    def get(self, request, organization_slug):
+        return self.render(BankAccountForm(initial={"currency": self.organization.currency}))
+
+    def post(self, request, organization_slug):
+        form = BankAccountForm(request.POST)
+        if form.is_valid():
+            try:
+                account = bank_account_save(organization=self.organization, data=form.cleaned_data, actor=request.user)
+            except ValidationError as error:
+                _form_errors_from(form, error)
+        if not form.is_valid():
+            return self.render(form, status=400)
+        messages.success(request, _("Bank account %(iban)s added.") % {"iban": account.iban_display})
+        return redirect("configuration:bank-accounts", organization_slug=organization_slug)
+
+    def render(self, form, status=200):
+        context = {"form": form, "accounts": bank_accounts_list(organization=self.organization), "nav": "configuration"}
+        return render(self.request, "organizations/bank_accounts.html", context, status=status)
+
+
+class BankAccountEditView(OrganizationView):
+    requires_configure = True
+    model = BankAccount
+
+    def get(self, request, organization_slug, pk):
+        account = self.get_object()
+        initial = {name: getattr(account, name) for name in ("currency", "bic", "holder_name", "is_default")}
+        return self.render(account, BankAccountForm(initial={**initial, "iban": account.iban_display}))
+
+    def post(self, request, organization_slug, pk):
+        account = self.get_object()
+        form = BankAccountForm(request.POST)
+        if form.is_valid():
+            try:
+                bank_account_save(organization=self.organization, account=account, data=form.cleaned_data,
+                                  actor=request.user)  # fmt: skip
+            except ValidationError as error:
+                _form_errors_from(form, error)
+        if not form.is_valid():
+            return self.render(account, form, status=400)
+        messages.success(request, _("Bank account saved."))
+        return redirect("configuration:bank-accounts", organization_slug=organization_slug)
+
+    def render(self, account, form, status=200):
+        context = {"account": account, "form": form, "nav": "configuration"}
+        return render(self.request, "organizations/bank_account_edit.html", context, status=status)
+
+
+class BankAccountDeleteView(OrganizationView):
+    """GET asks for confirmation; POST removes the account."""
+
+    requires_configure = True
+    model = BankAccount
+
+    def get(self, request, organization_slug, pk):
+        context = {"account": self.get_object(), "nav": "configuration"}
+        return render(request, "organizations/bank_account_delete.html", context)
+
+    def post(self, request, organization_slug, pk):
+        account = self.get_object()
+        bank_account_delete(account=account, actor=request.user)
+        messages.success(request, _("Bank account %(iban)s removed.") % {"iban": account.iban_display})
+        return redirect("configuration:bank-accounts", organization_slug=organization_slug)

@@ -10,6 +10,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.mime.image import MIMEImage
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
@@ -23,6 +24,7 @@ from django.utils.translation import override
 
 from customers.models import Contact, EmailStatus
 from invoices.models import Invoice, InvoiceStatus
+from invoices.payment_details import payment_details, qr_png
 from localized.context import for_organization
 from localized.dates import format_datetime
 from mandates.selectors import held_for_collection_ids
@@ -167,6 +169,7 @@ class _Batch:
         for contact in contacts.order_by("id"):
             self.contacts[contact.customer_id].append(contact)
         self._texts: dict[tuple[int, str, str], Text] = {}
+        self.accounts: dict = {}  # bank accounts per (organization, currency), read once per batch
         # Dispatches whose previous attempt ended in doubt (the provider may hold the message after all).
         previous = {dispatch.pk: dispatch.attempts - 1 for dispatch in dispatches if dispatch.attempts > 1}
         doubtful = DeliveryAttempt.objects.filter(dispatch_id__in=previous, in_doubt=True)
@@ -212,7 +215,8 @@ def _prepare(dispatch: Dispatch, batch: _Batch, now: datetime) -> _Ready | None:
         return _finish(dispatch, DispatchStatus.SKIPPED, _nothing_owed_reason(dispatch))
     if dispatch.channel in (StepChannel.TASK, StepChannel.MANUAL, StepChannel.LETTER):
         return _open_task_for_step(dispatch, listed, now)
-    content = render(dispatch, listed, now, contacts=batch.contacts[dispatch.customer_id], text=batch.text(dispatch))
+    content = render(dispatch, listed, now, contacts=batch.contacts[dispatch.customer_id], text=batch.text(dispatch),
+                     accounts=batch.accounts)  # fmt: skip
     if not content["recipients"]:
         _store_content(dispatch, content)
         _finish(dispatch, DispatchStatus.FAILED, _("No contact that receives messages has a valid e-mail address."))
@@ -457,20 +461,26 @@ def _contacts(dispatch: Dispatch) -> list[Contact]:
 
 
 def message_context(
-    dispatch: Dispatch, listed: list[Invoice], now: datetime, contacts: list[Contact] | None = None
-) -> MessageContext:
+    dispatch: Dispatch, listed: list[Invoice], now: datetime, contacts: list[Contact] | None = None, *,
+    with_payment: bool = False, accounts: dict | None = None,
+) -> MessageContext:  # fmt: skip
+    """What the message may say; `with_payment`: how to pay the listed invoices (bank account, references, QR
+    codes as inline images), for the messages that ask for payment."""
     organization, customer = dispatch.organization, dispatch.customer
     today = now.astimezone(organization.zone).date()
     contacts = _contacts(dispatch) if contacts is None else contacts
     contact = contacts[0] if contacts else None
+    ordered = sorted(listed, key=lambda i: (i.due_date, i.pk))
     lines = [InvoiceLine(i.number, i.due_date, max((today - i.due_date).days, 0), i.open_amount, i.currency)
-             for i in sorted(listed, key=lambda i: (i.due_date, i.pk))]  # fmt: skip
+             for i in ordered]  # fmt: skip
+    payments = payment_details(organization=organization, invoices=ordered, language=customer.language,
+                               accounts=accounts) if with_payment and ordered else []  # fmt: skip
     return MessageContext(
         customer_name=customer.name, customer_reference=customer.external_ref,
         contact_name=contact.name if contact else "", organization_name=organization.sender_name or organization.name,
         organization_email=_reply_to(organization), organization_address=organization.address,
-        organization_vat=organization.vat_number, invoices=lines, language=customer.language,
-        country=organization.country, time_zone=organization.time_zone,
+        organization_vat=organization.vat_number, invoices=lines, language=customer.language, payments=payments,
+        country=organization.country, time_zone=organization.time_zone, inline_images=True,
     )  # fmt: skip
 
 
@@ -498,16 +508,21 @@ def _clean_header(value: str) -> str:
 
 def render(
     dispatch: Dispatch, listed: list[Invoice], now: datetime, *, contacts: list[Contact] | None = None,
-    text: Text | None = None,
+    text: Text | None = None, accounts: dict | None = None,
 ) -> dict:  # fmt: skip
-    """Subject, bodies, sender and recipients as they will be sent (`contacts`, `text`: read for a batch)."""
+    """Subject, bodies, sender and recipients as they will be sent (`contacts`, `text`, `accounts`: read for a
+    batch)."""
     organization = dispatch.organization
     contacts = _contacts(dispatch) if contacts is None else contacts
-    context = message_context(dispatch, listed, now, contacts)
+    context = message_context(dispatch, listed, now, contacts, with_payment=True, accounts=accounts)
     if text is None:
         text = text_for(organization=organization, purpose=_purpose(dispatch), language=dispatch.customer.language)
     subject_text = dispatch.custom_subject or text.subject
     body_text = dispatch.custom_body or text.body
+    html_body = render_html(body_text, context)
+    # The QR codes the HTML shows go along as inline images (Content-ID), regenerated from the payload at send.
+    qr_codes = [{"filename": name, "inline": content_id, "epc": payload}
+                for content_id, name, payload in context.qr_images() if f"cid:{content_id}" in html_body]  # fmt: skip
     step = dispatch.step
     # Only a step that copies the account manager needs their address (two more rows to read otherwise).
     copies_manager = bool(step and step.cc_account_manager and dispatch.customer.account_manager_id)
@@ -515,14 +530,14 @@ def render(
     return {
         "subject": _clean_header(render_text(subject_text, context))[:300],
         "text_body": render_text(body_text, context),
-        "html_body": render_html(body_text, context),
+        "html_body": html_body,
         "from_email": _from_email(organization),
         "reply_to": _reply_to_for(dispatch),
         "recipients": [contact.email for contact in contacts],
         "cc": [manager] if step and step.cc_account_manager and manager else [],
         "bcc": [_reply_to(organization)] if step and step.bcc_sender and _reply_to(organization) else [],
-        "attachments": [{"invoice": i.pk, "filename": f"{i.number}.pdf"} for i in listed if i.pdf]
-        if not step or step.attach_pdfs else [],
+        "attachments": ([{"invoice": i.pk, "filename": f"{i.number}.pdf"} for i in listed if i.pdf]
+                        if not step or step.attach_pdfs else []) + qr_codes,
     }  # fmt: skip
 
 
@@ -541,6 +556,15 @@ def _from_email(organization) -> str:
     return f"{name} <{platform}>"
 
 
+def _inline_qr(attachment: dict) -> MIMEImage:
+    """The EPC QR code as an inline image the HTML shows with `cid:` (as anymail's attach_inline_image does;
+    Anymail's ESP backends send it as an inline attachment, SMTP as a part with a Content-ID)."""
+    image = MIMEImage(qr_png(attachment["epc"]), "png")
+    image.add_header("Content-Disposition", "inline", filename=attachment["filename"])
+    image.add_header("Content-ID", f"<{attachment['inline']}>")
+    return image
+
+
 def _send_email(
     dispatch: Dispatch, listed: list[Invoice], *, extra: list[tuple[str, bytes, str]] = (), tags: list[str] = (),
     connection: BaseEmailBackend | None = None,
@@ -552,11 +576,14 @@ def _send_email(
     )  # fmt: skip
     message.attach_alternative(dispatch.html_body, "text/html")
     for invoice in listed:
-        if invoice.pdf and any(a["invoice"] == invoice.pk for a in dispatch.attachments):
+        if invoice.pdf and any(a.get("invoice") == invoice.pk for a in dispatch.attachments):
             with invoice.pdf.open("rb") as pdf:
                 message.attach(f"{invoice.number}.pdf", pdf.read(), "application/pdf")
     for filename, content, mime in extra:
         message.attach(filename, content, mime)
+    for attachment in dispatch.attachments:
+        if attachment.get("epc"):
+            message.attach(_inline_qr(attachment))
     message.metadata = {"organization_id": dispatch.organization_id, "dispatch_id": dispatch.pk}
     message.tags = list(tags) or ["follow-up"]
     try:

@@ -30,6 +30,7 @@ from reminders.models import (
     TaskStatus,
     TemplatePurpose,
 )
+from reminders.payment_block import html_for_display
 from reminders.review import (
     awaiting_approval,
     dispatches_approve,
@@ -136,7 +137,8 @@ class DispatchDetailView(OrganizationView):
     def get(self, request, organization_slug, pk):
         dispatch = self.get_object()
         context = {"dispatch": dispatch, "items": dispatch.items.select_related("invoice"),
-                   "attempts": dispatch.delivery_attempts.all(), "nav": "follow-up"}  # fmt: skip
+                   "attempts": dispatch.delivery_attempts.all(), "nav": "follow-up",
+                   "html": html_for_display(dispatch.html_body, dispatch.attachments)}  # fmt: skip
         return render(request, "reminders/dispatch_detail.html", context)
 
 

@@ -7,6 +7,7 @@ for HTML. `validate_text` names the unknown placeholders so the editor can show 
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -15,9 +16,11 @@ from html import escape
 
 from django.utils.translation import gettext_lazy as _
 
+from invoices.payment_details import PaymentDetails
 from localized import dates
 from localized.context import override as localized_override
 from localized.money import format_money
+from reminders import payment_block
 
 PLACEHOLDERS = {
     "customer_name": _("Customer name"),
@@ -32,6 +35,10 @@ PLACEHOLDERS = {
     "invoice_count": _("Number of invoices in the message"),
     "invoice_table": _("Table of the invoices: number, due date, days overdue, open amount"),
     "amount_due": _("Total open amount, with currency"),
+    "payment_details": _(
+        "How to pay: amount due, IBAN, BIC, payment reference and (euro) a QR code for banking apps; "
+        "left out when you have no bank account for the currency"
+    ),
     "days_overdue": _("Days overdue of the oldest invoice"),
     "oldest_due_date": _("Due date of the oldest invoice"),
     # Direct-debit pre-notifications (empty in other messages).
@@ -110,6 +117,11 @@ class MessageContext:
     signing_link: str = ""  # mandate messages only
     creditor_name: str = ""  # mandate messages only
     signed_at: datetime | None = None  # the signed-copy e-mail only
+    # How to pay, per currency (invoices.payment_details); empty: `{payment_details}` renders nothing.
+    payments: list[PaymentDetails] = field(default_factory=list)
+    # QR codes in HTML: `cid:` references to inline images attached to the e-mail (delivery), or data: URIs
+    # (previews in the browser, where there is no e-mail to attach to).
+    inline_images: bool = False
     # The placeholder values per flavour (plain, HTML), computed once: a message renders its subject and
     # body from the same context.
     _values: dict[bool, dict[str, str]] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -141,7 +153,13 @@ class MessageContext:
             values = {key: escape(value) for key, value in plain.items()} if html else plain
             values["invoice_table"] = self._table_html() if html else self._table_text()
             values["signing_link"] = self._signing_button() if html else self.signing_link
+            values["payment_details"] = (payment_block.as_html(self.payments, inline_images=self.inline_images)
+                                         if html else payment_block.as_text(self.payments))  # fmt: skip
         return values
+
+    def qr_images(self) -> list[tuple[str, str, str]]:
+        """(content id, file name, EPC payload) of the QR codes the HTML body shows, in order."""
+        return payment_block.qr_images(self.payments)
 
     def _signing_button(self) -> str:
         """A button for the link, with the address under it for mail programs that hide buttons."""
@@ -207,7 +225,9 @@ def money(amount: Decimal, currency: str) -> str:
 
 def render_text(text: str, context: MessageContext) -> str:
     placeholders_in(text)
-    return text.format_map(context.values(html=False))
+    rendered = text.format_map(context.values(html=False))
+    # A `{payment_details}` left empty (no bank account) leaves no gap of blank lines behind.
+    return re.sub(r"\n{3,}", "\n\n", rendered)
 
 
 def render_html(text: str, context: MessageContext) -> str:
@@ -217,7 +237,9 @@ def render_html(text: str, context: MessageContext) -> str:
     paragraphs = []
     for block in text.strip().split("\n\n"):
         filled = escape(block).format_map(values)  # escape() leaves braces alone
-        paragraphs.append(
-            filled if block.strip() == "{invoice_table}" else "<p>" + filled.replace("\n", "<br>") + "</p>"
-        )
+        if block.strip() in ("{invoice_table}", "{payment_details}"):
+            if filled:  # an empty payment block (no bank account) leaves no empty paragraph
+                paragraphs.append(filled)
+        else:
+            paragraphs.append("<p>" + filled.replace("\n", "<br>") + "</p>")
     return "\n".join(paragraphs)

@@ -15,6 +15,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from invoices import references
+from invoices.models import Invoice
+from invoices.payment_details import payment_details
 from organizations.models import Organization
 from organizations.services import Actor, log_action
 from reminders.models import Channel, MessageTemplate
@@ -84,6 +87,18 @@ def template_reset(*, organization: Organization, purpose: str, language: str, a
         template.delete()
 
 
+def _sample_payments(organization: Organization, language: str, today) -> list:
+    """How to pay the two sample invoices, with the organization's real account and sample references."""
+    samples = [("2026-0142", 142, Decimal("1210.00")), ("2026-0188", 188, Decimal("484.50"))]
+    invoices = [
+        Invoice(id=pk, organization=organization, number=number, issue_date=today, due_date=today, amount=amount,
+                open_amount=amount, currency=organization.currency,
+                payment_reference=references.generate(organization.reference_format, pk))
+        for number, pk, amount in samples
+    ]  # fmt: skip
+    return payment_details(organization=organization, invoices=invoices, language=language)
+
+
 def sample_context(*, organization: Organization, language: str) -> MessageContext:
     """Realistic sample data for previews: two overdue invoices of an invented customer."""
     today = timezone.localdate(timezone=organization.zone)
@@ -100,4 +115,5 @@ def sample_context(*, organization: Organization, language: str) -> MessageConte
         ],
         collection_date=today + timedelta(days=14), mandate_reference="MNDT-000042",
         creditor_id="BE69ZZZ050D000000008", signed_at=timezone.now(),
+        payments=_sample_payments(organization, language, today),
     )  # fmt: skip

@@ -56,7 +56,8 @@ class TemplateListView(OrganizationView):
             for purpose, label in TemplatePurpose.choices
         ]  # fmt: skip
         columns = [{"code": code, "name": name} for code, name in names.items()]
-        context = {"rows": rows, "template_languages": columns, "nav": "configuration"}
+        context = {"rows": rows, "template_languages": columns, "nav": "configuration",
+                   "no_bank_account": not self.organization.bank_accounts.exists()}  # fmt: skip
         return render(request, "reminders/template_list.html", context)
 
 
@@ -91,6 +92,7 @@ class TemplateEditView(OrganizationView):
             "form": form, "purpose": purpose, "purpose_label": TemplatePurpose(purpose).label, "language": language,
             "is_custom": is_custom, "placeholders": PLACEHOLDERS.items(), "nav": "configuration",
             "preview": self.preview(form.data or form.initial, language),
+            "no_bank_account": not self.organization.bank_accounts.exists(),
         }  # fmt: skip
         return render(self.request, "reminders/template_edit.html", context, status=status)
 

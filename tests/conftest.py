@@ -30,7 +30,7 @@ from mandates.models import (
     MandateProfile,
     ReferenceCounter,
 )
-from organizations.models import ApiKeyScope, Role
+from organizations.models import ApiKeyScope, BankAccount, Role
 from organizations.services import api_key_create, log_action
 from reminders.models import Dispatch, DispatchInvoice, FollowUpPlan, Task
 from tests.factories import (
@@ -108,6 +108,9 @@ def build_tenant_objects(organization, *, prefix: str):
     )  # fmt: skip
     DispatchInvoice.objects.create(organization=organization, dispatch=dispatch, invoice=invoice, open_amount=90)
     task = Task.objects.create(organization=organization, customer=customer, invoice=invoice, title="Call")
+    # Where the organization's debtors pay (a payment block and QR code in euro messages).
+    bank_account = BankAccount.objects.create(organization=organization, currency="EUR", iban="BE71096123456769",
+                                              bic="GKCCBEBB", is_default=True)  # fmt: skip
     customers_refresh_stats(customer_ids=[customer.pk])
     ledger_rebuild(organization=organization)  # the factories above bypass the services that keep it
     customer.refresh_from_db()
@@ -132,6 +135,7 @@ def build_tenant_objects(organization, *, prefix: str):
         secret=secret,
         activity=activity,
         email=email,
+        bank_account=bank_account,
     )
 
 

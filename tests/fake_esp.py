@@ -61,6 +61,9 @@ class Accepted:
     subject: str
     tag: str
     submitted_at: str
+    # Postmark's Attachments: [{"Name", "Content" (base64), "ContentType", "ContentID" for inline images}]
+    attachments: list = field(default_factory=list)
+    html_body: str = ""
 
 
 @dataclass
@@ -335,7 +338,8 @@ class FakePostmark:
         message = Accepted(
             postmark_id=str(uuid.uuid4()), message_id=headers.get("message-id", ""), to=data.get("To", ""),
             metadata=data.get("Metadata") or {}, subject=data.get("Subject", ""), tag=data.get("Tag", ""),
-            submitted_at=datetime.now(UTC).isoformat(),
+            submitted_at=datetime.now(UTC).isoformat(), attachments=data.get("Attachments") or [],
+            html_body=data.get("HtmlBody", ""),
         )  # fmt: skip
         with self._lock:
             self.accepted.append(message)

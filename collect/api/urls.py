@@ -12,7 +12,7 @@ from invoices.api.import_views import ImportBatchViewSet
 from invoices.api.views import InvoiceViewSet, PaymentViewSet
 from mandates.api.collection_views import CollectionBatchViewSet, CollectionDebitViewSet
 from mandates.api.views import MandateProfileViewSet, MandateViewSet
-from organizations.api.views import CurrentOrganizationView
+from organizations.api.views import BankAccountViewSet, CurrentOrganizationView
 from reminders.api.views import DispatchViewSet, FollowUpPlanViewSet, InvoiceRemindView, TaskViewSet
 
 app_name = "api"
@@ -33,6 +33,7 @@ router.register("mandates", MandateViewSet, basename="mandate")
 router.register("collection-batches", CollectionBatchViewSet, basename="collection-batch")
 router.register("collection-debits", CollectionDebitViewSet, basename="collection-debit")
 router.register("campaigns", CampaignViewSet, basename="campaign")
+router.register("bank-accounts", BankAccountViewSet, basename="bank-account")
 
 urlpatterns = [
     path("organization/", CurrentOrganizationView.as_view(), name="organization"),

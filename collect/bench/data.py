@@ -28,6 +28,7 @@ from customers.models import Contact, Customer, CustomerBalance, EmailStatus
 from customers.stats import customers_refresh_stats_for_organization
 from invoices.ledger import ledger_rebuild
 from invoices.models import Invoice, Payment, ReceivablesDay
+from invoices.references import reference_expression
 from mandates.models import Mandate, MandateProfile, Scheme
 from organizations.models import Membership, Organization, Role, Tenant, User
 from reminders.models import FollowUpPlan
@@ -288,6 +289,10 @@ class BenchData:
             rng = self._rng(position, "invoices")
             source = rows.invoice_rows(customers=customers, count=invoice_count, rng=rng, today=self.today)
             write_rows(Invoice, rows.INVOICE_COLUMNS, source, **scoped)
+            # Payment references as invoice_create gives them, in one set-based UPDATE (invoices.references).
+            Invoice.objects.filter(organization=organization, payment_reference="").update(
+                payment_reference=reference_expression(organization.reference_format)
+            )
         with self.phases("payments", f"{slug} payments"):
             self._payments(organization, self._rng(position, "payments"))
         return organization

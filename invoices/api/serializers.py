@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from collect.api.bases import OrganizationScopedSerializer
 from customers.models import Customer
+from invoices import references
 from invoices.models import Invoice, InvoiceStatus, Payment
+from invoices.selectors import invoice_for_reference
 
 MAX_PDF_BYTES = 10 * 1024 * 1024
 
@@ -23,6 +26,15 @@ class InvoiceSerializer(OrganizationScopedSerializer):
     pdf = serializers.FileField(write_only=True, required=False)
     pdf_url = serializers.SerializerMethodField()
     days_overdue = serializers.SerializerMethodField()
+    payment_reference = serializers.CharField(
+        max_length=40, required=False, allow_blank=True,
+        help_text="What the debtor quotes with a transfer, compact (`090933755493`, `RF18539007547034`). Generated "
+        "when the invoice is created; a valid structured communication or RF reference may be given then instead. "
+        "Read-only afterwards.",
+    )  # fmt: skip
+    payment_reference_display = serializers.CharField(
+        read_only=True, help_text="As printed: `+++090/9337/55493+++` or `RF18 5390 0754 7034`."
+    )
 
     class Meta:
         model = Invoice
@@ -37,6 +49,8 @@ class InvoiceSerializer(OrganizationScopedSerializer):
             "open_amount",
             "currency",
             "status",
+            "payment_reference",
+            "payment_reference_display",
             "days_overdue",
             "follow_up_paused",
             "follow_up_paused_reason",
@@ -80,6 +94,18 @@ class InvoiceSerializer(OrganizationScopedSerializer):
             raise serializers.ValidationError(_("Another invoice already has this number."))
         return value
 
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None:
+            fields["payment_reference"].read_only = True
+        return fields
+
+    def validate_payment_reference(self, value: str) -> str:
+        try:
+            return references.clean(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error
+
     def validate_pdf(self, value):
         if value.size > MAX_PDF_BYTES:
             raise serializers.ValidationError(_("The PDF is larger than 10 MB."))
@@ -107,10 +133,30 @@ class InvoiceSerializer(OrganizationScopedSerializer):
 
 
 class PaymentSerializer(OrganizationScopedSerializer):
+    invoice = serializers.PrimaryKeyRelatedField(
+        queryset=Invoice.objects.all(), required=False,
+        help_text="The invoice paid. Leave it out to match the invoice by its payment `reference` instead.",
+    )  # fmt: skip
+    reference = serializers.CharField(
+        max_length=140, required=False, allow_blank=True, default="",
+        help_text="The reference the payment came with. Without `invoice`, it must be an invoice's payment reference "
+        "(spaces, `+++`, `/` and case ignored): `+++090/9337/55493+++` finds the invoice with 090933755493.",
+    )  # fmt: skip
+
     class Meta:
         model = Payment
         fields = ["id", "invoice", "amount", "paid_on", "method", "reference", "created_at"]
         read_only_fields = ["created_at"]
+
+    def validate(self, attrs):
+        if self.instance is None and attrs.get("invoice") is None:
+            invoice = invoice_for_reference(organization=self.context["organization"], reference=attrs["reference"])
+            if invoice is None:
+                message = (_("No invoice has this payment reference.") if attrs.get("reference")
+                           else _("Give the invoice, or the payment reference it was paid with."))  # fmt: skip
+                raise serializers.ValidationError({"reference": message})
+            attrs["invoice"] = invoice
+        return attrs
 
     def get_fields(self):
         fields = super().get_fields()

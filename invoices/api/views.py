@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import django_filters
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -12,6 +12,7 @@ from collect.api.bases import OrganizationScopedViewSet
 from invoices.api.serializers import InvoiceSerializer, PaymentSerializer
 from invoices.filters import InvoiceFilter
 from invoices.models import Invoice, Payment
+from invoices.payment_details import payment_details_for_invoice, qr_png, qr_svg
 from invoices.services import (
     invoice_change_status,
     invoice_create,
@@ -70,6 +71,23 @@ class InvoiceViewSet(OrganizationScopedViewSet):
         """Put this invoice back under automatic follow-up."""
         invoice = invoice_pause_follow_up(invoice=self.get_object(), paused=False, actor=self.actor)
         return Response(InvoiceSerializer(invoice, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("image", str, enum=["png", "svg"], description="png (default) or svg")],
+        responses={(200, "image/png"): OpenApiTypes.BINARY, (200, "image/svg+xml"): OpenApiTypes.STR},
+    )  # fmt: skip
+    @action(detail=True, methods=["get"], url_path="payment-qr")
+    def payment_qr(self, request, pk=None):
+        """The EPC QR code (EPC069-12) for paying this invoice's open amount by SEPA credit transfer, with its
+        payment reference, to the organization's default euro account. 404 when there is none: the invoice is
+        not in euro, nothing is open, or no euro bank account is set up."""
+        invoice = self.get_object()
+        payload = payment_details_for_invoice(invoice=invoice).invoices[0].epc_payload
+        if not payload or invoice.status not in Invoice.OWED_STATUSES:
+            raise Http404("No EPC QR code for this invoice.")
+        if request.query_params.get("image") == "svg":
+            return HttpResponse(qr_svg(payload), content_type="image/svg+xml")
+        return HttpResponse(qr_png(payload), content_type="image/png")
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import mixins, serializers
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from collect.api.bases import OrganizationScopedMixin
-from organizations.models import Organization
+from collect.api.bases import OrganizationScopedMixin, OrganizationScopedViewSet
+from organizations.bank_accounts import bank_account_delete, bank_account_save
+from organizations.models import BankAccount, Organization
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -24,6 +28,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
             "sender_email",
             "reply_to_email",
             "sender_email_verified_at",
+            "payment_reference_format",
         ]
 
 
@@ -35,3 +40,46 @@ class CurrentOrganizationView(OrganizationScopedMixin, APIView):
     @extend_schema(responses=OrganizationSerializer)
     def get(self, request):
         return Response(OrganizationSerializer(self.organization).data)
+
+
+class BankAccountSerializer(serializers.ModelSerializer):
+    iban = serializers.CharField(max_length=50, help_text="Spaces allowed; stored upper-case without them.")
+    bic = serializers.CharField(
+        max_length=20, required=False, allow_blank=True,
+        help_text="Optional inside the EEA; filled in from the IBAN when the bank is known.",
+    )  # fmt: skip
+
+    class Meta:
+        model = BankAccount
+        fields = ["id", "currency", "iban", "bic", "holder_name", "is_default", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class BankAccountViewSet(OrganizationScopedViewSet, mixins.DestroyModelMixin):
+    """The organization's bank accounts (IBAN, BIC per currency; one default per currency). Owners, admins and
+    read-write API keys change them."""
+
+    model = BankAccount
+    serializer_class = BankAccountSerializer
+
+    def perform_create(self, serializer):
+        self._require_configure()
+        serializer.instance = self._save(None, serializer.validated_data)
+
+    def perform_update(self, serializer):
+        self._require_configure()
+        serializer.instance = self._save(serializer.instance, serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        self._require_configure()
+        bank_account_delete(account=instance, actor=self.actor)
+
+    def _save(self, account, data):
+        try:
+            return bank_account_save(organization=self.organization, account=account, data=data, actor=self.actor)
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from error
+
+    def _require_configure(self):
+        if self.membership is not None and not self.membership.can_configure:
+            raise PermissionDenied(_("Only owners and admins can change bank accounts."))

@@ -79,3 +79,17 @@ def test_demo_be_has_sepa_profiles_and_signed_mandates_with_pdfs(seeded):
     assert not signed.filter(customer__type="person", scheme="B2B").exists()
     documents = MandateDocument.objects.filter(organization__slug="demo-be")
     assert documents.count() == 5 and all(bytes(d.pdf).startswith(b"%PDF") for d in documents)
+
+
+def test_demo_organizations_have_bank_accounts_and_their_invoices_references(seeded):
+    from invoices import references
+    from organizations.models import BankAccount
+
+    for slug, prefix in (("demo-be", "BE"), ("demo-nl", "NL"), ("other", "BE")):
+        account = BankAccount.objects.get(organization__slug=slug, currency="EUR")
+        assert account.is_default and account.iban.startswith(prefix)
+    be = Invoice.objects.filter(organization__slug="demo-be")
+    assert not be.filter(payment_reference="").exists()
+    assert all(references.is_valid_structured(value) for value in be.values_list("payment_reference", flat=True))
+    nl = Invoice.objects.filter(organization__slug="demo-nl").values_list("payment_reference", flat=True)
+    assert all(references.is_valid_creditor(value) for value in nl)

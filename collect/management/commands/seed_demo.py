@@ -27,7 +27,8 @@ from invoices.services import invoice_create, payment_record
 from mandates.models import Mandate, MandateDocument, MandateProfile, SignatureMethod
 from mandates.pdf import render_mandate_pdf
 from mandates.services import references_allocate
-from organizations.models import Membership, Organization, Role, Tenant, User
+from organizations.bank_accounts import bank_account_save
+from organizations.models import BankAccount, Membership, Organization, Role, Tenant, User
 from reminders.engine import reschedule_organization
 from reminders.models import FollowUpPlan, FollowUpStep
 
@@ -184,6 +185,9 @@ class Command(BaseCommand):
             demo = self.tenant("Demo")
             belgium = self.organization(demo, "demo-be", "Demo Belgium BV", "BE", "Europe/Brussels", "nl")
             netherlands = self.organization(demo, "demo-nl", "Demo Nederland B.V.", "NL", "Europe/Amsterdam", "nl")
+            # Where debtors pay: reminders show IBAN, BIC, the invoice's reference and the EPC QR code.
+            self.bank_account(belgium, "BE71096123456769")
+            self.bank_account(netherlands, "NL91ABNA0417164300")
             memberships = {
                 email: self.member(demo, email, first, last, role, manager, password)
                 for email, first, last, role, manager in USERS
@@ -198,6 +202,7 @@ class Command(BaseCommand):
             self.campaign_in_progress(belgium)
             other = self.tenant("Other")
             other_organization = self.organization(other, "other", "Other Company NV", "BE", "Europe/Brussels", "en")
+            self.bank_account(other_organization, "BE68539007547034")
             self.member(other, "owner@other.example", "Otto", "Other", Role.OWNER, False, password)
             # Same references and invoice numbers as demo-be on purpose: isolation must hold anyway.
             self.customers(other_organization, count=10, invoices_per_customer=3, manager=None, today=today, seed=1)
@@ -332,6 +337,10 @@ class Command(BaseCommand):
             },
         )
         return organization
+
+    def bank_account(self, organization, iban: str) -> None:
+        if not BankAccount.objects.filter(organization=organization).exists():
+            bank_account_save(organization=organization, data={"currency": "EUR", "iban": iban, "is_default": True})
 
     def member(self, tenant, email, first, last, role, is_manager, password) -> Membership:
         user, created = User.objects.get_or_create(email=email, defaults={"first_name": first, "last_name": last})

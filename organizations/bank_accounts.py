@@ -1,0 +1,177 @@
+"""The organization's bank accounts: checking IBAN and BIC (schwifty), saving, removing, choosing the default.
+
+`bank_account_for(organization=..., currency="EUR")` is the account debtors are asked to pay into.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from schwifty import BIC, IBAN
+from schwifty import exceptions as schwifty_errors
+
+from organizations.models import BankAccount, Organization
+from organizations.services import Actor, log_action
+
+_IBAN_SHAPE = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{1,30}")
+_BIC_SHAPE = re.compile(r"[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?")
+_CURRENCY_SHAPE = re.compile(r"[A-Z]{3}")
+FIELDS = ("currency", "iban", "bic", "holder_name", "is_default")
+
+
+def _compact(value: str) -> str:
+    return re.sub(r"[\s\-.]", "", value or "").upper()
+
+
+def clean_iban(value: str) -> str:
+    """The IBAN upper-case without spaces; ValidationError saying what is wrong with it."""
+    compact = _compact(value)
+    if not _IBAN_SHAPE.fullmatch(compact):
+        raise ValidationError(
+            _("This is not an IBAN: it starts with a country code and two check digits, then letters and digits."),
+            code="iban_format",
+        )
+    iban = IBAN(compact, allow_invalid=True)
+    try:
+        iban.validate()
+    except schwifty_errors.InvalidCountryCode:
+        raise ValidationError(
+            _("“%(country)s” is not a country that uses IBANs.") % {"country": compact[:2]}, code="iban_country"
+        ) from None
+    except schwifty_errors.InvalidLength:
+        raise ValidationError(
+            _("An IBAN from %(country)s has %(expected)s characters; this one has %(actual)s.")
+            % {"country": compact[:2], "expected": iban.spec.iban_length, "actual": len(compact)},
+            code="iban_length",
+        ) from None
+    except schwifty_errors.InvalidChecksumDigits:
+        raise ValidationError(
+            _("The IBAN's check digits do not match: please check the number for a typing error."),
+            code="iban_checksum",
+        ) from None
+    except schwifty_errors.SchwiftyException:
+        raise ValidationError(
+            _("This IBAN does not follow the format used in %(country)s.") % {"country": compact[:2]},
+            code="iban_format",
+        ) from None
+    return compact
+
+
+def clean_bic(value: str) -> str:
+    """The BIC (8 or 11 characters) upper-case, or "" when empty. Unknown but well-formed BICs pass:
+    schwifty's bank registry is incomplete."""
+    compact = _compact(value)
+    if not compact:
+        return ""
+    if not _BIC_SHAPE.fullmatch(compact):
+        raise ValidationError(
+            _("This is not a BIC: it has 8 or 11 letters and digits, such as GEBABEBB or COBADEFFXXX."),
+            code="bic_format",
+        )
+    try:
+        BIC(compact)
+    except schwifty_errors.SchwiftyException:
+        raise ValidationError(
+            _("“%(country)s” in this BIC is not a country code.") % {"country": compact[4:6]}, code="bic_country"
+        ) from None
+    return compact
+
+
+def bic_for_iban(iban: str) -> str:
+    """The BIC schwifty's registry knows for this IBAN's bank, else ""."""
+    try:
+        bic = IBAN(iban).bic
+    except schwifty_errors.SchwiftyException:
+        return ""
+    return str(bic) if bic is not None else ""
+
+
+def _clean(organization: Organization, account: BankAccount | None, data: dict[str, Any]) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    cleaned = dict(data)
+    for name, cleaner in (("iban", clean_iban), ("bic", clean_bic)):
+        if name in data:
+            try:
+                cleaned[name] = cleaner(data[name])
+            except ValidationError as error:
+                errors[name] = error.messages
+    if "currency" in data:
+        cleaned["currency"] = (data["currency"] or "").strip().upper()
+        if not _CURRENCY_SHAPE.fullmatch(cleaned["currency"]):
+            errors["currency"] = [_("Enter a three-letter currency code such as EUR.")]
+    if "holder_name" in data:
+        cleaned["holder_name"] = (data["holder_name"] or "").strip()[:70]
+    if not errors and "iban" in cleaned:
+        currency = cleaned.get("currency", account.currency if account else "EUR")
+        clash = BankAccount.objects.filter(organization=organization, currency=currency, iban=cleaned["iban"])
+        if clash.exclude(pk=account.pk if account else None).exists():
+            errors["iban"] = [_("This account is already listed for %(currency)s.") % {"currency": currency}]
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+@transaction.atomic
+def bank_account_save(
+    *, organization: Organization, account: BankAccount | None = None, data: dict[str, Any], actor: Actor = None
+) -> BankAccount:
+    """Add an account (account=None) or change one. The first account of a currency becomes its default;
+    making one the default takes it from the others of that currency. Raises ValidationError per field."""
+    cleaned = _clean(organization, account, {k: v for k, v in data.items() if k in FIELDS})
+    created = account is None
+    account = account or BankAccount(organization=organization)
+    before = {name: getattr(account, name) for name in FIELDS}
+    for name, value in cleaned.items():
+        setattr(account, name, value)
+    if not account.bic:
+        account.bic = bic_for_iban(account.iban)
+    siblings = BankAccount.objects.select_for_update().filter(organization=organization, currency=account.currency)
+    siblings = siblings.exclude(pk=account.pk) if account.pk else siblings
+    if not siblings.filter(is_default=True).exists():
+        account.is_default = True
+    elif account.is_default:
+        siblings.filter(is_default=True).update(is_default=False)
+    account.save()
+    if before["is_default"] and before["currency"] != account.currency:
+        _promote_oldest(organization, before["currency"])
+    changes = {n: [str(before[n]), str(getattr(account, n))] for n in FIELDS if before[n] != getattr(account, n)}
+    if created:
+        log_action(organization=organization, subject=account, code="bank_account.created", actor=actor,
+                   data={"iban": account.iban, "bic": account.bic, "currency": account.currency})  # fmt: skip
+    elif changes:
+        log_action(organization=organization, subject=account, code="bank_account.updated", actor=actor,
+                   data={"changes": changes})  # fmt: skip
+    return account
+
+
+@transaction.atomic
+def bank_account_delete(*, account: BankAccount, actor: Actor = None) -> None:
+    """Remove an account; when it was its currency's default, the oldest remaining one takes over."""
+    organization = account.organization
+    log_action(organization=organization, subject=organization, code="bank_account.deleted", actor=actor,
+               data={"iban": account.iban, "currency": account.currency})  # fmt: skip
+    was_default, currency = account.is_default, account.currency
+    account.delete()
+    if was_default:
+        _promote_oldest(organization, currency)
+
+
+def _promote_oldest(organization: Organization, currency: str) -> None:
+    """The oldest account of `currency` becomes its default (its default was removed or moved)."""
+    successor = BankAccount.objects.filter(organization=organization, currency=currency).order_by("id").first()
+    if successor is not None:
+        BankAccount.objects.filter(pk=successor.pk).update(is_default=True)
+
+
+def bank_accounts_list(*, organization: Organization):
+    return BankAccount.objects.filter(organization=organization).select_related("organization")
+
+
+def bank_account_for(*, organization: Organization, currency: str) -> BankAccount | None:
+    """The account debtors pay invoices in `currency` into: that currency's default, else None."""
+    accounts = BankAccount.objects.filter(organization=organization, currency=currency.upper())
+    return accounts.select_related("organization").order_by("-is_default", "id").first()
