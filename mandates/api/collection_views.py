@@ -68,7 +68,7 @@ class CollectionBatchViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mix
     @extend_schema(responses={(200, "application/xml"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def xml(self, request, pk=None):
-        """The pain.008 file; the first download marks the batch as submitted to the bank."""
+        """The pain.008 file. Downloading changes nothing; POST `mark-submitted` once it went to the bank."""
         batch = self.get_object()
         try:
             xml = batch_download(batch=batch, actor=self.actor)
@@ -81,6 +81,7 @@ class CollectionBatchViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mix
     @extend_schema(request=None, responses={200: CollectionBatchSerializer})
     @action(detail=True, methods=["post"], url_path="mark-submitted")
     def mark_submitted(self, request, pk=None):
+        """The file went to the bank: the batch can no longer be cancelled. Needs a key with write access."""
         return self._apply(lambda batch: batch_mark_submitted(batch=batch, actor=self.actor))
 
     @extend_schema(request=MarkPaidSerializer, responses={200: CollectionBatchSerializer})
