@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Contact, Customer, CustomerType
+from organizations.filters import IdFilter
 from organizations.parsing import parse_id
 
 NONE = "none"
@@ -71,7 +72,7 @@ class CustomerFilter(django_filters.FilterSet):
     balance_min = django_filters.NumberFilter(field_name="open_balance", lookup_expr="gte", label=_("Balance from"))
     balance_max = django_filters.NumberFilter(field_name="open_balance", lookup_expr="lte", label=_("Balance to"))
     has_agreements = BooleanChoiceFilter(method="filter_has_agreements", label=_("Agreements"))
-    profile = django_filters.NumberFilter(
+    profile = IdFilter(
         method="filter_agreements",
         label=_("Profile in use"),
         help_text="Id of a mandate profile the customer has an agreement on.",

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from campaigns.models import Campaign, Invitation
 from campaigns.selectors import STAGE_LABELS, signing_link
 from collect.api.bases import OrganizationScopedSerializer
+from organizations.api.fields import IdField
 
 
 @extend_schema_serializer(examples=[
@@ -43,7 +44,7 @@ class CampaignSerializer(OrganizationScopedSerializer):
 ])  # fmt: skip
 class CampaignInviteSerializer(serializers.Serializer):
     customer_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=100_000,
+        child=IdField(), required=False, max_length=100_000,
         help_text="Invite exactly these customers.",
     )  # fmt: skip
     filters = serializers.DictField(
@@ -74,7 +75,7 @@ class CampaignInviteJobSerializer(serializers.Serializer):
 
 
 class CampaignRemindSerializer(serializers.Serializer):
-    invitation_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
+    invitation_ids = serializers.ListField(child=IdField(), required=False,
                                            help_text="Only these invitations; all unsigned when left out.")  # fmt: skip
 
 

@@ -7,12 +7,13 @@ from rest_framework import serializers
 from collect.api.bases import OrganizationScopedSerializer
 from customers.models import Customer
 from invoices.models import Invoice, InvoiceStatus, Payment
+from organizations.api.fields import IdRelatedField
 
 MAX_PDF_BYTES = 10 * 1024 * 1024
 
 
 class InvoiceSerializer(OrganizationScopedSerializer):
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all(), required=False)
+    customer = IdRelatedField(queryset=Customer.objects.all(), required=False)
     customer_ref = serializers.CharField(
         write_only=True,
         required=False,

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from collect.api.bases import OrganizationScopedSerializer
 from mandates.models import CollectionBatch, CollectionItem, MandateProfile
 from mandates.returns import RETURN_REASONS
+from organizations.api.fields import IdField, IdRelatedField
 
 
 class CollectionDebitSerializer(OrganizationScopedSerializer):
@@ -42,13 +43,13 @@ class CollectionBatchDetailSerializer(CollectionBatchSerializer):
 class CollectionBatchCreateSerializer(OrganizationScopedSerializer):
     """Build a batch: every collectable invoice under the profile, or only the listed `invoices`."""
 
-    profile = serializers.PrimaryKeyRelatedField(queryset=MandateProfile.objects.all())
+    profile = IdRelatedField(queryset=MandateProfile.objects.all())
     collection_date = serializers.DateField(
         required=False, allow_null=True,
         help_text="Requested collection date; the earliest allowed date when empty or earlier. A closed TARGET2 day "
         "moves to the next business day.",
     )  # fmt: skip
-    invoices = serializers.ListField(child=serializers.IntegerField(), required=False, allow_empty=False,
+    invoices = serializers.ListField(child=IdField(), required=False, allow_empty=False,
                                      help_text="Only these invoices (if collectable).")  # fmt: skip
 
     class Meta:

@@ -27,6 +27,15 @@ from mandates.collection import (
     debit_return,
 )
 from mandates.models import CollectionBatch, CollectionItem
+from organizations.filters import IdFilter
+
+
+class CollectionBatchFilter(django_filters.FilterSet):
+    profile = IdFilter(field_name="profile_id", help_text="Mandate profile id.")
+
+    class Meta:
+        model = CollectionBatch
+        fields = ["status", "profile"]
 
 
 def refused(error: CollectionError) -> Response:
@@ -40,7 +49,7 @@ class CollectionBatchViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mix
     the file does not validate."""
 
     model = CollectionBatch
-    filterset_fields = ["status", "profile"]
+    filterset_class = CollectionBatchFilter
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -108,6 +117,10 @@ class CollectionBatchViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mix
 
 
 class CollectionDebitFilter(django_filters.FilterSet):
+    batch = IdFilter(field_name="batch_id")
+    invoice = IdFilter(field_name="invoice_id")
+    customer = IdFilter(field_name="customer_id")
+
     class Meta:
         model = CollectionItem
         fields = ["batch", "invoice", "customer", "status"]

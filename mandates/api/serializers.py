@@ -10,6 +10,7 @@ from mandates.links import signing_url
 from mandates.models import Mandate, MandateProfile
 from mandates.services import PROFILE_FIELDS, profile_clean
 from mandates.states import AWAITING_SIGNATURE
+from organizations.api.fields import IdRelatedField
 
 
 class MandateProfileSerializer(OrganizationScopedSerializer):
@@ -60,8 +61,8 @@ class MandateSerializer(OrganizationScopedSerializer):
 class MandateCreateSerializer(OrganizationScopedSerializer):
     """Prepare a mandate for a customer under a profile: a new reference and a signing link."""
 
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
-    profile = serializers.PrimaryKeyRelatedField(queryset=MandateProfile.objects.all())
+    customer = IdRelatedField(queryset=Customer.objects.all())
+    profile = IdRelatedField(queryset=MandateProfile.objects.all())
 
     class Meta:
         model = Mandate

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from collect.api.bases import OrganizationScopedSerializer
+from organizations.api.fields import IdField, IdRelatedField
 from organizations.models import Membership
 from organizations.selectors import members_list
 from reminders.models import (
@@ -17,7 +18,7 @@ from reminders.models import (
 )
 
 
-class MemberField(serializers.PrimaryKeyRelatedField):
+class MemberField(IdRelatedField):
     """A membership that reaches the request's organization; any other id is unknown."""
 
     def get_queryset(self):
@@ -26,7 +27,7 @@ class MemberField(serializers.PrimaryKeyRelatedField):
 
 
 class FollowUpStepSerializer(serializers.ModelSerializer):
-    id = serializers.IntegerField(required=False)
+    id = IdField(required=False)
     assignee = MemberField(
         required=False, allow_null=True,
         help_text="Membership id of the member who gets this step's tasks; null: the customer's account manager.",
@@ -118,6 +119,6 @@ class RemindSerializer(serializers.Serializer):
     subject = serializers.CharField(required=False, allow_blank=True, default="")
     body = serializers.CharField(required=False, allow_blank=True, default="")
     invoices = serializers.ListField(
-        child=serializers.IntegerField(), required=False, default=list,
+        child=IdField(), required=False, default=list,
         help_text="More invoices of the same customer to list in the same message.",
     )  # fmt: skip

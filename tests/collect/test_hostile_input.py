@@ -54,3 +54,91 @@ def test_members_cannot_change_plans_through_the_api(world, api_client):
                                format="json", HTTP_X_ORGANIZATION=world.org_a.slug)  # fmt: skip
     assert response.status_code == 403
     assert api_client.get("/api/v1/follow-up-plans/", HTTP_X_ORGANIZATION=world.org_a.slug).status_code == 200
+
+
+ID_FILTERS = [
+    ("/api/v1/payments/", "customer"), ("/api/v1/payments/", "invoice"), ("/api/v1/invoices/", "customer"),
+    ("/api/v1/tasks/", "customer"), ("/api/v1/tasks/", "assigned_to"), ("/api/v1/contacts/", "customer"),
+    ("/api/v1/mandates/", "customer"), ("/api/v1/mandates/", "profile"), ("/api/v1/dispatches/", "customer"),
+    ("/api/v1/dispatches/", "invoice"), ("/api/v1/customers/", "profile"), ("/api/v1/collection-batches/", "profile"),
+    ("/api/v1/collection-debits/", "batch"), ("/api/v1/collection-debits/", "invoice"),
+    ("/api/v1/collection-debits/", "customer"),
+]  # fmt: skip
+FOREIGN = {"customer": "customer", "invoice": "invoice", "profile": "profile", "batch": "batch",
+           "assigned_to": "membership"}  # fmt: skip
+
+
+@pytest.mark.parametrize(("path", "name"), ID_FILTERS)
+@pytest.mark.parametrize("value", ["1e20", "100000000000000000000", "abc", "-3", "0"])
+def test_an_id_filter_with_an_impossible_id_finds_nothing(world, api_a, path, name, value):
+    response = api_a.get(path, {name: value})
+    assert response.status_code == 200 and response.json()["results"] == []
+
+
+def _foreign_id(world, name):
+    if name == "assigned_to":
+        return world.owner_b.pk
+    return getattr(world.b, FOREIGN[name]).pk
+
+
+@pytest.mark.parametrize(("path", "name"), ID_FILTERS)
+def test_an_id_filter_does_not_tell_another_tenants_id_from_a_missing_one(world, api_a, path, name):
+    foreign = api_a.get(path, {name: _foreign_id(world, name)})
+    missing = api_a.get(path, {name: 10**9})
+    assert (foreign.status_code, foreign.json()) == (missing.status_code, missing.json()) == (200, missing.json())
+    assert missing.json()["results"] == []
+
+
+def test_no_filter_set_offers_a_choice_over_every_tenants_rows():
+    from django_filters import ModelChoiceFilter, ModelMultipleChoiceFilter
+    from django_filters.rest_framework import DjangoFilterBackend
+
+    from collect.api.urls import router
+
+    for _prefix, viewset, _basename in router.registry:
+        filterset_class = DjangoFilterBackend().get_filterset_class(viewset(), viewset.model._default_manager.none())
+        if filterset_class is None:
+            continue
+        for name, declared in filterset_class.base_filters.items():
+            assert not isinstance(declared, ModelChoiceFilter | ModelMultipleChoiceFilter), (viewset, name)
+
+
+@pytest.mark.parametrize(("name", "query"), [
+    ("invoices:list", {"customer": "1e20"}), ("customers:list", {"profile": "100000000000000000000"}),
+    ("mandates:list", {"customer": "1e20"}), ("mandates:list", {"profile": "1e20"}),
+    ("imports:invoices-export", {"customer": "1e20"}),
+])  # fmt: skip
+def test_the_pages_and_the_export_take_impossible_ids_calmly(world, owner_a_client, name, query):
+    response = owner_a_client.get(reverse(name, args=[world.org_a.slug]), query)
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert world.a.invoice.number.encode() not in body
+
+
+HUGE = 10**20
+
+
+def refused_fields(response) -> set[str]:
+    assert response.status_code == 400, response.content
+    return set(response.json()["error"]["fields"])
+
+
+def test_huge_ids_in_request_bodies_are_a_400(world, api_a):
+    invoice = world.a.invoice
+    remind = api_a.post(f"/api/v1/invoices/{invoice.pk}/remind/", {"invoices": [HUGE]}, format="json")
+    assert "invoices" in refused_fields(remind)
+    batch = api_a.post("/api/v1/collection-batches/", {"profile": world.a.profile.pk, "invoices": [HUGE]},
+                       format="json")  # fmt: skip
+    assert "invoices" in refused_fields(batch)
+    for body in ({"profile": HUGE}, {"profile": str(HUGE)}):
+        response = api_a.post("/api/v1/collection-batches/", body, format="json")
+        assert "profile" in refused_fields(response)
+    mandate = api_a.post("/api/v1/mandates/", {"customer": HUGE, "profile": world.a.profile.pk}, format="json")
+    assert "customer" in refused_fields(mandate)
+    created = api_a.post("/api/v1/invoices/", {"customer": HUGE, "number": "X-1", "issue_date": "2026-01-01",
+                                               "due_date": "2026-02-01", "amount": "10.00"}, format="json")  # fmt: skip
+    assert "customer" in refused_fields(created)
+    contact = api_a.post("/api/v1/contacts/", {"customer": HUGE, "email": "x@example.com"}, format="json")
+    assert "customer" in refused_fields(contact)
+    campaign = api_a.post("/api/v1/campaigns/", {"name": "Huge", "profile": HUGE}, format="json")
+    assert "profile" in refused_fields(campaign)
