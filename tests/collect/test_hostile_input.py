@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
+import openpyxl
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from customers.models import Customer
+from invoices.models import ImportBatch
+from invoices.tasks import run_import_batch
 from reminders.models import FollowUpStep
+from tests.spreadsheets import csv_bytes, upload, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +152,66 @@ def test_huge_ids_in_request_bodies_are_a_400(world, api_a):
     assert "customer" in refused_fields(contact)
     campaign = api_a.post("/api/v1/campaigns/", {"name": "Huge", "profile": HUGE}, format="json")
     assert "profile" in refused_fields(campaign)
+
+
+def _bomb_xlsx() -> bytes:
+    """A real workbook plus a member of 8 MB of zeros that deflates to a few KB (ratio ~1000)."""
+    buffer = io.BytesIO(xlsx_bytes([["external_ref", "name"], ["C-9", "Nine"]]))
+    with zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/media/padding.bin", b"\0" * (8 * 1024 * 1024))
+    return buffer.getvalue()
+
+
+LONG_FIELD = csv_bytes([["external_ref", "name"], ["C-9", "x" * 131_073]], encoding="utf-8")
+UNREADABLE = [
+    ("customers.csv", LONG_FIELD, "holds more than 131,072 characters"),
+    ("customers.xlsx", None, "unpacks to more than 300 MB"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "message"), UNREADABLE)
+def test_unreadable_files_get_the_readable_file_message_on_the_page(world, owner_a_client, name, content, message):
+    response = upload(owner_a_client, world.org_a, kind="customers", content=content or _bomb_xlsx(), name=name)
+    assert response.status_code == 400 and message in response.content.decode()
+    assert not ImportBatch.objects.filter(organization=world.org_a).exclude(pk=world.a.import_batch.pk).exists()
+
+
+@pytest.mark.parametrize(("name", "content", "message"), UNREADABLE)
+def test_unreadable_files_get_the_readable_file_message_in_the_api(world, api_a, name, content, message):
+    file = SimpleUploadedFile(name, content or _bomb_xlsx())
+    response = api_a.post("/api/v1/imports/", {"kind": "customers", "file": file}, format="multipart")
+    assert response.status_code == 400 and message in response.json()["error"]["fields"]["file"][0]
+
+
+@pytest.mark.parametrize(("name", "content", "message"), UNREADABLE)
+def test_unreadable_files_get_the_readable_file_message_in_the_command(world, tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content or _bomb_xlsx())
+    with pytest.raises(CommandError, match=message):
+        call_command("import_customers", str(path), "--organization", world.org_a.slug, stdout=io.StringIO())
+
+
+def test_a_sheet_claiming_a_far_away_row_stops_at_the_record_limit():
+    from collect.tabular import MAX_RECORDS, UnreadableFile, read_table
+
+    workbook = openpyxl.Workbook()
+    workbook.active["A1"], workbook.active["B1"] = "external_ref", "name"
+    workbook.active.cell(row=MAX_RECORDS + 10, column=1, value="C-far")
+    output = io.BytesIO()
+    workbook.save(output)
+    with pytest.raises(UnreadableFile, match="too_many_rows"):
+        read_table(output.getvalue(), filename="far.xlsx")
+
+
+def test_a_row_with_a_nul_character_is_refused_with_a_row_error(world, api_a):
+    content = csv_bytes([["external_ref", "name"], ["C-7", "Se\0ven"], ["C-8", "Eight"]], encoding="utf-8")
+    file = SimpleUploadedFile("customers.csv", content)
+    batch = api_a.post("/api/v1/imports/", {"kind": "customers", "file": file}, format="multipart").json()
+    assert batch["invalid"] == 1 and batch["errors"][0]["row"] == 2 and batch["errors"][0]["column"] == "name"
+    assert "NUL character" in batch["errors"][0]["message"]
+    confirmed = api_a.post(f"/api/v1/imports/{batch['id']}/confirm/", {"skip_invalid": True, "rows": 1},
+                           format="json")  # fmt: skip
+    assert confirmed.status_code == 202, confirmed.json()
+    run_import_batch(batch["id"])  # the worker
+    names = set(Customer.objects.filter(organization=world.org_a).values_list("name", flat=True))
+    assert "Eight" in names and not any("\0" in name for name in names)
