@@ -104,9 +104,9 @@ class InvitationSerializer(serializers.ModelSerializer):
                   "reminders_sent", "last_action_at", "email_bounced_at", "problem", "created_at"]  # fmt: skip
         read_only_fields = fields
 
-    @extend_schema_field(serializers.URLField(allow_blank=True))
-    def get_signing_url(self, invitation) -> str:
-        """The debtor's link while the mandate waits for a signature; empty otherwise."""
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_signing_url(self, invitation) -> str | None:
+        """The debtor's link while the mandate waits for a signature; null otherwise (as on a mandate)."""
         if invitation.stage in ("signed", "declined", "ended"):
-            return ""
+            return None
         return signing_link(invitation.mandate)
