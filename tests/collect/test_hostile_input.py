@@ -117,12 +117,16 @@ def test_no_filter_set_offers_a_choice_over_every_tenants_rows():
     ("invoices:list", {"customer": "1e20"}), ("customers:list", {"profile": "100000000000000000000"}),
     ("mandates:list", {"customer": "1e20"}), ("mandates:list", {"profile": "1e20"}),
     ("imports:invoices-export", {"customer": "1e20"}),
+    ("imports:customers-export", {"profile": "1e20"}),
 ])  # fmt: skip
 def test_the_pages_and_the_export_take_impossible_ids_calmly(world, owner_a_client, name, query):
     response = owner_a_client.get(reverse(name, args=[world.org_a.slug]), query)
     assert response.status_code == 200
     body = b"".join(response.streaming_content) if response.streaming else response.content
+    # Nothing matched: no invoice row, and (for the customer export) no customer row.
     assert world.a.invoice.number.encode() not in body
+    if name == "imports:customers-export":
+        assert world.a.customer.name.encode() not in body
 
 
 HUGE = 10**20
@@ -150,6 +154,8 @@ def test_huge_ids_in_request_bodies_are_a_400(world, api_a):
     assert "customer" in refused_fields(created)
     contact = api_a.post("/api/v1/contacts/", {"customer": HUGE, "email": "x@example.com"}, format="json")
     assert "customer" in refused_fields(contact)
+    customer = api_a.patch(f"/api/v1/customers/{world.a.customer.pk}/", {"follow_up_plan": HUGE}, format="json")
+    assert "follow_up_plan" in refused_fields(customer)
     campaign = api_a.post("/api/v1/campaigns/", {"name": "Huge", "profile": HUGE}, format="json")
     assert "profile" in refused_fields(campaign)
 
