@@ -13,11 +13,12 @@ import uuid
 from time import monotonic
 
 from kombu.exceptions import ChannelError
-from kombu.transport import filesystem
+from kombu.transport import TRANSPORT_ALIASES, filesystem
 from kombu.utils.encoding import str_to_bytes
 from kombu.utils.json import dumps
 
 PARTIAL_SUFFIX = ".part"
+SCHEME = "collectfs"  # CELERY_BROKER_URL = "collectfs://" in the embedded default
 
 
 class Channel(filesystem.Channel):
@@ -38,3 +39,6 @@ class Channel(filesystem.Channel):
 
 class Transport(filesystem.Transport):
     Channel = Channel
+
+
+TRANSPORT_ALIASES.setdefault(SCHEME, "collect.broker:Transport")

@@ -193,9 +193,8 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
-    CELERY_BROKER_URL = "filesystem://"
-    # kombu's filesystem transport, writing each message atomically (collect/broker.py).
-    CELERY_BROKER_TRANSPORT = "collect.broker:Transport"
+    # kombu's filesystem transport, writing each message atomically (collect/broker.py registers the scheme).
+    CELERY_BROKER_URL = "collectfs://"
     for folder in ("queue", "processed", "control"):
         (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
