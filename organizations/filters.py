@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from organizations.parsing import parse_id
 
@@ -22,6 +24,7 @@ class IdFormField(forms.CharField):
         return UNUSABLE_ID if number is None else number
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class IdFilter(django_filters.NumberFilter):
     """A related object by its plain id, matched inside the queryset the view already scoped to the organization.
 

@@ -56,7 +56,7 @@ class FollowUpPlanViewSet(OrganizationScopedViewSet):
 
 
 class DispatchFilter(django_filters.FilterSet):
-    invoice = IdFilter(field_name="items__invoice_id", distinct=True, help_text="Dispatches listing this invoice.")
+    invoice = IdFilter(field_name="items__invoice", distinct=True, help_text="Dispatches listing this invoice.")
     customer = IdFilter(field_name="customer_id")
 
     class Meta:
