@@ -11,6 +11,8 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
+import collect.broker  # noqa: F401 - registers the embedded broker's URL scheme before any connection
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "collect.settings")
 
 app = Celery("collect")

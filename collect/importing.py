@@ -222,6 +222,10 @@ class RowCleaner:
         self.present = set(headers)
         self.errors: list[CellProblem] = []
         self.warnings: list[CellProblem] = []
+        for column, value in row.values.items():
+            # PostgreSQL refuses NUL in text and SQLite would store it: the row is refused, saying where.
+            if isinstance(value, str) and "\x00" in value:
+                self.error(column, _("This cell holds a NUL character (\\0); remove it and upload the file again."))
 
     def has(self, column: str) -> bool:
         return column in self.present

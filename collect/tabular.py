@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,6 +25,12 @@ from typing import IO, Any
 
 MAX_ROWS = 100_000
 MAX_COLUMNS = 60
+# Blank rows count too while reading (a sheet can claim a cell on row 1,048,576), but more loosely.
+MAX_RECORDS = 2 * MAX_ROWS
+# An XLSX is a zip: what it unpacks to is checked before openpyxl reads it (a 400 KB file can hold 400 MB).
+MAX_XLSX_UNPACKED_BYTES = 300 * 1024 * 1024
+MAX_XLSX_RATIO = 150  # real sheets compress 5-20 times; a member packed tighter than this is a bomb
+XLSX_RATIO_FLOOR = 1024 * 1024  # small members (styles, themes) may compress very well
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 CSV_DELIMITER = ";"
 CANDIDATE_DELIMITERS = (";", ",", "\t")
@@ -73,8 +80,22 @@ def read_table(content: bytes, *, filename: str = "", columns: Sequence[str] = (
         raise UnreadableFile("empty")
     known = {_header_key(column): column for column in columns}
     if content.startswith(XLSX_MAGIC) or filename.lower().endswith(".xlsx"):
+        _check_xlsx_size(content)
         return _table_from_records(_xlsx_records(content), known)
     return _table_from_records(_csv_records(decode_text(content)), known)
+
+
+def _check_xlsx_size(content: bytes) -> None:
+    """Refuse a zip whose members unpack to too much, by their declared sizes (zipfile never reads past them)."""
+    try:
+        members = zipfile.ZipFile(io.BytesIO(content)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise UnreadableFile("xlsx") from exc
+    if sum(member.file_size for member in members) > MAX_XLSX_UNPACKED_BYTES:
+        raise UnreadableFile("xlsx_too_large")
+    for member in members:
+        if member.file_size > XLSX_RATIO_FLOOR and member.file_size > MAX_XLSX_RATIO * max(member.compress_size, 1):
+            raise UnreadableFile("xlsx_too_large")
 
 
 def _header_key(name: str) -> str:
@@ -103,7 +124,11 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _csv_records(text: str) -> Iterator[list[Any]]:
-    yield from csv.reader(io.StringIO(text.lstrip(UTF8_BOM), newline=""), delimiter=sniff_delimiter(text))
+    reader = csv.reader(io.StringIO(text.lstrip(UTF8_BOM), newline=""), delimiter=sniff_delimiter(text))
+    try:
+        yield from reader
+    except csv.Error as exc:  # a field over csv.field_size_limit(), a stray quote in strict mode, …
+        raise UnreadableFile("csv_field_too_long" if "field larger" in str(exc) else "csv") from exc
 
 
 def _xlsx_records(content: bytes) -> Iterator[list[Any]]:
@@ -120,6 +145,10 @@ def _xlsx_records(content: bytes) -> Iterator[list[Any]]:
         # Read-only mode fills gaps with empty rows, so the n-th record is spreadsheet row n.
         for cells in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
             yield [_xlsx_value(value) for value in cells]
+    except UnreadableFile:
+        raise
+    except Exception as exc:  # damaged XML or zip data found while streaming the sheet
+        raise UnreadableFile("xlsx") from exc
     finally:
         workbook.close()
 
@@ -142,6 +171,8 @@ def _table_from_records(records: Iterable[list[Any]], known: dict[str, str]) -> 
     table = Table(headers=[name for name in names if name])
     table.duplicate_headers = sorted({name for name in names if name and (name in seen or seen.add(name))})
     for number, record in enumerate(iterator, start=2):
+        if number > MAX_RECORDS:
+            raise UnreadableFile("too_many_rows")
         values = {
             name: _unescape(record[index]) if index < len(record) else None for index, name in enumerate(names) if name
         }

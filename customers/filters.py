@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Contact, Customer, CustomerType
 from localized.filters import AmountFilter, use_language
+from organizations.filters import IdFilter
 from organizations.parsing import parse_id
 
 NONE = "none"
@@ -83,7 +84,7 @@ class CustomerFilter(django_filters.FilterSet):
         help_text="Open balance in the organization's currency, at most this (machine form: 1234.56).",
     )
     has_agreements = BooleanChoiceFilter(method="filter_has_agreements", label=_("Agreements"))
-    profile = django_filters.NumberFilter(
+    profile = IdFilter(
         method="filter_agreements",
         label=_("Profile in use"),
         help_text="Id of a mandate profile the customer has an agreement on.",

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from invoices import references
 from invoices.models import Invoice, InvoiceStatus
 from localized.filters import LocalDateFilter
+from organizations.filters import IdFilter
 
 MAX_DAYS = 36500  # a hundred years: beyond that a date range is meaningless (and overflows)
 SORTS = {
@@ -28,7 +29,7 @@ class InvoiceFilter(django_filters.FilterSet):
         method="filter_search", label=_("Search"), help_text="Invoice number, customer name or payment reference."
     )
     number = django_filters.CharFilter(label=_("Number"), help_text="Exact invoice number.")
-    customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"))
+    customer = IdFilter(field_name="customer_id", label=_("Customer"))
     customer_ref = django_filters.CharFilter(field_name="customer__external_ref", label=_("Customer reference"))
     status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices, label=_("Status"))
     currency = django_filters.CharFilter(lookup_expr="iexact", label=_("Currency"))

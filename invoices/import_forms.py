@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import csv
+
 from django import forms
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from collect.tabular import MAX_ROWS, UnreadableFile
+from collect.tabular import MAX_ROWS, MAX_XLSX_UNPACKED_BYTES, UnreadableFile
 from invoices.batches import MAX_UPLOAD_BYTES
 from invoices.models import ImportKind
 
@@ -41,6 +43,16 @@ def unreadable_message(problem: UnreadableFile) -> str:
     reason = problem.args[0] if problem.args else ""
     if reason == "xlsx":
         return gettext("This file is not a readable Excel workbook (XLSX).")
+    if reason == "xlsx_too_large":
+        return gettext("This Excel workbook unpacks to more than %(max)s MB; split it into smaller files.") % {
+            "max": MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)
+        }
+    if reason == "csv_field_too_long":
+        return gettext("A cell of this CSV file holds more than %(max)s characters; it cannot be read.") % {
+            "max": f"{csv.field_size_limit():,}"
+        }
+    if reason == "csv":
+        return gettext("This file is not a readable CSV file.")
     if reason == "too_many_rows":
         return gettext("The file has more than %(max)s rows; split it into smaller files.") % {"max": f"{MAX_ROWS:,}"}
     return gettext("The file is empty.")

@@ -43,8 +43,9 @@ INVOICE_TRANSITIONS: dict[str, set[str]] = {
 
 
 def invoice_pdf_path(invoice: Invoice, filename: str) -> str:
-    # Media paths carry the organization so files of different tenants never share a folder.
-    return f"organizations/{invoice.organization_id}/invoices/{invoice.number}.pdf"
+    # Media paths carry the organization so files of different tenants never share a folder. The name is
+    # generated: an invoice number is the tenant's text ("2026/07/1", "..") and must not shape the path.
+    return f"organizations/{invoice.organization_id}/invoices/{uuid.uuid4().hex}.pdf"
 
 
 class Invoice(models.Model):

@@ -200,9 +200,11 @@ def invoice_update(*, invoice: Invoice, actor: Actor = None, **data: Any) -> Inv
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     before = Contribution.of(invoice)
     previous_customer_id = invoice.customer_id
+    previous_pdf = invoice.pdf.name
     changes = _apply_changes(invoice, data)
     if changes:
         invoice.save()
+        _drop_replaced_pdf(invoice, previous_pdf)
         log_action(organization=invoice.organization, subject=invoice, code="invoice.updated", actor=actor,
                    data={"changes": changes})  # fmt: skip
     _after_change(before, invoice, customer_ids=[previous_customer_id, invoice.customer_id])
@@ -255,6 +257,13 @@ def invoice_changes(invoice: Invoice, data: dict[str, Any]) -> dict[str, list[st
         return _apply_changes(copy.copy(invoice), data)  # a model's copy has its own field cache
     except ValidationError as error:
         return {"invalid": [" ".join(error.messages), ""]}
+
+
+def _drop_replaced_pdf(invoice: Invoice, previous: str) -> None:
+    """A replaced PDF leaves the storage once the new one is committed (a rollback keeps the old one)."""
+    if previous and previous != invoice.pdf.name:
+        storage = invoice.pdf.storage
+        transaction.on_commit(lambda: storage.delete(previous))
 
 
 def _apply_changes(invoice: Invoice, data: dict[str, Any]) -> dict[str, list[str]]:

@@ -325,14 +325,12 @@ def batch_mark_submitted(*, batch: CollectionBatch, actor: Actor = None) -> Coll
     return batch
 
 
-@transaction.atomic
 def batch_download(*, batch: CollectionBatch, actor: Actor = None) -> bytes:
-    """The pain.008 file; the first download marks the batch as submitted (it is on its way to the bank)."""
-    batch = _locked(batch)
+    """The pain.008 file. Reading it changes nothing about the batch: submitting it to the bank is an explicit
+    step (`batch_mark_submitted`), so a download (a GET, possibly by a read-only key) cannot stop a cancel."""
     if batch.status == BatchStatus.CANCELLED:
         raise CollectionError(_("This batch was cancelled; its file must not be sent to the bank."))
     log_action(organization=batch.organization, subject=batch, code="collection.batch_downloaded", actor=actor)
-    batch_mark_submitted(batch=batch, actor=actor)
     return bytes(batch.xml)
 
 

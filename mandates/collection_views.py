@@ -111,7 +111,7 @@ class BatchDetailView(OrganizationView):
 
 
 class BatchXmlView(OrganizationView):
-    """The pain.008 file. The first download marks the batch as submitted to the bank."""
+    """The pain.008 file. Downloading changes nothing; "Mark as submitted" (a POST) records it went to the bank."""
 
     model = CollectionBatch
 

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.urls import reverse
 
 _SALT = b"collect.mandates.signing-link"
+MAX_VERSION_DIGITS = 9  # link_version is a positive integer column; more digits could overflow the lookup
 
 
 def _mac(public_id: uuid.UUID, version: int) -> str:
@@ -31,18 +32,18 @@ def token_for(mandate) -> str:
 
 
 def parse(token: str) -> tuple[uuid.UUID, int] | None:
-    """(public_id, version) when the token is authentic; None for anything forged or malformed."""
+    """(public_id, version) when the token is authentic; None for anything forged or malformed (any text)."""
     try:
         public, version_text, mac = token.split(".")
+        if not version_text.isascii() or not version_text.isdigit() or len(version_text) > MAX_VERSION_DIGITS:
+            return None
         public_id = uuid.UUID(bytes=base64.urlsafe_b64decode(public + "=" * (-len(public) % 4)))
         version = int(version_text)
-    except (ValueError, TypeError):
+        # Bytes, not str: compare_digest refuses non-ASCII str with a TypeError.
+        authentic = hmac.compare_digest(mac.encode(), _mac(public_id, version).encode())
+    except (ValueError, TypeError, UnicodeError):
         return None
-    if not version_text.isascii() or not version_text.isdigit():
-        return None
-    if not hmac.compare_digest(mac, _mac(public_id, version)):
-        return None
-    return public_id, version
+    return (public_id, version) if authentic else None
 
 
 def signing_path(mandate) -> str:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from invoices.models import Invoice
 from mandates.models import CollectionItem, DebitStatus, Mandate, MandateProfile, MandateState
+from organizations.filters import IdFilter
 from organizations.models import Organization
 
 
@@ -15,8 +16,8 @@ class MandateFilter(django_filters.FilterSet):
     """The same parameters on the Mandates page and on /api/v1/mandates/."""
 
     state = django_filters.MultipleChoiceFilter(choices=MandateState.choices, help_text="One or more states.")
-    profile = django_filters.NumberFilter(field_name="profile_id", help_text="Mandate profile id.")
-    customer = django_filters.NumberFilter(field_name="customer_id", help_text="Customer id.")
+    profile = IdFilter(field_name="profile_id", help_text="Mandate profile id.")
+    customer = IdFilter(field_name="customer_id", help_text="Customer id.")
     search = django_filters.CharFilter(method="filter_search", label=_("Search"),
                                        help_text="Reference, customer name or reference, debtor name.")  # fmt: skip
 

@@ -51,12 +51,13 @@ class PublicSigningView(View):
                        window=settings.SIGNING_RATE_WINDOW)  # fmt: skip
         within = within and allow(scope="sign-link", key=token[:200], limit=settings.SIGNING_RATE_LIMIT_PER_LINK,
                                   window=settings.SIGNING_RATE_WINDOW)  # fmt: skip
-        mandate = self._resolve(token)
+        # Over the limit: answer before the token is even looked at (no database work for a flood).
+        mandate = self._resolve(token) if within else None
         self.language = self._language(request, mandate)
         translation.activate(self.language)
         request.LANGUAGE_CODE = self.language
         if not within:
-            response = self.page("signing/rate_limited.html", {"mandate": mandate}, status=429)
+            response = self.page("signing/rate_limited.html", {}, status=429)
             response["Retry-After"] = str(settings.SIGNING_RATE_WINDOW)
             return response
         if mandate is None:

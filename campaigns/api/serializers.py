@@ -7,6 +7,7 @@ from rest_framework import serializers
 from campaigns.models import Campaign, Invitation
 from campaigns.selectors import STAGE_LABELS, signing_link
 from collect.api.bases import OrganizationScopedSerializer
+from organizations.api.fields import IdField
 
 
 @extend_schema_serializer(examples=[
@@ -43,7 +44,7 @@ class CampaignSerializer(OrganizationScopedSerializer):
 ])  # fmt: skip
 class CampaignInviteSerializer(serializers.Serializer):
     customer_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=100_000,
+        child=IdField(), required=False, max_length=100_000,
         help_text="Invite exactly these customers.",
     )  # fmt: skip
     filters = serializers.DictField(
@@ -74,7 +75,7 @@ class CampaignInviteJobSerializer(serializers.Serializer):
 
 
 class CampaignRemindSerializer(serializers.Serializer):
-    invitation_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
+    invitation_ids = serializers.ListField(child=IdField(), required=False,
                                            help_text="Only these invitations; all unsigned when left out.")  # fmt: skip
 
 
@@ -103,9 +104,9 @@ class InvitationSerializer(serializers.ModelSerializer):
                   "reminders_sent", "last_action_at", "email_bounced_at", "problem", "created_at"]  # fmt: skip
         read_only_fields = fields
 
-    @extend_schema_field(serializers.URLField(allow_blank=True))
-    def get_signing_url(self, invitation) -> str:
-        """The debtor's link while the mandate waits for a signature; empty otherwise."""
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_signing_url(self, invitation) -> str | None:
+        """The debtor's link while the mandate waits for a signature; null otherwise (as on a mandate)."""
         if invitation.stage in ("signed", "declined", "ended"):
-            return ""
+            return None
         return signing_link(invitation.mandate)

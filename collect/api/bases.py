@@ -13,6 +13,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 from rest_framework import mixins, serializers, viewsets
 
+from organizations.api.fields import IdRelatedField
 from organizations.middleware import SESSION_KEY
 from organizations.models import ApiKey, Membership, Organization
 from organizations.selectors import organization_get_for_user
@@ -73,7 +74,10 @@ class OrganizationScopedViewSet(
 
 
 class OrganizationScopedSerializer(serializers.ModelSerializer):
-    """Narrows every related field to the request's organization (or its tenant, for members)."""
+    """Narrows every related field to the request's organization (or its tenant, for members); related ids are
+    bounded (an id beyond 64 bits is unknown, not a database overflow)."""
+
+    serializer_related_field = IdRelatedField
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

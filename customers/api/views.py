@@ -19,6 +19,7 @@ from customers.services import (
     customer_pause_follow_up,
     customer_update,
 )
+from organizations.filters import IdFilter
 
 
 class CustomerPauseSerializer(serializers.Serializer):
@@ -66,7 +67,7 @@ class CustomerViewSet(OrganizationScopedViewSet):
 
 
 class ContactFilter(django_filters.FilterSet):
-    customer = django_filters.NumberFilter(field_name="customer_id")
+    customer = IdFilter(field_name="customer_id")
     email = django_filters.CharFilter(lookup_expr="iexact")
 
     class Meta:

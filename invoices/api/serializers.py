@@ -10,12 +10,13 @@ from customers.models import Customer
 from invoices import references
 from invoices.models import Invoice, InvoiceStatus, Payment
 from invoices.selectors import invoice_for_reference
+from organizations.api.fields import IdRelatedField
 
 MAX_PDF_BYTES = 10 * 1024 * 1024
 
 
 class InvoiceSerializer(OrganizationScopedSerializer):
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all(), required=False)
+    customer = IdRelatedField(queryset=Customer.objects.all(), required=False)
     customer_ref = serializers.CharField(
         write_only=True,
         required=False,

@@ -21,6 +21,7 @@ from invoices.services import (
     payment_record,
     payment_update,
 )
+from organizations.filters import IdFilter
 from organizations.services import log_action
 
 
@@ -101,8 +102,8 @@ class InvoiceViewSet(OrganizationScopedViewSet):
 
 
 class PaymentFilter(django_filters.FilterSet):
-    invoice = django_filters.NumberFilter(field_name="invoice_id")
-    customer = django_filters.NumberFilter(field_name="invoice__customer_id")
+    invoice = IdFilter(field_name="invoice_id")
+    customer = IdFilter(field_name="invoice__customer_id")
 
     class Meta:
         model = Payment

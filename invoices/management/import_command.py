@@ -17,6 +17,7 @@ from invoices.batches import (
     import_batch_create,
     refusal_text,
 )
+from invoices.import_forms import unreadable_message
 from organizations.models import Organization
 
 
@@ -38,8 +39,10 @@ class ImportCommand(BaseCommand):
         try:
             content = path.read_bytes()
             batch = import_batch_create(organization=found, kind=self.kind, content=content, filename=path.name)
-        except (OSError, UnreadableFile) as problem:
+        except OSError as problem:
             raise CommandError(f"Cannot read {file}: {problem}") from problem
+        except UnreadableFile as problem:
+            raise CommandError(f"Cannot read {file}: {unreadable_message(problem)}") from problem
         try:
             outcome = import_batch_confirm(batch=batch, skip_invalid=skip_invalid)
         except (RowApplyError, ImportConflict) as problem:

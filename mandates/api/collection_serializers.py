@@ -9,6 +9,7 @@ from invoices.models import Invoice
 from mandates.collection_selection import Selection
 from mandates.models import CollectionBatch, CollectionItem, MandateProfile
 from mandates.returns import RETURN_REASONS
+from organizations.api.fields import IdRelatedField
 
 # Ids fit the database's integer column; a request names at most this many.
 MAX_ID = 2**31 - 1
@@ -73,7 +74,7 @@ class CollectionBatchCreateSerializer(OrganizationScopedSerializer):
     """Build (or preview) a batch: every collectable invoice under the profile, or only the listed `invoices`,
     without the excluded invoices and customers."""
 
-    profile = serializers.PrimaryKeyRelatedField(queryset=MandateProfile.objects.all())
+    profile = IdRelatedField(queryset=MandateProfile.objects.all())
     collection_date = serializers.DateField(
         required=False, allow_null=True,
         help_text="Requested collection date; the earliest allowed date when empty or earlier. A closed TARGET2 day "

@@ -29,6 +29,15 @@ from mandates.collection import (
     debit_return,
 )
 from mandates.models import CollectionBatch, CollectionItem
+from organizations.filters import IdFilter
+
+
+class CollectionBatchFilter(django_filters.FilterSet):
+    profile = IdFilter(field_name="profile_id", help_text="Mandate profile id.")
+
+    class Meta:
+        model = CollectionBatch
+        fields = ["status", "profile"]
 
 
 def refused(error: CollectionError) -> Response:
@@ -42,7 +51,7 @@ class CollectionBatchViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mix
     the file does not validate."""
 
     model = CollectionBatch
-    filterset_fields = ["status", "profile"]
+    filterset_class = CollectionBatchFilter
 
     def get_serializer_class(self):
         if self.action in ("create", "preview"):
@@ -83,7 +92,7 @@ class CollectionBatchViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mix
     @extend_schema(responses={(200, "application/xml"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def xml(self, request, pk=None):
-        """The pain.008 file; the first download marks the batch as submitted to the bank."""
+        """The pain.008 file. Downloading changes nothing; POST `mark-submitted` once it went to the bank."""
         batch = self.get_object()
         try:
             xml = batch_download(batch=batch, actor=self.actor)
@@ -96,6 +105,7 @@ class CollectionBatchViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mix
     @extend_schema(request=None, responses={200: CollectionBatchSerializer})
     @action(detail=True, methods=["post"], url_path="mark-submitted")
     def mark_submitted(self, request, pk=None):
+        """The file went to the bank: the batch can no longer be cancelled. Needs a key with write access."""
         return self._apply(lambda batch: batch_mark_submitted(batch=batch, actor=self.actor))
 
     @extend_schema(request=MarkPaidSerializer, responses={200: CollectionBatchSerializer})
@@ -122,6 +132,10 @@ class CollectionBatchViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mix
 
 
 class CollectionDebitFilter(django_filters.FilterSet):
+    batch = IdFilter(field_name="batch_id")
+    invoice = IdFilter(field_name="invoice_id")
+    customer = IdFilter(field_name="customer_id")
+
     class Meta:
         model = CollectionItem
         fields = ["batch", "invoice", "customer", "status"]

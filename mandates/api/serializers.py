@@ -7,9 +7,10 @@ from rest_framework import serializers
 from collect.api.bases import OrganizationScopedSerializer
 from customers.models import Customer
 from mandates.links import signing_url
-from mandates.models import Mandate, MandateProfile
+from mandates.models import Mandate, MandateProfile, SignatureMethod
 from mandates.services import PROFILE_FIELDS, profile_clean
 from mandates.states import AWAITING_SIGNATURE
+from organizations.api.fields import IdRelatedField
 
 
 class MandateProfileSerializer(OrganizationScopedSerializer):
@@ -37,6 +38,9 @@ class MandateProfileSerializer(OrganizationScopedSerializer):
 class MandateSerializer(OrganizationScopedSerializer):
     signing_url = serializers.SerializerMethodField(help_text="The debtor's signing link, while it is unsigned.")
     has_pdf = serializers.SerializerMethodField(help_text="Whether the signed PDF can be downloaded (…/pdf/).")
+    # Declared: a read-only model field loses allow_blank, and the schema's enum would leave out the "" it holds.
+    signature_method = serializers.ChoiceField(choices=SignatureMethod.choices, allow_blank=True, read_only=True,
+                                               help_text="How the debtor signed; empty until signed.")  # fmt: skip
 
     class Meta:
         model = Mandate
@@ -61,8 +65,8 @@ class MandateSerializer(OrganizationScopedSerializer):
 class MandateCreateSerializer(OrganizationScopedSerializer):
     """Prepare a mandate for a customer under a profile: a new reference and a signing link."""
 
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
-    profile = serializers.PrimaryKeyRelatedField(queryset=MandateProfile.objects.all())
+    customer = IdRelatedField(queryset=Customer.objects.all())
+    profile = IdRelatedField(queryset=MandateProfile.objects.all())
 
     class Meta:
         model = Mandate

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from collect.api.bases import OrganizationScopedSerializer
+from organizations.api.fields import IdField, IdRelatedField
 from organizations.models import Membership
 from organizations.selectors import members_list
 from reminders.models import (
@@ -17,7 +18,7 @@ from reminders.models import (
 )
 
 
-class MemberField(serializers.PrimaryKeyRelatedField):
+class MemberField(IdRelatedField):
     """A membership that reaches the request's organization; any other id is unknown."""
 
     def get_queryset(self):
@@ -26,7 +27,7 @@ class MemberField(serializers.PrimaryKeyRelatedField):
 
 
 class FollowUpStepSerializer(serializers.ModelSerializer):
-    id = serializers.IntegerField(required=False)
+    id = IdField(required=False)
     assignee = MemberField(
         required=False, allow_null=True,
         help_text="Membership id of the member who gets this step's tasks; null: the customer's account manager.",
@@ -39,9 +40,16 @@ class FollowUpStepSerializer(serializers.ModelSerializer):
         read_only_fields = ["position"]
 
     def validate(self, attrs):
-        if attrs.get("channel", "email") == "email" and not attrs.get("purpose"):
-            raise serializers.ValidationError({"purpose": _("Choose the message this e-mail step sends.")})
-        return attrs
+        # In a PATCH a step may leave fields out; the plan checks the step with its stored values filled in.
+        if self.root.partial:
+            return attrs
+        return check_step_purpose(attrs)
+
+
+def check_step_purpose(step: dict) -> dict:
+    if step.get("channel", "email") == "email" and not step.get("purpose"):
+        raise serializers.ValidationError({"purpose": _("Choose the message this e-mail step sends.")})
+    return step
 
 
 class PlanStepField(serializers.PrimaryKeyRelatedField):
@@ -78,10 +86,34 @@ class FollowUpPlanSerializer(OrganizationScopedSerializer):
         return value.strip()
 
     def validate_steps(self, steps):
+        if self.partial:
+            self._check_complete(steps)
         offsets = [step["offset_days"] for step in steps]
         if len(offsets) != len(set(offsets)):
             raise serializers.ValidationError(_("Two steps cannot fall on the same day."))
         return steps
+
+    def _check_complete(self, steps: list[dict]) -> None:
+        """`steps` replaces the plan's steps even in a PATCH: a new step needs every required field; a kept step
+        (its id) is checked with its stored values for what it leaves out. Errors name the missing fields."""
+        stored = {step.pk: step for step in self.instance.steps.all()} if self.instance else {}
+        required = [name for name, field in FollowUpStepSerializer().fields.items() if field.required]
+        errors: dict[int, dict] = {}
+        for index, step in enumerate(steps):
+            existing = stored.get(step.get("id"))
+            if existing is not None:
+                for name in ("name", "offset_days", "channel", "purpose"):
+                    step.setdefault(name, getattr(existing, name))
+            missing = [name for name in required if name not in step]
+            if missing:
+                errors[index] = {name: [_("This field is required.")] for name in missing}
+                continue
+            try:
+                check_step_purpose(step)
+            except serializers.ValidationError as error:
+                errors[index] = error.detail
+        if errors:
+            raise serializers.ValidationError(errors)
 
 
 class DispatchInvoiceSerializer(serializers.ModelSerializer):
@@ -140,7 +172,7 @@ class RemindSerializer(serializers.Serializer):
     subject = serializers.CharField(required=False, allow_blank=True, default="")
     body = serializers.CharField(required=False, allow_blank=True, default="")
     invoices = serializers.ListField(
-        child=serializers.IntegerField(), required=False, default=list,
+        child=IdField(), required=False, default=list,
         help_text="More invoices of the same customer to list in the same message.",
     )  # fmt: skip
 

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from collect.api.bases import OrganizationScopedMixin, OrganizationScopedViewSet
 from invoices.models import Invoice
+from organizations.filters import IdFilter
 from reminders.api.serializers import (
     AwaitingDispatchSerializer,
     DispatchListSerializer,
@@ -68,15 +69,12 @@ class FollowUpPlanViewSet(OrganizationScopedViewSet):
 
 
 class DispatchFilter(django_filters.FilterSet):
-    invoice = django_filters.NumberFilter(method="filter_invoice", help_text="Dispatches listing this invoice.")
-    customer = django_filters.NumberFilter(field_name="customer_id")
+    invoice = IdFilter(field_name="items__invoice", distinct=True, help_text="Dispatches listing this invoice.")
+    customer = IdFilter(field_name="customer_id")
 
     class Meta:
         model = Dispatch
         fields = ["invoice", "customer", "status", "channel", "manual"]
-
-    def filter_invoice(self, queryset, name, value):
-        return queryset.filter(items__invoice_id=value).distinct()
 
 
 class DispatchViewSet(
@@ -134,8 +132,8 @@ class DispatchViewSet(
 
 
 class TaskFilter(django_filters.FilterSet):
-    customer = django_filters.NumberFilter(field_name="customer_id")
-    assigned_to = django_filters.NumberFilter(field_name="assigned_to_id")
+    customer = IdFilter(field_name="customer_id")
+    assigned_to = IdFilter(field_name="assigned_to_id")
 
     class Meta:
         model = Task

@@ -13,6 +13,7 @@ from mandates.links import signing_url
 from mandates.models import Mandate, MandateState
 from organizations.models import ActivityLog
 from reminders.models import Dispatch, DispatchKind
+from tests.openapi import assert_matches_schema
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +80,9 @@ def test_invitations_list_their_stage_and_link(world, api_a, make_customer, camp
     rows = {row["customer"]: row for row in response.json()["results"]}
     assert rows[waiting.pk]["stage"] == "invited" and rows[waiting.pk]["state"] == "invited"
     assert rows[waiting.pk]["signing_url"] == signing_url(Mandate.objects.get(customer=waiting))
-    assert rows[signed.pk]["stage"] == "signed" and rows[signed.pk]["signing_url"] == ""
+    assert rows[signed.pk]["stage"] == "signed" and rows[signed.pk]["signing_url"] is None
+    for row in rows.values():
+        assert_matches_schema(row, "Invitation")
     only = api_a.get(f"/api/v1/campaigns/{campaign.pk}/invitations/", {"stage": "signed"}).json()["results"]
     assert [row["customer"] for row in only] == [signed.pk]
     listed = api_a.get(f"/api/v1/campaigns/{campaign.pk}/").json()

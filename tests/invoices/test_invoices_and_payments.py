@@ -214,3 +214,27 @@ def test_dashboard_shows_outstanding_and_overdue(world, owner_a_client):
         Decimal("90.00"),
         Decimal("90.00"),
     )
+
+
+def test_pdfs_are_stored_under_generated_names_and_a_replaced_one_is_deleted(
+    world, api_a, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import default_storage
+
+    invoice = world.a.invoice
+    Invoice.objects.filter(pk=invoice.pk).update(number="../2026/07/001")
+    url = f"/api/v1/invoices/{invoice.pk}/"
+    with django_capture_on_commit_callbacks(execute=True):
+        first = api_a.patch(url, {"pdf": SimpleUploadedFile("a.pdf", PDF_BYTES)}, format="multipart")
+    assert first.status_code == 200, first.json()
+    invoice.refresh_from_db()
+    old_name = invoice.pdf.name
+    folder, _slash, base = old_name.rpartition("/")
+    assert folder == f"organizations/{world.org_a.pk}/invoices" and "2026" not in base and ".." not in old_name
+    with django_capture_on_commit_callbacks(execute=True):
+        api_a.patch(url, {"pdf": SimpleUploadedFile("b.pdf", PDF_BYTES + b"%v2")}, format="multipart")
+    invoice.refresh_from_db()
+    assert invoice.pdf.name != old_name and default_storage.exists(invoice.pdf.name)
+    assert not default_storage.exists(old_name)
+    download = api_a.get(f"{url}pdf/")
+    assert download["Content-Disposition"].endswith('.pdf"') and b"".join(download.streaming_content).endswith(b"%v2")

@@ -60,7 +60,9 @@ def test_xml_download_paid_and_return(world, api_a, profile, signed_invoice):
     download = api_a.get(f"{BATCHES}{batch_id}/xml/")
     assert download.status_code == 200 and download["Content-Type"] == "application/xml"
     assert download.content == bytes(CollectionBatch.objects.get(pk=batch_id).xml)
-    assert api_a.get(f"{BATCHES}{batch_id}/").json()["status"] == "submitted"
+    assert api_a.get(f"{BATCHES}{batch_id}/").json()["status"] == "ready"
+    submitted = api_a.post(f"{BATCHES}{batch_id}/mark-submitted/")
+    assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
     assert api_a.post(f"{BATCHES}{batch_id}/mark-paid/", {}, format="json").status_code == 400
     paid = api_a.post(f"{BATCHES}{batch_id}/mark-paid/", {"paid_on": "2026-12-01"}, format="json")
     assert paid.status_code == 200 and paid.json()["status"] == "paid"
@@ -105,6 +107,23 @@ def test_read_only_key_cannot_build(world, api_client, profile, signed_invoice):
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert api_client.post(BATCHES, {"profile": profile.pk}, format="json").status_code == 403
     assert api_client.get(BATCHES).status_code == 200
+
+
+def test_read_only_key_downloads_the_file_without_submitting_the_batch(world, api_a, profile, signed_invoice):
+    from rest_framework.test import APIClient
+
+    from organizations.services import api_key_create
+
+    batch_id = api_a.post(BATCHES, {"profile": profile.pk}, format="json").json()["id"]
+    _key, secret = api_key_create(organization=world.org_a, name="Reader")
+    reader = APIClient(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert reader.get(f"{BATCHES}{batch_id}/xml/").status_code == 200
+    assert reader.post(f"{BATCHES}{batch_id}/mark-submitted/").status_code == 403
+    batch = CollectionBatch.objects.get(pk=batch_id)
+    assert batch.status == BatchStatus.READY and batch.submitted_at is None
+    assert not ActivityLog.objects.filter(code="collection.batch_submitted", subject_id=batch_id).exists()
+    # Still ready, so it can still be withdrawn.
+    assert api_a.post(f"{BATCHES}{batch_id}/cancel/").json()["status"] == "cancelled"
 
 
 def test_schema_documents_the_collection_endpoints(client):

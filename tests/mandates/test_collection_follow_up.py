@@ -13,7 +13,7 @@ from django.core.management import call_command
 
 from localized.dates import format_date
 from mailroom.models import StoredEmail
-from mandates.collection import batch_build, batch_cancel, batch_download, debit_return
+from mandates.collection import batch_build, batch_cancel, batch_mark_submitted, debit_return
 from mandates.models import Mandate
 from mandates.services import mandate_transition
 from mandates.signals import mandate_ended, mandate_signed
@@ -95,7 +95,7 @@ def test_reminder_decided_before_the_batch_is_skipped_at_send_time(world, englis
 def test_returned_debit_goes_back_to_dunning_and_the_engine_sends_the_reminder(world, profile, sign, overdue):
     sign(overdue.customer)
     batch = batch_build(organization=world.org_a, profile=profile)
-    batch_download(batch=batch)
+    batch_mark_submitted(batch=batch)
     debit_return(item=batch.items.get(), reason_code="AM04")
     overdue.refresh_from_db()
     assert overdue.next_follow_up_at is not None

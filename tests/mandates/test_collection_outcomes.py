@@ -9,7 +9,7 @@ import pytest
 
 from invoices.models import InvoiceStatus, Payment, PaymentMethod, ReceivablesDay
 from invoices.services import payment_record
-from mandates.collection import batch_build, batch_download, batch_mark_paid, debit_return
+from mandates.collection import batch_build, batch_download, batch_mark_paid, batch_mark_submitted, debit_return
 from mandates.models import BatchStatus, DebitStatus, MandateState
 from organizations.models import ActivityLog
 from reminders.engine import explain
@@ -30,19 +30,22 @@ def open_total(organization):
     return sum(row.open_amount for row in ReceivablesDay.objects.filter(organization=organization, currency="EUR"))
 
 
-def test_first_download_marks_the_batch_submitted(world, collected):
+def test_download_leaves_the_batch_ready_and_submitting_is_explicit(world, collected):
     batch, _invoice, _mandate = collected
     xml = batch_download(batch=batch, actor=world.owner_a.user)
     batch.refresh_from_db()
-    assert xml.startswith(b"<?xml") and batch.status == BatchStatus.SUBMITTED and batch.submitted_at
-    batch_download(batch=batch)
+    assert xml.startswith(b"<?xml") and batch.status == BatchStatus.READY and batch.submitted_at is None
+    batch_mark_submitted(batch=batch, actor=world.owner_a.user)
+    batch_mark_submitted(batch=batch)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.SUBMITTED and batch.submitted_at
     assert ActivityLog.objects.filter(code="collection.batch_submitted", subject_id=batch.pk).count() == 1
 
 
 def test_paid_batch_records_direct_debit_payments_and_updates_balances(world, collected):
     batch, invoice, mandate = collected
     open_before = open_total(world.org_a)
-    batch_download(batch=batch)
+    batch_mark_submitted(batch=batch)
     batch_mark_paid(batch=batch, paid_on=batch.collection_date, actor=world.owner_a.user)
     invoice.refresh_from_db()
     mandate.refresh_from_db()
@@ -90,7 +93,7 @@ def test_return_after_payment_reopens_the_invoice_and_follow_up_picks_it_up(worl
 
 def test_return_before_the_payment_was_booked_only_releases_the_invoice(world, collected):
     batch, invoice, _mandate = collected
-    batch_download(batch=batch)
+    batch_mark_submitted(batch=batch)
     debit_return(item=batch.items.get(), reason_code="MS02")
     invoice.refresh_from_db()
     assert invoice.collection_requested_at is None and invoice.open_amount == Decimal("121.00")
@@ -102,7 +105,7 @@ def test_return_before_the_payment_was_booked_only_releases_the_invoice(world, c
 @pytest.mark.parametrize("code", ["MD01", "MD07", "AC04"])
 def test_returns_that_end_the_mandate_cancel_it(world, collected, code):
     batch, _invoice, mandate = collected
-    batch_download(batch=batch)
+    batch_mark_submitted(batch=batch)
     debit_return(item=batch.items.get(), reason_code=code)
     mandate.refresh_from_db()
     assert mandate.state == MandateState.CANCELLED and code in mandate.cancel_reason

@@ -61,6 +61,10 @@ def test_download_paid_and_return_from_the_batch_page(world, owner_a_client, pro
     download = owner_a_client.get(url(world, "xml", batch.pk))
     assert download["Content-Type"] == "application/xml" and download.content == bytes(batch.xml)
     batch.refresh_from_db()
+    assert batch.status == BatchStatus.READY
+    assert "It can no longer be cancelled." in owner_a_client.get(url(world, "detail", batch.pk)).content.decode()
+    owner_a_client.post(url(world, "submit", batch.pk))
+    batch.refresh_from_db()
     assert batch.status == BatchStatus.SUBMITTED
     owner_a_client.post(url(world, "paid", batch.pk), {"paid_on": (batch.collection_date).isoformat()})
     batch.refresh_from_db()

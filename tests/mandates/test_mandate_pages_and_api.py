@@ -9,6 +9,7 @@ from mandates.models import Mandate, MandateState
 from organizations.models import ActivityLog
 from tests.factories import CustomerFactory
 from tests.mandates.conftest import SIGNING_DATA
+from tests.openapi import assert_matches_schema
 
 
 def test_the_list_filters_by_state_profile_and_customer(owner_a_client, world, prepared):
@@ -87,6 +88,15 @@ def test_api_prepares_filters_and_shows_the_signing_url(api_a, world):
     assert api_a.get("/api/v1/mandates/", {"profile": world.b.profile.pk}).json()["results"] == []
     signed = api_a.get(f"/api/v1/mandates/{world.a.mandate.pk}/").json()
     assert signed["signing_url"] is None and signed["has_pdf"] is True
+
+
+def test_mandates_in_every_state_match_the_published_schema(api_a, world):
+    customer = CustomerFactory(organization=world.org_a, type="company")
+    prepared = api_a.post("/api/v1/mandates/", {"customer": customer.pk, "profile": world.a.profile.pk},
+                          format="json").json()  # fmt: skip
+    assert prepared["signature_method"] == ""
+    for row in api_a.get("/api/v1/mandates/").json()["results"]:
+        assert_matches_schema(row, "Mandate")
 
 
 def test_api_refuses_b2b_for_persons_and_foreign_customers(api_a, world):

@@ -126,3 +126,20 @@ def test_requests_are_rate_limited_per_link_and_per_ip(client, settings, prepare
 def test_the_page_reveals_nothing_else_of_the_tenant(client, world, sign_url):
     page = client.get(sign_url).content.decode()
     assert world.a.customer.name not in page and "2026-001" not in page and "/o/" not in page
+
+
+@pytest.mark.parametrize("mac", ["%C3%A9%C3%A9", "%00", "%E2%80%AE" * 3])
+def test_a_non_ascii_mac_is_an_unknown_link_not_a_server_error(client, prepared, mac):
+    public = token_for(prepared).split(".")[0]
+    response = client.get(f"/sign/{public}.1.{mac}/")
+    assert response.status_code == 404 and b"link-unknown" in response.content
+    assert client.get(f"/sign/{public}.{'9' * 40}.abc/").status_code == 404
+
+
+def test_over_the_limit_the_link_is_not_even_looked_up(client, settings, prepared, sign_url,
+                                                       django_assert_num_queries):  # fmt: skip
+    settings.SIGNING_RATE_LIMIT_PER_LINK = 1
+    assert client.get(sign_url).status_code == 200
+    with django_assert_num_queries(0):
+        response = client.get(sign_url)
+    assert response.status_code == 429 and b"rate-limited" in response.content

@@ -81,3 +81,16 @@ def test_pause_and_resume_invoices_and_customers(world, api_a):
 def test_tasks_can_be_marked_done(world, api_a):
     response = api_a.patch(f"/api/v1/tasks/{world.a.task.pk}/", {"status": "done"}, format="json")
     assert response.json()["status"] == "done" and response.json()["done_at"]
+
+
+def test_a_partial_update_with_an_incomplete_new_step_names_the_missing_fields(world, api_a):
+    plan = world.a.plan
+    response = api_a.patch(f"/api/v1/follow-up-plans/{plan.pk}/", {"steps": [{"channel": "task"}]}, format="json")
+    assert response.status_code == 400, response.content
+    assert set(response.json()["error"]["fields"]["steps"]["0"]) == {"name", "offset_days"}
+    kept = plan.steps.create(organization=world.org_a, position=1, name="Call", offset_days=30, channel="task")
+    renamed = api_a.patch(f"/api/v1/follow-up-plans/{plan.pk}/", {"steps": [{"id": kept.pk, "name": "Phone"}]},
+                          format="json")  # fmt: skip
+    assert renamed.status_code == 200, renamed.json()
+    kept.refresh_from_db()
+    assert (kept.name, kept.offset_days, kept.channel) == ("Phone", 30, "task")
