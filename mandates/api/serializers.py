@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -41,6 +42,8 @@ class MandateSerializer(OrganizationScopedSerializer):
     # Declared: a read-only model field loses allow_blank, and the schema's enum would leave out the "" it holds.
     signature_method = serializers.ChoiceField(choices=SignatureMethod.choices, allow_blank=True, read_only=True,
                                                help_text="How the debtor signed; empty until signed.")  # fmt: skip
+    signed_language = serializers.ChoiceField(choices=settings.LANGUAGES, allow_blank=True, read_only=True,
+                                              help_text="Language the debtor signed in; empty until signed.")  # fmt: skip
 
     class Meta:
         model = Mandate
