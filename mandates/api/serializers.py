@@ -43,7 +43,7 @@ class MandateSerializer(OrganizationScopedSerializer):
     signature_method = serializers.ChoiceField(choices=SignatureMethod.choices, allow_blank=True, read_only=True,
                                                help_text="How the debtor signed; empty until signed.")  # fmt: skip
     signed_language = serializers.ChoiceField(choices=settings.LANGUAGES, allow_blank=True, read_only=True,
-                                              help_text="Language the debtor signed in; empty until signed.")  # fmt: skip
+                                              help_text="Language signed in; empty until signed.")  # fmt: skip
 
     class Meta:
         model = Mandate
