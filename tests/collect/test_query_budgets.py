@@ -110,13 +110,17 @@ def grow_invoice(world, count: int) -> None:
         log_action(organization=world.org_a, subject=a.invoice, code="invoice.updated")
 
 
-# Page -> (URL under /o/acme-be/, how to grow what it lists, the most queries it may take).
+# A page may take this many queries more than it takes today (a count in the navigation, a setting read): a query
+# per listed row would add 45 between the two counts below, far past it.
+SLACK = 2
+
+# Page -> (URL under /o/acme-be/, how to grow what it lists, the queries it takes with 5 and with 50 rows).
 PAGES = {
-    "dashboard": ("", grow, 9),
+    "dashboard": ("", grow, 6),
     "customers": ("customers/", grow, 10),
-    "customer detail": ("customers/{a.customer.pk}/", grow_customer, 21),
+    "customer detail": ("customers/{a.customer.pk}/", grow_customer, 15),
     "invoices": ("invoices/", grow, 8),
-    "invoice detail": ("invoices/{a.invoice.pk}/", grow_invoice, 12),
+    "invoice detail": ("invoices/{a.invoice.pk}/", grow_invoice, 10),
     "follow-up overview": ("follow-up/", grow, 8),
     "upcoming": ("follow-up/upcoming/", grow, 12),
     "messages": ("follow-up/messages/", grow, 7),
@@ -128,18 +132,18 @@ PAGES = {
     "bulk jobs": ("customers/jobs/", grow, 6),
     "outgoing mail": ("configuration/outgoing-mail/", grow, 7),
     "mandates": ("mandates/", grow, 8),
-    "mandate detail": ("mandates/{a.mandate.pk}/", grow, 11),
+    "mandate detail": ("mandates/{a.mandate.pk}/", grow, 10),
     "members": ("configuration/members/", grow, 6),
     "api keys": ("configuration/api-keys/", grow, 6),
     "collections": ("collections/", grow, 6),
-    "collection detail": ("collections/{a.batch.pk}/", grow, 10),
+    "collection detail": ("collections/{a.batch.pk}/", grow, 9),
     "templates": ("configuration/templates/", grow, 6),
     "mandate profiles": ("configuration/mandate-profiles/", grow, 6),
     "imports": ("imports/", grow, 6),
 }
 
 API = {
-    "customers": 4,
+    "customers": 3,
     "contacts": 2,
     "invoices": 2,
     "payments": 2,
@@ -162,7 +166,7 @@ def test_page_reads_in_a_fixed_number_of_queries(name, world, owner_a_client, dj
     owner_a_client.get(url)
     for count in (5, 45):  # 5 rows, then 50: the budget does not move with the number of rows
         grow_listed(world, count)
-        with django_assert_max_num_queries(budget):
+        with django_assert_max_num_queries(budget + SLACK):
             response = owner_a_client.get(url)
         assert response.status_code == 200
 
@@ -172,7 +176,7 @@ def test_api_list_reads_in_a_fixed_number_of_queries(endpoint, world, api_a, dja
     api_a.get(f"/api/v1/{endpoint}/")  # a first call records when the key was last used: once, not per list
     for count in (5, 45):
         grow(world, count)
-        with django_assert_max_num_queries(API[endpoint]):
+        with django_assert_max_num_queries(API[endpoint] + SLACK):
             response = api_a.get(f"/api/v1/{endpoint}/")
         assert response.status_code == 200
         assert response.json()["results"], "the list shows rows"
@@ -181,7 +185,7 @@ def test_api_list_reads_in_a_fixed_number_of_queries(endpoint, world, api_a, dja
 def test_upcoming_lists_every_due_invoice_with_its_next_step(world, owner_a_client, django_assert_max_num_queries):
     grow(world, 50)
     owner_a_client.get("/o/acme-be/follow-up/upcoming/")
-    with django_assert_max_num_queries(PAGES["upcoming"][2]):
+    with django_assert_max_num_queries(PAGES["upcoming"][2] + SLACK):
         response = owner_a_client.get("/o/acme-be/follow-up/upcoming/")
     html = response.content.decode()
     # 50 customers, 2 invoices each. Those of the 25 with a signed mandate wait for direct debit; of the others,
