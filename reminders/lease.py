@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from reminders.models import Lease
@@ -52,8 +52,16 @@ def _advisory_lock(key: int) -> Iterator[bool]:
         yield held
     finally:
         if held:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+            _advisory_unlock(key)
+
+
+def _advisory_unlock(key: int) -> None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+    except DatabaseError:
+        # The session is broken (the error that ended the work, a lost connection): ending it frees the lock too.
+        connection.close()
 
 
 def row_lease_take(name: str, *, ttl: timedelta) -> str | None:
