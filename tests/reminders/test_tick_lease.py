@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -90,13 +91,28 @@ def test_a_leased_row_is_taken_once_until_it_is_given_back_or_expires():
         assert row_lease_take("test-lease", ttl=timedelta(minutes=15)) is None
 
 
+def wait_until_the_server_ended(pid: int) -> None:
+    """The server ends a closed session's process (and frees its locks) a moment after the client left."""
+    deadline = time.monotonic() + 10
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")  # a transaction sees one snapshot of the activity
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.05)
+    raise AssertionError(f"session {pid} still open")
+
+
 @on_postgresql
 def test_a_tick_whose_worker_died_does_not_block_the_next_one(make_invoice):
     """PostgreSQL releases an advisory lock with the session that held it: no expiry to wait for."""
     make_invoice("T-3", date(2026, 12, 7))
     session = other_session()
     session.execute("SELECT pg_advisory_lock(%s)", [advisory_key(TICK)])
+    session_pid = session.info.backend_pid
     with time_machine.travel(NOW, tick=False):
         assert tick()["skipped"] is True
         session.close()  # the worker died: its connection ended without unlocking
+        wait_until_the_server_ended(session_pid)
         assert tick() == {"skipped": False, "decided": 1}
