@@ -46,6 +46,7 @@ def tick_running_elsewhere():
         with other_session() as session:
             session.execute("SELECT pg_advisory_lock(%s)", [advisory_key(TICK)])
             yield
+            session.execute("SELECT pg_advisory_unlock(%s)", [advisory_key(TICK)])  # done: at once, not on exit
         return
     token = row_lease_take(TICK, ttl=TICK_TTL)
     assert token is not None
