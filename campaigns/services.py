@@ -23,12 +23,12 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignStatus, Invitation
 from campaigns.selectors import unsigned_invitations
-from collect.bulk_insert import insert_rows
+from collect.bulk_insert import analyze_after_bulk_write, insert_rows
 from collect.outbox import Outgoing, queue_messages
 from customers.models import Customer, CustomerType
 from mandates.models import Mandate, MandateProfile, MandateState, Scheme
 from mandates.services import references_allocate
-from organizations.models import Organization
+from organizations.models import ActivityLog, Organization
 from organizations.services import Actor, log_action, log_actions_bulk
 
 INVITATION_KIND = "mandate_invitation"
@@ -205,6 +205,8 @@ def _invite(campaign: Campaign, customers: list[dict], *, actor: Actor, now: dat
                                                                                           strict=True)]  # fmt: skip
     log_actions_bulk(organization=organization, subjects=invitations, code="invitation.created", actor=actor,
                      data={"campaign": campaign.name, "profile": profile.name})  # fmt: skip
+    # Rows per invitation: the mandate, the invitation and an activity entry (and its e-mail, in the outbox).
+    analyze_after_bulk_write([Mandate, Invitation, ActivityLog], rows=len(customers))
     result.invited += len(customers)
     result.problems.extend(_problem(customer, no_email) for customer in customers if not customer["has_valid_email"])
 

@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.utils import timezone
 from psycopg import sql
 
@@ -65,3 +65,30 @@ def _filler(field: models.Field, now):
         return lambda row: row[name] if name in row else field.default()
     default = field.get_default()
     return lambda row: row.get(name, default)
+
+
+# Rows written at once past which a table's statistics are refreshed at once (see analyze_after_bulk_write).
+ANALYZE_THRESHOLD = 10_000
+
+
+def analyze_after_bulk_write(
+    models_grown: Sequence[type[models.Model]], *, rows: int, threshold: int = ANALYZE_THRESHOLD
+) -> bool:
+    """After a large batch (a tick's decisions, an import, a campaign's invitations): ANALYZE the tables it grew.
+
+    PostgreSQL plans from table statistics that autovacuum refreshes only after a while; until then a table that
+    just grew by 100,000 rows is planned as the small table it was (a sequential scan where an index fits, a
+    nested loop over far more rows than expected). PostgreSQL only; after the surrounding transaction commits.
+    Returns whether it was scheduled.
+    """
+    if connection.vendor != "postgresql" or rows <= threshold:
+        return False
+    tables = list(dict.fromkeys(model._meta.db_table for model in models_grown))
+
+    def analyze() -> None:
+        with connection.cursor() as cursor:
+            for table in tables:
+                cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
+
+    transaction.on_commit(analyze)
+    return True

@@ -161,6 +161,9 @@ class BulkJobListView(OrganizationView):
 class CustomerDetailView(OrganizationView):
     model = Customer
 
+    def scoped(self):
+        return super().scoped().select_related("organization")  # for the follow-up explanation
+
     def get(self, request, organization_slug, pk):
         customer = self.get_object()
         context = {

@@ -28,18 +28,25 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from collect.bulk_insert import analyze_after_bulk_write
 from collect.importing import Importer, ImportPlan, RowApplyError
 from collect.tabular import read_table
 from customers.imports import CustomerImporter
+from customers.models import Contact, Customer
 from invoices.imports import InvoiceImporter
-from invoices.models import ImportBatch, ImportKind, ImportStatus
-from organizations.models import ApiKey, Organization
+from invoices.models import ImportBatch, ImportKind, ImportStatus, Invoice
+from organizations.models import ActivityLog, ApiKey, Organization
 from organizations.services import Actor, log_action
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 IMPORTERS: dict[str, Importer] = {
     ImportKind.CUSTOMERS: CustomerImporter(),
     ImportKind.INVOICES: InvoiceImporter(),
+}
+# The tables an import of each kind writes to (refreshed statistics after a large one).
+GROWN_TABLES = {
+    ImportKind.CUSTOMERS: (Customer, Contact, ActivityLog),
+    ImportKind.INVOICES: (Invoice, ActivityLog),
 }
 # Why a confirmation did not import.
 NOT_PENDING, HAS_ERRORS, CHANGED, FAILED = "not_pending", "has_errors", "changed", "failed"
@@ -264,6 +271,7 @@ def _import(batch: ImportBatch, *, skip_invalid: bool, expected_rows: int | None
         # Another import or user wrote the same reference or number meanwhile; all of this is undone.
         raise ImportConflict(_("the data changed while importing. Check the preview and confirm again.")) from error
     _mark_imported(batch, plan, actor=actor)
+    analyze_after_bulk_write(GROWN_TABLES[batch.kind], rows=len(rows))
     return ImportOutcome(batch, plan, imported=True)
 
 

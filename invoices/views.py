@@ -121,6 +121,10 @@ class FollowUpPauseView(OrganizationView):
 class InvoiceDetailView(OrganizationView):
     model = Invoice
 
+    def scoped(self):
+        # The page and its follow-up explanation read the customer and the organization: in the same query.
+        return super().scoped().select_related("customer", "organization")
+
     def get(self, request, organization_slug, pk):
         return self.render(self.get_object())
 

@@ -17,7 +17,7 @@ from customers.services import customer_pause_follow_up
 from invoices.models import Invoice
 from organizations.parsing import parse_ids
 from organizations.views_base import OrganizationView
-from reminders.engine import PlanBook, explain, settings_for, upcoming
+from reminders.engine import PlanBook, explain_many, settings_for, upcoming
 from reminders.forms import CustomerPauseForm, PlanForm, RemindForm, ReviewForm, SettingsForm, StepFormSet
 from reminders.manual import reminder_send_now
 from reminders.models import (
@@ -107,7 +107,9 @@ class UpcomingView(OrganizationView):
     def get(self, request, organization_slug):
         book = PlanBook.load(self.organization)
         invoices = upcoming(organization=self.organization, now=timezone.now())
-        rows = [{"invoice": invoice, "explanation": explain(invoice, book=book)} for invoice in invoices]
+        explanations = explain_many(invoices, book=book)
+        rows = [{"invoice": invoice, "explanation": explanation}
+                for invoice, explanation in zip(invoices, explanations, strict=True)]  # fmt: skip
         return render(
             request, "reminders/upcoming.html", {"rows": rows, "follow_up": book.follow_up, "nav": "follow-up"}
         )

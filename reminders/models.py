@@ -444,3 +444,18 @@ class DispatchEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dispatch_id} {self.event_type} {self.recipient}"
+
+
+class Lease(models.Model):
+    """A named lease with an expiry: work that must run one at a time (the follow-up tick) holds it while it runs.
+
+    Used where PostgreSQL's advisory locks are not available (SQLite, the embedded default); see reminders.lease.
+    A holder that dies leaves it until `expires_at`, which is longer than the task time limit.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    holder = models.CharField(max_length=64, blank=True)  # a token of the current holder; empty when free
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from django.utils import timezone
 
+from collect.bulk_insert import analyze_after_bulk_write
 from reminders.decide import decide_due_cross_tenant
 from reminders.delivery import deliver_many, deliver_one, sweep
 from reminders.engine import due_dispatch_ids
+from reminders.lease import TICK, TICK_TTL, lease
+from reminders.models import Dispatch, DispatchInvoice
+
+logger = logging.getLogger(__name__)
 
 # Dispatch ids per delivery message: one broker round trip and task start for this many e-mails, small enough that
 # both workers get a share of a busy minute and that a batch ends well within the task time limit.
@@ -15,12 +22,22 @@ DELIVERY_BATCH = 20
 
 
 @shared_task(name="reminders.tick", ignore_result=True)
-def tick() -> None:
-    """Every minute (beat, with expires): decide what is due, ring the doorbell for deliveries, sweep."""
-    now = timezone.now()
-    decide_due_cross_tenant(now=now)
-    ring(due_dispatch_ids(now=now))
-    sweep(now=now)
+def tick() -> dict:
+    """Every minute (beat, with expires): decide what is due, ring the doorbell for deliveries, sweep.
+
+    One tick at a time: a tick that finds another still running (a busy day can take minutes) skips at once
+    instead of deciding the same invoices alongside it and taking a second worker; the next minute's tick goes on.
+    """
+    with lease(TICK, ttl=TICK_TTL) as held:
+        if not held:
+            logger.info("Follow-up tick skipped: another tick is still running")
+            return {"skipped": True, "reason": "another tick is still running"}
+        now = timezone.now()
+        decided = decide_due_cross_tenant(now=now)
+        analyze_after_bulk_write([Dispatch, DispatchInvoice], rows=len(decided))
+        ring(due_dispatch_ids(now=now))
+        sweep(now=now)
+        return {"skipped": False, "decided": len(decided)}
 
 
 def ring(dispatch_ids: list[int]) -> None:

@@ -172,7 +172,10 @@ class RedisServer:
             kill_group(self.process)
 
     def queued(self) -> int:
-        return redis.Redis.from_url(self.url).llen("celery")
+        from collect.celery import QUEUES
+
+        client = redis.Redis.from_url(self.url)
+        return sum(client.llen(queue) for queue in QUEUES)
 
 
 @pytest.fixture
