@@ -377,6 +377,18 @@ class ExplainFacts:
         return held_for_collection_ids(self.invoice_ids)
 
     @cached_property
+    def anchors(self) -> dict[int, date]:
+        return schedule_anchors(self.invoice_ids)
+
+    @cached_property
+    def awaiting_approval(self) -> dict[int, str]:
+        """Invoice -> the name of the step whose message about it waits on "To approve"."""
+        waiting = DispatchInvoice.objects.filter(
+            invoice_id__in=self.invoice_ids, dispatch__status=DispatchStatus.AWAITING_APPROVAL
+        ).values_list("invoice_id", "dispatch__step__name")
+        return {invoice_id: name or "" for invoice_id, name in waiting}
+
+    @cached_property
     def reachable_customers(self) -> set[int]:
         """Customers with a contact who receives messages and has a valid e-mail address."""
         from customers.models import Contact, EmailStatus
@@ -426,7 +438,7 @@ def explain(invoice: Invoice, *, book: PlanBook | None = None, facts: ExplainFac
         if remaining:
             return Explanation(reason=_("Below the minimum open amount of the remaining steps."))
         return Explanation(reason=_("Every step of the plan has been taken."))
-    anchor = schedule_anchors([invoice.pk]).get(invoice.pk) if level else None
+    anchor = facts.anchors.get(invoice.pk) if level else None
     moment = step_time(book, invoice, step, anchor)
     notes = []
     nominal = (anchor or invoice.due_date) + timedelta(days=step.offset_days)
@@ -446,19 +458,13 @@ def explain(invoice: Invoice, *, book: PlanBook | None = None, facts: ExplainFac
         notes.append(
             _("No contact that receives messages has a valid e-mail address: the e-mail will fail and open a task.")
         )
-    if level and (waiting := _awaiting_approval(invoice)):
+    if level and (waiting := facts.awaiting_approval.get(invoice.pk)):
         notes.append(_("“%(step)s” is waiting for approval on “To approve”.") % {"step": waiting})
     if book.follow_up.test_mode:
         notes.append(_("Test mode: it will be rendered and recorded, not sent."))
     elif plan.review_before_sending and step.channel in REVIEWED_CHANNELS:
         notes.append(_("The plan reviews messages before sending: it waits on “To approve” until someone approves it."))
     return Explanation(step=step, at=moment, notes=notes, zone=book.window.zone)
-
-
-def _awaiting_approval(invoice: Invoice) -> str:
-    """The name of the step whose message about this invoice waits for approval ("" when none does)."""
-    waiting = DispatchInvoice.objects.filter(invoice=invoice, dispatch__status=DispatchStatus.AWAITING_APPROVAL)
-    return waiting.values_list("dispatch__step__name", flat=True).first() or ""
 
 
 def _late_arrival(book: PlanBook, invoice: Invoice, moment: datetime) -> tuple[FollowUpStep, datetime, date] | None:
