@@ -161,7 +161,7 @@ def test_1000_new_invoices_take_a_bounded_number_of_queries(world, api_a, django
     rows = [invoice(f"Q-{n:04}", amount=f"{n + 1}.50") for n in range(1000)]
     started = time.monotonic()
     # Chunks of rows per statement, not a query per row (SQLite's variable limit makes its chunks smaller
-    # than PostgreSQL's, hence the margin); the same request with 2,000 rows would not double this.
+    # than PostgreSQL's, hence the margin).
     with django_assert_max_num_queries(80):
         response = api_a.post(INVOICES, {"rows": rows}, format="json")
     elapsed = time.monotonic() - started
