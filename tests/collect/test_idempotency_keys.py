@@ -72,6 +72,26 @@ def test_another_tenant_with_the_same_key_is_independent(world, api_a, api_clien
     assert IdempotencyKey.objects.filter(key="shared").count() == 2
 
 
+def test_another_api_key_of_the_same_organization_is_independent(world, api_a, api_client):
+    from organizations.models import ApiKeyScope
+    from organizations.services import api_key_create
+
+    assert post_invoice(api_a, "shared", invoice_body("S-1")).status_code == 201
+    _key, secret = api_key_create(organization=world.org_a, name="Second ERP", scope=ApiKeyScope.READ_WRITE)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    response = post_invoice(api_client, "shared", invoice_body("S-2"))
+    assert response.status_code == 201 and "Idempotent-Replayed" not in response
+    assert Invoice.objects.filter(organization=world.org_a, number__in=["S-1", "S-2"]).count() == 2
+
+
+def test_the_sweeper_runs_hourly_from_the_beat_schedule():
+    from collect.celery import app
+
+    tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert "organizations.expire_idempotency_keys" in tasks
+    assert "organizations.expire_idempotency_keys" in app.tasks
+
+
 def test_a_request_still_in_progress_gets_409(world, api_a):
     now = timezone.now()
     body = invoice_body()
