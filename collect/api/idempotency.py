@@ -160,3 +160,41 @@ class IdempotentAutoSchema(AutoSchema):
         if self.method == "POST":
             return [*parameters, IDEMPOTENCY_KEY_PARAMETER]
         return parameters
+
+
+ERROR_COMPONENT = "ApiError"
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "The shape of every error answer.",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {"type": "object", "additionalProperties": True},
+            },
+            "required": ["code", "message"],
+        }
+    },
+    "required": ["error"],
+}
+POST_RESPONSES = {
+    "409": "`idempotency_key_in_progress`: a request with this Idempotency-Key is still running; retry shortly.",
+    "422": "`idempotency_key_reused`: this Idempotency-Key was used for another request.",
+}
+
+
+def document_idempotency_responses(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every POST also answers 409 and 422 for its Idempotency-Key."""
+    result.setdefault("components", {}).setdefault("schemas", {}).setdefault(ERROR_COMPONENT, ERROR_SCHEMA)
+    reference = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
+    for operations in result.get("paths", {}).values():
+        post = operations.get("post")
+        if post is None:
+            continue
+        for code, description in POST_RESPONSES.items():
+            post.setdefault("responses", {}).setdefault(
+                code, {"description": description, "content": {"application/json": {"schema": reference}}}
+            )
+    return result

@@ -240,6 +240,10 @@ SPECTACULAR_SETTINGS = {
         "BatchStatusEnum": "mandates.models.BatchStatus",
         "DebitStatusEnum": "mandates.models.DebitStatus",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "collect.api.idempotency.document_idempotency_responses",
+    ],
 }
 
 LOGGING = {

@@ -203,6 +203,7 @@ def test_the_schema_documents_the_header_on_every_post(client):
     for path, operation in posts:
         names = {(p["name"], p["in"]) for p in operation.get("parameters", [])}
         assert ("Idempotency-Key", "header") in names, path
+        assert {"409", "422"} <= set(operation["responses"]), path
     gets = schema["paths"]["/api/v1/invoices/"]["get"]["parameters"]
     assert "Idempotency-Key" not in {p["name"] for p in gets}
 
