@@ -50,7 +50,7 @@ def record_field(help_text: str = "", *, required: bool = False) -> serializers.
 
 
 class BulkRecordSerializer(serializers.Serializer):
-    """Subclasses declare the import's columns as fields; unknown keys are refused."""
+    """A record's fields are the import's columns; unknown keys are refused."""
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
@@ -60,15 +60,21 @@ class BulkRecordSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-def bulk_request_serializer(name: str, record: type[BulkRecordSerializer]) -> type[serializers.Serializer]:
-    """The request body: `{"mode": ..., "rows": [record, ...]}` with at most MAX_ROWS records."""
+def bulk_request_serializer(
+    name: str, importer: RowImporter, help_texts: dict[str, str]
+) -> type[serializers.Serializer]:
+    """The request body, `{"mode": ..., "rows": [record, ...]}` with at most MAX_ROWS records. A record has the
+    importer's columns (a column added to the import is accepted here too), named `<name>Record` in the schema."""
+    columns = {column: record_field(help_texts.get(column, ""), required=column in importer.required)
+               for column in importer.columns}  # fmt: skip
+    record = type(f"{name}Record", (BulkRecordSerializer,), columns)
     fields = {
         "mode": serializers.ChoiceField(choices=MODES, default=ALL_OR_NOTHING),
         "rows": serializers.ListField(
             child=record(), min_length=1, max_length=MAX_ROWS, help_text=f"1 to {MAX_ROWS} records."
         ),  # fmt: skip
     }
-    return type(name, (serializers.Serializer,), fields)
+    return type(f"{name}Bulk", (serializers.Serializer,), fields)
 
 
 class BulkProblemSerializer(serializers.Serializer):
