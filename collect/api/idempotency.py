@@ -53,6 +53,7 @@ class KeyInProgressError(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "idempotency_key_in_progress"
     default_detail = _("A request with this Idempotency-Key is still being processed. Retry in a moment.")
+    wait = 1  # seconds: DRF's handler sends it as Retry-After
 
 
 def idempotency_begin(view, request) -> None:

@@ -102,6 +102,7 @@ def test_a_request_still_in_progress_gets_409(world, api_a):
     assert first.status_code == 201
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "idempotency_key_in_progress"
+    assert response["Retry-After"] == "1"
 
 
 def test_an_abandoned_claim_is_taken_over_after_its_lease(world, api_a):
