@@ -3,7 +3,7 @@
 The same key with the same request (method, path, body) answers with the stored response (status, body,
 `Location`), marked `Idempotent-Replayed: true`, without doing the work again; with another request it is 422;
 while the first request still works it is 409. Keys are scoped per organization and principal (API key or
-user) and kept 24 hours. A 5xx answer is not stored, so the client may retry with the same key.
+user) and kept 24 hours. A 5xx or 409 answer is not stored, so the client may retry with the same key.
 
 `OrganizationScopedMixin` calls `idempotency_begin` once the organization is resolved, so every POST endpoint,
 action endpoints included, has it.
@@ -90,7 +90,7 @@ def _idempotent(view, handler: Callable, record: IdempotencyKey) -> Callable:
         try:
             with transaction.atomic():
                 response = handler(request, *args, **kwargs)
-                if response.status_code < 500 and hasattr(response, "data"):
+                if _kept(response.status_code) and hasattr(response, "data"):
                     idempotency_complete(record=record, **_stored(response))
                     return response
         except Exception as exc:  # the work rolled back; answer as DRF would, and keep that answer
@@ -99,13 +99,19 @@ def _idempotent(view, handler: Callable, record: IdempotencyKey) -> Callable:
             except Exception:
                 idempotency_release(record=record)
                 raise
-            if response.status_code < 500:
+            if _kept(response.status_code):
                 idempotency_complete(record=record, **_stored(response))
                 return response
         idempotency_release(record=record)
         return response
 
     return run
+
+
+def _kept(status_code: int) -> bool:
+    """A 5xx (our failure) and a 409 (a conflict with other work at that moment) are not kept: the client may
+    retry with the same key, as Stripe does."""
+    return status_code < 500 and status_code != status.HTTP_409_CONFLICT
 
 
 def _stored(response) -> dict:
@@ -148,7 +154,7 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
         "Any unique string (a UUID) of at most 255 characters. Retrying with the same key and the same request "
         "returns the first response (with `Idempotent-Replayed: true`) without doing the work twice; the same key "
         "with another method, path or body is 422; while the first request is still running, 409. Keys are kept "
-        "24 hours, per API key. 5xx answers are not stored: retry them with the same key."
+        "24 hours, per API key. 5xx and 409 answers are not stored: retry them with the same key."
     ),
 )
 

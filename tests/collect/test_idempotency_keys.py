@@ -197,6 +197,16 @@ def test_a_server_error_is_not_stored(world, api_a, monkeypatch):
     assert post_invoice(api_a, "k-1", invoice_body()).status_code == 201
 
 
+def test_a_conflict_is_not_stored(world, api_a):
+    """A 409 (here: the import would not import what the caller saw) may be retried with the same key."""
+    url = f"/api/v1/imports/{world.a.import_batch.pk}/confirm/"
+    first = api_a.post(url, {"rows": 5}, format="json", HTTP_IDEMPOTENCY_KEY="confirm-1")
+    again = api_a.post(url, {"rows": 5}, format="json", HTTP_IDEMPOTENCY_KEY="confirm-1")
+    assert first.status_code == again.status_code == 409
+    assert "Idempotent-Replayed" not in again
+    assert not IdempotencyKey.objects.exists()
+
+
 def test_the_schema_documents_the_header_on_every_post(client):
     schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     posts = [(path, item["post"]) for path, item in schema["paths"].items() if "post" in item]
