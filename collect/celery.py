@@ -66,6 +66,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(),
         "options": {"expires": 50},
     },
+    "expire-idempotency-keys": {
+        "task": "organizations.expire_idempotency_keys",
+        "schedule": crontab(minute=7),  # hourly: keys live 24 hours, a little longer is harmless
+        "options": {"expires": 3000},
+    },
     "campaign-reminders": {
         "task": "campaigns.send_due_reminders",
         "schedule": crontab(),

@@ -42,6 +42,14 @@ class CellProblem:
 
 
 @dataclass
+class RecordRow(Row):
+    """A row that is not a file's (a record sent to the bulk API): its own keys are its columns, so a key left
+    out keeps the record's value while a key sent empty clears it, row by row."""
+
+    columns: frozenset[str] = frozenset()
+
+
+@dataclass
 class PlannedRow:
     number: int
     action: str  # NEW, UPDATE or UNCHANGED (the record already holds these values: nothing to write)
@@ -145,7 +153,7 @@ class RowImporter:
         lookups = self._lookups(organization, table)
         duplicates = DuplicateGuard(self.key, self.duplicate_message)
         for row in table.rows:
-            cleaner = RowCleaner(row, table.headers)
+            cleaner = RowCleaner(row, row.columns if isinstance(row, RecordRow) else table.headers)
             data = self._clean(cleaner, lookups)
             duplicates.check(cleaner, getattr(data, self.key))
             if not self.existing(data):

@@ -295,3 +295,37 @@ class ActivityLog(models.Model):
         if ActivityLog.organization.is_cached(self):
             return self.organization.currency
         return "EUR"
+
+
+class IdempotencyStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("In progress")  # the first request holds the key and is doing the work
+    COMPLETED = "completed", _("Completed")  # the response is stored; a retry gets it back
+
+
+class IdempotencyKey(models.Model):
+    """One `Idempotency-Key` an API client sent with a POST, kept 24 hours, with the response to replay.
+
+    Scoped per organization and principal (the API key, or the user of a session): the same key string of
+    another client or another tenant is another record. Claimed in progress (committed first), then completed
+    in the same transaction as the work, so a retry never repeats work that committed.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    principal = models.CharField(max_length=40)  # "api_key:<id>" or "user:<id>"
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)  # SHA-256 of method, path and body
+    status = models.CharField(max_length=16, choices=IdempotencyStatus.choices, default=IdempotencyStatus.IN_PROGRESS)
+    lease = models.UUIDField()  # which request holds an in-progress key; completing checks it
+    locked_at = models.DateTimeField()  # when that request claimed it; an abandoned claim is taken over later
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True)
+    response_headers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "principal", "key"], name="idempotency_key_per_principal")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.principal} {self.key} ({self.status})"

@@ -5,6 +5,7 @@
   the organization last opened in the app; the user must have access to it.
 Subclasses declare `model` and may narrow the queryset in `scope_queryset`; they never see rows of
 another organization, so a foreign id and a missing id both give 404.
+Every POST honours an `Idempotency-Key` header (collect/api/idempotency.py), scoped to that organization.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 from rest_framework import mixins, serializers, viewsets
 
+from collect.api.idempotency import idempotency_begin, replay_response
 from organizations.api.fields import IdRelatedField
+from organizations.idempotency import IdempotencyReplay
 from organizations.middleware import SESSION_KEY
 from organizations.models import ApiKey, Membership, Organization
 from organizations.selectors import organization_get_for_user
@@ -40,6 +43,12 @@ class OrganizationScopedMixin:
         super().initial(request, *args, **kwargs)
         self.organization, self.membership = resolve_api_organization(request)
         request.organization = self.organization  # for filter sets, like HTML views have it
+        idempotency_begin(self, request)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, IdempotencyReplay):
+            return replay_response(exc.record)
+        return super().handle_exception(exc)
 
     def get_queryset(self) -> QuerySet:
         """Final: rows of the resolved organization only. Override `scope_queryset` to narrow further."""

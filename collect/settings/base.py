@@ -227,7 +227,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "collect.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "collect.api.idempotency.IdempotentAutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": ["collect.api.throttling.ApiClientThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api_client": env.str("API_RATE_LIMIT", default="1200/min")},
@@ -262,6 +262,10 @@ SPECTACULAR_SETTINGS = {
         "BatchStatusEnum": "mandates.models.BatchStatus",
         "DebitStatusEnum": "mandates.models.DebitStatus",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "collect.api.idempotency.document_idempotency_responses",
+    ],
 }
 
 LOGGING = {

@@ -8,6 +8,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from collect.api.bases import OrganizationScopedViewSet
+from collect.api.bulk import BulkRefusalSerializer, BulkResultSerializer, bulk_response
+from customers.api import bulk as customer_bulk
 from customers.api.serializers import ContactSerializer, CustomerSerializer
 from customers.filters import CustomerFilter
 from customers.models import Contact, Customer
@@ -54,6 +56,24 @@ class CustomerViewSet(OrganizationScopedViewSet):
         """End the customer's pause."""
         customer = customer_pause_follow_up(customer=self.get_object(), until=None, actor=self.actor)
         return Response(CustomerSerializer(customer, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=customer_bulk.CustomerBulkRequestSerializer,
+                   responses={200: BulkResultSerializer, 400: BulkRefusalSerializer})  # fmt: skip
+    @action(detail=False, methods=["post"], url_path="bulk")
+    def bulk(self, request):
+        """Create or update up to 1,000 customers by `external_ref`, as rows of the customer import (same checks,
+        same activity entries). `mode`: `all_or_nothing` (any invalid row: 400, nothing written) or `per_row`."""
+        serializer = customer_bulk.CustomerBulkRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data, organization = serializer.validated_data, self.organization
+        return bulk_response(
+            importer=customer_bulk.IMPORTER,
+            organization=organization,
+            records=data["rows"],
+            mode=data["mode"],
+            actor=self.actor,
+            find_ids=lambda refs: customer_bulk.customer_ids_by_reference(organization=organization, references=refs),
+        )
 
     def perform_create(self, serializer):
         serializer.instance = customer_create(

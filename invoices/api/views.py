@@ -9,6 +9,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from collect.api.bases import OrganizationScopedViewSet
+from collect.api.bulk import BulkRefusalSerializer, BulkResultSerializer, bulk_response
+from invoices.api import bulk as invoice_bulk
 from invoices.api.serializers import InvoiceSerializer, PaymentSerializer
 from invoices.filters import InvoiceFilter
 from invoices.models import Invoice, Payment
@@ -54,6 +56,24 @@ class InvoiceViewSet(OrganizationScopedViewSet):
         if status is not None:
             invoice = invoice_change_status(invoice=invoice, status=status, actor=self.actor)
         serializer.instance = invoice
+
+    @extend_schema(request=invoice_bulk.InvoiceBulkRequestSerializer,
+                   responses={200: BulkResultSerializer, 400: BulkRefusalSerializer})  # fmt: skip
+    @action(detail=False, methods=["post"], url_path="bulk")
+    def bulk(self, request):
+        """Create or update up to 1,000 invoices by `number`, as rows of the invoice import (same checks, same
+        activity entries). `mode`: `all_or_nothing` (any invalid row: 400, nothing written) or `per_row`."""
+        serializer = invoice_bulk.InvoiceBulkRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data, organization = serializer.validated_data, self.organization
+        return bulk_response(
+            importer=invoice_bulk.IMPORTER,
+            organization=organization,
+            records=data["rows"],
+            mode=data["mode"],
+            actor=self.actor,
+            find_ids=lambda numbers: invoice_bulk.invoice_ids_by_number(organization=organization, numbers=numbers),
+        )
 
     @extend_schema(request=PauseSerializer, responses=InvoiceSerializer)
     @action(detail=True, methods=["post"])
