@@ -186,6 +186,13 @@ def test_the_schema_describes_the_bulk_endpoints(client):
     rows = schema["components"]["schemas"]["InvoiceBulkRequest"]["properties"]["rows"]
     assert rows["maxItems"] == 1000
     record = schema["components"]["schemas"]["InvoiceRecordRequest"]["properties"]
-    assert {"number", "customer_ref", "issue_date", "due_date", "amount", "open_amount", "currency", "payment_reference"} == set(
-        record
-    )
+    assert {
+        "number",
+        "customer_ref",
+        "issue_date",
+        "due_date",
+        "amount",
+        "open_amount",
+        "currency",
+        "payment_reference",
+    } == set(record)
