@@ -13,6 +13,10 @@ ACTIVITY_LABELS: dict[str, Any] = {
     "organization.sender_verification_sent": _("Sender address verification link sent"),
     "organization.sender_verified": _("Sender address verified"),
     "organization.sender_verification_reset": _("Sender address changed; verification cleared"),
+    "account.two_factor_enabled": _("Two-factor login switched on"),
+    "account.two_factor_disabled": _("Two-factor login switched off"),
+    "account.two_factor_failed": _("Wrong two-factor code"),
+    "account.recovery_code_used": _("Recovery code used to log in"),
 }
 
 

@@ -20,6 +20,7 @@ class OrganizationForm(forms.ModelForm):
             "reply_to_email",
             "vat_number",
             "address",
+            "require_two_factor_for_owners",
         ]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 

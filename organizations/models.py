@@ -90,6 +90,12 @@ class Organization(models.Model):
     reply_to_email = models.EmailField(_("reply-to e-mail"), blank=True)
     vat_number = models.CharField(_("VAT number"), max_length=32, blank=True)
     address = models.TextField(_("address"), blank=True)
+    # Owners must log in with a code from an authenticator app (organizations/two_factor.py).
+    require_two_factor_for_owners = models.BooleanField(
+        _("require two-factor login for owners"),
+        default=False,
+        help_text=_("Owners without an authenticator app are asked to set one up before they can continue."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
