@@ -4,7 +4,7 @@ A member with a confirmed device is logged in by their password but not *verifie
 code from their app (or a recovery code); `TwoFactorMiddleware` sends every page of such a session to
 the verification step. An organization can require a device of its owners: an owner without one is sent
 to enrolment before any page of that organization opens. API keys never go through this; a browser
-session on the API is accepted only once verified (see `VerifiedSessionAuthentication`).
+session on the API is accepted only once verified (organizations/api/authentication.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from django_otp import devices_for_user, match_token, user_has_device
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authentication import SessionAuthentication
 
 from organizations.models import Role
 from organizations.selectors import organizations_for_user
@@ -178,16 +177,3 @@ class TwoFactorMiddleware:
         if url_name not in ENROLMENT_URL_NAMES and _must_enrol(request):
             return redirect(f"{reverse('two-factor')}?{urlencode({'next': request.get_full_path()})}")
         return None
-
-
-class VerifiedSessionAuthentication(SessionAuthentication):
-    """The browser session on the API, accepted only when its second factor (if any) was given."""
-
-    def authenticate(self, request):
-        result = super().authenticate(request)
-        if result is None:
-            return None
-        user = result[0]
-        if two_factor_enabled(user) and not user.is_verified():
-            return None
-        return result

@@ -210,7 +210,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "organizations.api.authentication.ApiKeyAuthentication",
-        "organizations.two_factor.VerifiedSessionAuthentication",
+        "organizations.api.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["organizations.api.permissions.OrganizationAccess"],
     "DEFAULT_PAGINATION_CLASS": "collect.api.pagination.CursorPagination",
