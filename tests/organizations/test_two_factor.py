@@ -169,3 +169,26 @@ def test_api_keys_are_unaffected_but_an_unverified_session_is_refused(world, cli
     log_in(client)
     assert client.get("/api/v1/customers/").status_code in (401, 403)
     assert api_a.get("/api/v1/customers/").status_code == 200
+
+
+def test_every_staff_page_waits_for_the_code(world, client):
+    """The walk over every page of an organization (tests/isolation.py): a password alone opens none."""
+    from tests.collect.test_isolation import _url
+    from tests.isolation import object_of, organization_routes
+
+    client.force_login(world.owner_a.user)
+    enrol(client)
+    client.post(reverse("logout"))
+    log_in(client)
+    walked = 0
+    for route in organization_routes():
+        model_object = object_of(route.model, world.org_a) if "pk" in route.kwargs else None
+        url = _url(route, world.org_a, model_object)
+        for method in ("get", "post"):
+            if method not in route.methods:
+                continue
+            response = getattr(client, method)(url)
+            walked += 1
+            assert response.status_code == 302, f"{method.upper()} {url} gave {response.status_code}"
+            assert response["Location"].startswith(reverse("two-factor-verify")), url
+    assert walked > 40
