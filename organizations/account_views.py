@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.utils.translation import gettext_lazy
 from django.views import View
 
@@ -21,6 +22,7 @@ from organizations.two_factor import (
     two_factor_disable,
     two_factor_enabled,
     two_factor_verify,
+    two_factor_wait_seconds,
 )
 
 
@@ -119,6 +121,15 @@ class TwoFactorVerifyView(View):
 
     def post(self, request):
         form = CodeForm(request.POST)
+        wait = two_factor_wait_seconds(user=request.user)
+        if wait:
+            message = ngettext(
+                "Too many wrong codes. Wait %(seconds)d second, then type the newest code.",
+                "Too many wrong codes. Wait %(seconds)d seconds, then type the newest code.",
+                wait,
+            )
+            form.add_error(None, message % {"seconds": wait})
+            return self.render(form, status=429)
         if form.is_valid() and two_factor_verify(request=request, token=form.cleaned_data["code"]):
             return redirect(_next_url(request))
         if form.is_valid():

@@ -9,6 +9,7 @@ session on the API is accepted only once verified (organizations/api/authenticat
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlencode
 
 import segno
@@ -16,8 +17,10 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django_otp import devices_for_user, match_token, user_has_device
 from django_otp import login as otp_login
+from django_otp.models import MAX_THROTTLE_DELAY_SECONDS
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -106,6 +109,21 @@ def recovery_codes_renew(*, user: AbstractBaseUser) -> list[str]:
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create([StaticToken(device=static, token=code) for code in codes])
     return codes
+
+
+def two_factor_wait_seconds(*, user: AbstractBaseUser) -> int:
+    """Seconds before django-otp accepts another code (it doubles the wait after each wrong one)."""
+    waits = []
+    for device in devices_for_user(user):
+        allowed, _ = device.verify_is_allowed()
+        if allowed:
+            return 0
+        required = min(
+            device.get_throttle_factor() * 2 ** (device.throttling_failure_count - 1), MAX_THROTTLE_DELAY_SECONDS
+        )
+        elapsed = (timezone.now() - device.throttling_failure_timestamp).total_seconds()
+        waits.append(max(1, math.ceil(required - elapsed)))
+    return min(waits, default=0)
 
 
 def two_factor_verify(*, request, token: str, step: str = "login") -> bool:

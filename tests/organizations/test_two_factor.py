@@ -107,7 +107,10 @@ def test_after_a_wrong_code_the_next_try_must_wait(world, client):
     with time_machine.travel(time.time() + 60, tick=False):
         log_in(client)
         client.post(reverse("two-factor-verify"), {"code": "123456"})
-        assert client.post(reverse("two-factor-verify"), {"code": code_for(device)}).status_code == 400
+        refused = client.post(reverse("two-factor-verify"), {"code": code_for(device)})
+        assert refused.status_code == 429
+        assert b"Too many wrong codes. Wait 1 second" in refused.content
+        assert client.get(reverse("dashboard", args=[world.org_a.slug])).status_code == 302
 
 
 def test_switching_off_needs_a_code(world, owner_a_client):
