@@ -10,6 +10,7 @@ session on the API is accepted only once verified (organizations/api/authenticat
 from __future__ import annotations
 
 import math
+from base64 import b32encode
 from urllib.parse import urlencode
 
 import segno
@@ -80,8 +81,6 @@ def totp_qr_svg(device: TOTPDevice) -> str:
 
 def totp_secret_text(device: TOTPDevice) -> str:
     """The secret in groups of four, for typing it in when the camera is not an option."""
-    from base64 import b32encode
-
     secret = b32encode(device.bin_key).decode()
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
