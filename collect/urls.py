@@ -8,6 +8,7 @@ from django.urls import include, path
 
 from collect import views
 from invoices.views import DashboardView
+from organizations.account_views import TwoFactorVerifyView
 from organizations.views import OrganizationSwitchView, SenderVerifyView, home
 from reminders.follow_up_views import ActionsView, FollowUpOverviewView
 
@@ -42,6 +43,8 @@ urlpatterns = [
     path("sign/", include("mandates.signing_urls")),
     path("webhooks/anymail/", include("anymail.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/code/", TwoFactorVerifyView.as_view(), name="two-factor-verify"),
+    path("account/", include("organizations.account_urls")),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
     path(

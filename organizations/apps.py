@@ -31,6 +31,10 @@ class OrganizationsConfig(AppConfig):
                 _("Bank account %(iban)s added for %(currency)s"), _("Bank account added"), hidden=("bic",)
             ),
             "bank_account.updated": ActivityText(_("Bank account changed"), model=BankAccount),
+            "account.two_factor_enabled": _("Two-factor login switched on"),
+            "account.two_factor_disabled": _("Two-factor login switched off"),
+            "account.two_factor_failed": _("Wrong two-factor code"),
+            "account.recovery_code_used": _("Recovery code used to log in"),
             "bank_account.deleted": ActivityText(
                 _("Bank account %(iban)s for %(currency)s removed"), _("Bank account removed")
             ),

@@ -21,6 +21,7 @@ class OrganizationForm(forms.ModelForm):
             "vat_number",
             "address",
             "payment_reference_format",
+            "require_two_factor_for_owners",
         ]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 

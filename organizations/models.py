@@ -102,6 +102,12 @@ class Organization(models.Model):
         _("payment reference"), max_length=16, choices=PaymentReferenceFormat.choices,
         default=PaymentReferenceFormat.AUTO,
     )  # fmt: skip
+    # Owners must log in with a code from an authenticator app (organizations/two_factor.py).
+    require_two_factor_for_owners = models.BooleanField(
+        _("require two-factor login for owners"),
+        default=False,
+        help_text=_("Owners without an authenticator app are asked to set one up before they can continue."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

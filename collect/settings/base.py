@@ -50,6 +50,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "anymail",
     "axes",
+    # Two-factor login for members: TOTP apps and one-time recovery codes (organizations/two_factor.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    # The Content-Security-Policy header (CONTENT_SECURITY_POLICY below).
+    "csp",
     "collect",
     "localized",
     "organizations",
@@ -70,10 +76,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "organizations.middleware.OrganizationMiddleware",
+    "organizations.two_factor.TwoFactorMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -141,6 +150,8 @@ AXES_LOCKOUT_CALLABLE = "organizations.login_throttle.locked_out"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# The name authenticator apps show next to the code.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Collect")
 
 # Redis, when configured, is the Celery broker and the shared cache (throttling, rate limits).
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -221,7 +232,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "organizations.api.authentication.ApiKeyAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "organizations.api.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["organizations.api.permissions.OrganizationAccess"],
     "DEFAULT_PAGINATION_CLASS": "collect.api.pagination.CursorPagination",
@@ -284,3 +295,20 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files, no inline
+# code, no framing. Inline <script> blocks and on…= handlers live in static/collect/*.js instead.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}

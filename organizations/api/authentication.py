@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from organizations.services import api_key_authenticate
+from organizations.two_factor import two_factor_enabled
 
 
 class ApiKeyPrincipal:
@@ -51,3 +53,20 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "http", "scheme": "bearer", "bearerFormat": "API key"}
+
+
+class VerifiedSessionAuthentication(authentication.SessionAuthentication):
+    """The browser session on the API, accepted only once its second factor (if any) was given."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        user = result[0]
+        if not getattr(user, "is_verified", bool)() and two_factor_enabled(user):
+            return None
+        return result
+
+
+class VerifiedSessionScheme(SessionScheme):
+    target_class = "organizations.api.authentication.VerifiedSessionAuthentication"
