@@ -93,7 +93,7 @@ class ImportPlan:
         else:
             self.rows.append(PlannedRow(number=row.number, action=action, data=data))
         if len(self.sample) < SAMPLE_SIZE:
-            cells = [cell_text(row.values.get(column)) for column in self.columns]
+            cells = [sample_text(row.values.get(column)) for column in self.columns]
             self.sample.append({"row": row.number, "status": action, "cells": cells})
 
     def summary(self) -> dict[str, Any]:
@@ -211,10 +211,15 @@ def plan_is_blocked(plan: ImportPlan) -> bool:
     return any(problem.row == HEADER_ROW for problem in plan.errors)
 
 
+def sample_text(value: Any) -> str:
+    """A cell as the preview shows it: a NUL (refused, and not storable in PostgreSQL's JSON) as the ␀ symbol."""
+    return cell_text(value).replace("\x00", "\u2400")
+
+
 def plan_block_all(plan: ImportPlan, table: Table) -> ImportPlan:
     plan.invalid = len(table.rows)
     for row in table.rows[:SAMPLE_SIZE]:
-        cells = [cell_text(row.values.get(column)) for column in plan.columns]
+        cells = [sample_text(row.values.get(column)) for column in plan.columns]
         plan.sample.append({"row": row.number, "status": INVALID, "cells": cells})
     return plan
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
-from django.db.models import CharField, F, IntegerField, Value
+from django.db.models import BigIntegerField, CharField, F, IntegerField, Value
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Concat, LPad, Mod
 from django.utils.translation import gettext as _
@@ -89,7 +89,9 @@ def reference_expression(reference_format: str, pk: Combinable | None = None):
         return Concat(base, LPad(Cast(check, CharField()), 2, Value("0")), output_field=CharField())
     if reference_format == CREDITOR:
         # base + "RF00" as digits is base * 10**6 + 271500 (R=27, F=15); the base is at most 10 digits.
-        check = Cast(Value(98) - Mod(pk * Value(1_000_000) + Value(271_500), 97), IntegerField())
+        # In 64 bits: a 10-digit id times 10**6 overflows PostgreSQL's 32-bit integer.
+        wide = Cast(pk, BigIntegerField()) * Value(1_000_000) + Value(271_500)
+        check = Cast(Value(98) - Mod(wide, 97), IntegerField())
         return Concat(Value("RF"), LPad(Cast(check, CharField()), 2, Value("0")), base, output_field=CharField())
     return Value("")
 

@@ -150,7 +150,9 @@ def _organization_models_in_delete_order() -> list[type[models.Model]]:
     for model in scoped:
         for model_field in model._meta.concrete_fields:
             target = model_field.related_model if model_field.is_relation else None
-            if target in graph and target is not model:
+            # Nullable references are cleared before deleting (`_clear_nullable_references`), so only the others
+            # order the deletes: a plan naming one of its steps and the step naming its plan are no cycle.
+            if target in graph and target is not model and not model_field.null:
                 graph[target].add(model)
     try:
         return list(TopologicalSorter(graph).static_order())
@@ -159,11 +161,29 @@ def _organization_models_in_delete_order() -> list[type[models.Model]]:
         return scoped
 
 
+def _clear_nullable_references(cursor, organizations: str, tenant: Tenant) -> None:
+    """Set to NULL every nullable reference between the tenant's rows, so the deletes can go in any order."""
+    scoped = _organization_models_in_delete_order()
+    for model in scoped:
+        column = _foreign_key_columns(model, Organization)[0]
+        nullable = [
+            field.column
+            for field in model._meta.concrete_fields
+            if field.is_relation and field.null and field.related_model in scoped and field.related_model is not model
+        ]
+        if nullable:
+            assignments = ", ".join(f"{name} = NULL" for name in nullable)
+            table = model._meta.db_table
+            cursor.execute(f"UPDATE {table} SET {assignments} WHERE {column} IN ({organizations})", [tenant.pk])  # noqa: S608
+
+
 def tenant_delete(*, tenant: Tenant) -> dict[str, int]:
     """Delete every row of the tenant with one statement per table. Users are kept (they may be reused)."""
     deleted: dict[str, int] = {}
     organizations = f"SELECT id FROM {Organization._meta.db_table} WHERE tenant_id = %s"  # noqa: S608
-    with connection.cursor() as cursor:
+    # One transaction: foreign keys are checked at commit, so tables that reference each other (a cycle) delete too.
+    with transaction.atomic(), connection.cursor() as cursor:
+        _clear_nullable_references(cursor, organizations, tenant)
         for model in [*_organization_models_in_delete_order(), Membership, Organization]:
             target = Tenant if model in (Membership, Organization) else Organization
             column = _foreign_key_columns(model, target)[0]
