@@ -25,6 +25,7 @@ from decimal import Decimal
 from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import F, Max, Q
 from django.utils import timezone
@@ -55,7 +56,8 @@ REACHED = (DispatchStatus.AWAITING_APPROVAL, DispatchStatus.QUEUED, DispatchStat
 # messages to the debtor).
 REVIEWED_CHANNELS = frozenset({StepChannel.EMAIL, StepChannel.LETTER})
 # Longer than CELERY_TASK_TIME_LIMIT (10 minutes), so a live worker is never mistaken for a dead one.
-LEASE = timedelta(minutes=15)
+# A claim older than this is its dead worker's (15 minutes; longer than the task time limit, see settings).
+LEASE = timedelta(seconds=settings.FOLLOW_UP_LEASE_SECONDS)
 RESCHEDULE_CHUNK = 2000
 
 

@@ -20,6 +20,11 @@ Bounded: it answers at most `max_calls` sends and stops by itself after `lifetim
 
     with FakePostmark(delay=0.05) as esp:
         settings.ANYMAIL = esp.anymail_settings()
+
+It also runs as a server process of its own (the chaos run, `make chaos`), failing a fraction of all calls,
+and lists what it accepted at `GET /_fake/accepted`:
+
+    python -m tests.fake_esp --port 6391 --fail-rate 0.3 --modes 500,drop,accept-drop,accept-slow --lifetime 700
 """
 
 from __future__ import annotations
@@ -73,7 +78,8 @@ class Failing:
 
 class FakePostmark:
     def __init__(self, *, delay: float = 0.0, lifetime: float = 300, max_calls: int = 20_000,
-                 webhook_url: str | None = None, webhook_auth: tuple[str, str] | None = None) -> None:  # fmt: skip
+                 webhook_url: str | None = None, webhook_auth: tuple[str, str] | None = None,
+                 port: int = 0) -> None:  # fmt: skip
         self.delay = delay
         self.lifetime = lifetime
         self.max_calls = max_calls
@@ -99,7 +105,8 @@ class FakePostmark:
         self._webhooks_open = threading.Event()
         self._webhooks_open.set()
         self._stopped = threading.Event()
-        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
+        self._by_dispatch: dict[str, list[Accepted]] = {}  # the search's usual filter, without a scan of all
+        self._server = _QuietServer(("127.0.0.1", port), self._handler())
         self._threads: list[threading.Thread] = []
 
     # Life cycle ------------------------------------------------------------------------------------
@@ -206,6 +213,8 @@ class FakePostmark:
                 parsed = urlparse(self.path)
                 if parsed.path == "/messages/outbound":
                     return self._search(parse_qs(parsed.query))
+                if parsed.path == "/_fake/accepted":
+                    return self._answer(200, esp.report())
                 if parsed.path != "/_fake/messages":
                     return self._answer(404, {"ErrorCode": 404, "Message": "Not found"})
                 wanted = parse_qs(parsed.query).get("message_id", [""])[0]
@@ -245,7 +254,10 @@ class FakePostmark:
                 if len(filters) > 1:
                     return self._answer(422, {"ErrorCode": 1, "Message": "Only one metadata filter is allowed."})
                 with esp._lock:
-                    found = [m for m in reversed(esp.accepted)
+                    candidates = esp.accepted
+                    if list(filters) == ["dispatch_id"]:
+                        candidates = esp._by_dispatch.get(filters["dispatch_id"], [])
+                    found = [m for m in reversed(candidates)
                              if all(str(m.metadata.get(k)) == v for k, v in filters.items())]  # fmt: skip
                     if esp.search_lags > 0:
                         esp.search_lags -= 1
@@ -339,10 +351,19 @@ class FakePostmark:
         )  # fmt: skip
         with self._lock:
             self.accepted.append(message)
+            self._by_dispatch.setdefault(str(message.metadata.get("dispatch_id")), []).append(message)
             self._in_flight += 1
         if self.webhook_url:
             self._webhooks.put(message)
         return message
+
+    def report(self) -> dict:
+        """What a test process reads over HTTP: the calls, the failures by mode, and every accepted message."""
+        with self._lock:
+            return {"calls": self.calls, "failures": dict(self.failures), "searches": self.searches,
+                    "answers_lost": list(self.answers_lost),
+                    "accepted": [{"message_id": m.message_id, "metadata": m.metadata, "postmark_id": m.postmark_id}
+                                 for m in self.accepted]}  # fmt: skip
 
     def search_entry(self, message: Accepted) -> dict:
         """One message as the Outbound Messages search lists it."""
@@ -388,3 +409,31 @@ class FakePostmark:
             except requests.RequestException:
                 pass
             time.sleep(0.1 * (attempt + 1))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve on a port of its own until `lifetime` runs out or SIGTERM, failing `fail_rate` of all calls."""
+    import argparse
+    import signal
+
+    parser = argparse.ArgumentParser(description="A fake Postmark on loopback, with fault injection.")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--fail-rate", type=float, default=0.0)
+    parser.add_argument("--modes", default="500,drop", help="comma-separated: 500, drop, accept-drop, accept-slow")
+    parser.add_argument("--slow", type=float, default=3.0, help="seconds an accept-slow call waits")
+    parser.add_argument("--lifetime", type=float, default=600)
+    parser.add_argument("--max-calls", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=4)
+    options = parser.parse_args(argv)
+    esp = FakePostmark(lifetime=options.lifetime, max_calls=options.max_calls, port=options.port)
+    esp.slow = options.slow
+    if options.fail_rate:
+        esp.fail(options.fail_rate, calls=options.max_calls, modes=tuple(options.modes.split(",")), seed=options.seed)
+    signal.signal(signal.SIGTERM, lambda *_: esp.stop())
+    esp.start()
+    print(f"fake Postmark listening on {esp.url}", flush=True)  # noqa: T201
+    esp._stopped.wait()
+
+
+if __name__ == "__main__":
+    main()
