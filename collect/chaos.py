@@ -387,11 +387,14 @@ class Run:
         figures.notes.extend(outcome["problems"][:20])
 
 
-def judge(accepted: Counter[tuple[int, int]], *, expected: int) -> dict:
-    """Duplicates and losses, from the database and what the providers accepted per (organization, dispatch)."""
+def judge(accepted: Counter[tuple[int, int]], *, expected: int, dispatches=None) -> dict:
+    """Duplicates and losses, from the database and what the providers accepted per (organization, dispatch).
+
+    `dispatches`: the queryset judged (every dispatch of the run's database by default)."""
     from reminders.models import Dispatch, DispatchStatus, Task
 
-    rows = list(Dispatch.objects.values_list("pk", "organization_id", "status", "reason"))
+    dispatches = Dispatch.objects.all() if dispatches is None else dispatches
+    rows = list(dispatches.values_list("pk", "organization_id", "status", "reason"))
     tasks = set(Task.objects.filter(dispatch__isnull=False).values_list("dispatch_id", flat=True))
     statuses = Counter(status for _pk, _organization, status, _reason in rows)
     problems: list[str] = []
