@@ -6,7 +6,9 @@ A database of its own (`collect_chaos`, dropped and recreated), migrated and see
 with one organization whose one-step plan makes every invoice due today; the real tick decides the messages
 (two tick processes at once, all along, each deciding, ringing and sweeping). Real Celery workers (the project's
 app, prefork) deliver through anymail's real Postmark backend to a fake Postmark on loopback (tests/fake_esp.py,
-a server process of its own) that fails 30% of the calls, before or after accepting the message. Meanwhile the
+a server process of its own) that fails 30% of the calls, before or after accepting the message, and 10% of the
+searches delivery and the sweeper make to learn whether it has a message (unanswered twice: `uncertain`, a task for
+a person). Meanwhile the
 workers are SIGKILLed (whole process group) five times and restarted, and the broker, a redis-server of this run
 on a port of its own without persistence, is killed and restarted empty once.
 
@@ -49,6 +51,7 @@ class Config:
     kills: int = ENV.int("CHAOS_KILLS", default=5)
     redis_restarts: int = ENV.int("CHAOS_REDIS_RESTARTS", default=1)
     fault_rate: float = ENV.float("CHAOS_FAULT_RATE", default=0.3)
+    search_fault_rate: float = ENV.float("CHAOS_SEARCH_FAULT_RATE", default=0.1)  # the provider's message search
     time_limit: float = ENV.float("CHAOS_TIME_LIMIT", default=600)  # seconds for the whole run, set-up included
     database_url: str = ENV.str("CHAOS_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/collect_chaos")
     redis_port: int = ENV.int("CHAOS_REDIS_PORT", default=6390)
@@ -147,7 +150,7 @@ class EmailChannel(Channel):
         self.url = f"http://127.0.0.1:{config.provider_port}/"
         command = [sys.executable, "-m", "tests.fake_esp", "--port", str(config.provider_port), "--fail-rate",
                    str(config.fault_rate), "--modes", self.modes, "--slow", str(self.client_timeout + 0.5),
-                   "--lifetime", str(lifetime)]  # fmt: skip
+                   "--lifetime", str(lifetime), "--search-fail-rate", str(config.search_fault_rate)]  # fmt: skip
         self.provider = Process("fake Postmark", command, env=env, log=config.folder / "provider.log").start()
         self.provider.wait_for_log("listening on", timeout=30)
 

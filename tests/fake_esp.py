@@ -24,7 +24,8 @@ Bounded: it answers at most `max_calls` sends and stops by itself after `lifetim
 It also runs as a server process of its own (the chaos run, `make chaos`), failing a fraction of all calls,
 and lists what it accepted at `GET /_fake/accepted`:
 
-    python -m tests.fake_esp --port 6391 --fail-rate 0.3 --modes 500,drop,accept-drop,accept-slow --lifetime 700
+    python -m tests.fake_esp --port 6391 --fail-rate 0.3 --modes 500,drop,accept-drop,accept-slow --lifetime 700 \
+        --search-fail-rate 0.1
 """
 
 from __future__ import annotations
@@ -92,6 +93,8 @@ class FakePostmark:
         self.slow = 3.0  # seconds an "accept-slow" call waits before answering
         self.client_timeout: float | None = None  # anymail's REQUESTS_TIMEOUT for the senders, when set
         self.search_fails = False  # the search answers 500
+        self.search_fail_rate = 0.0  # or this fraction of searches does (drawn from search_rng)
+        self.search_rng = random.Random(5)
         self.search_lags = 0  # this many searches do not list anything yet (the search index lags behind)
         self.searches = 0
         self.answers_lost: list[str] = []  # Message-IDs accepted by an "accept-drop"/"accept-slow" call
@@ -243,7 +246,10 @@ class FakePostmark:
                     return self._answer(401, {"ErrorCode": 10, "Message": "Bad or missing Server API token."})
                 with esp._lock:
                     esp.searches += 1
-                if esp.search_fails:
+                    unlucky = esp.search_fail_rate and esp.search_rng.random() < esp.search_fail_rate
+                    if unlucky:
+                        esp.failures["search"] += 1
+                if esp.search_fails or unlucky:
                     return self._answer(500, {"ErrorCode": 100, "Message": "Fake provider: search failed."})
                 try:
                     count, offset = int(query["count"][0]), int(query["offset"][0])
@@ -420,13 +426,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--fail-rate", type=float, default=0.0)
     parser.add_argument("--modes", default="500,drop", help="comma-separated: 500, drop, accept-drop, accept-slow")
+    parser.add_argument("--search-fail-rate", type=float, default=0.0, help="fraction of searches answering 500")
     parser.add_argument("--slow", type=float, default=3.0, help="seconds an accept-slow call waits")
     parser.add_argument("--lifetime", type=float, default=600)
     parser.add_argument("--max-calls", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=4)
     options = parser.parse_args(argv)
     esp = FakePostmark(lifetime=options.lifetime, max_calls=options.max_calls, port=options.port)
-    esp.slow = options.slow
+    esp.slow, esp.search_fail_rate = options.slow, options.search_fail_rate
     if options.fail_rate:
         esp.fail(options.fail_rate, calls=options.max_calls, modes=tuple(options.modes.split(",")), seed=options.seed)
     signal.signal(signal.SIGTERM, lambda *_: esp.stop())
