@@ -182,6 +182,7 @@ class Figures:
     sent: int = 0
     failed: int = 0
     uncertain: int = 0
+    uncertain_at_provider: int = 0  # of the uncertain ones, how many the provider had after all
     duplicates: int = 0
     lost: int = 0
     kills: int = 0
@@ -190,9 +191,20 @@ class Figures:
     notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        names = ("messages", "decided", "sent", "failed", "uncertain", "duplicates", "lost", "kills", "redis_restarts")
-        rows = [f"  {name.replace('_', ' '):<16} {getattr(self, name):>8}" for name in names]
-        return [*rows, f"  {'elapsed':<16} {self.elapsed:>7.1f}s"]
+        names = (
+            "messages",
+            "decided",
+            "sent",
+            "failed",
+            "uncertain",
+            "uncertain_at_provider",
+            "duplicates",
+            "lost",
+            "kills",
+            "redis_restarts",
+        )
+        rows = [f"  {name.replace('_', ' '):<22} {getattr(self, name):>8}" for name in names]
+        return [*rows, f"  {'elapsed':<22} {self.elapsed:>7.1f}s"]
 
 
 class Run:
@@ -334,7 +346,7 @@ class Run:
         sending = Dispatch.objects.filter(status=DispatchStatus.SENDING).count()
         worker.kill(signal.SIGKILL)
         self.figures.kills += 1
-        self.say(f"SIGKILL {worker.name} (its whole process group; {sending} messages were being sent)")
+        self.say(f"SIGKILL {worker.name}, its whole process group ({sending} messages in `sending` at that moment)")
         self.workers[index] = self.start_worker(index + 1)
 
     def restart_redis(self) -> None:
@@ -424,13 +436,15 @@ def judge(accepted: Counter[tuple[int, int]], *, expected: int, dispatches=None)
             problems.append(f"dispatch {pk}: booked failed ({reason}), yet the provider accepted it")
     duplicates = sum(copies - 1 for copies in accepted.values() if copies > 1)
     problems += [f"dispatch {key[1]}: accepted {copies} times" for key, copies in accepted.items() if copies > 1]
+    uncertain = sum(1 for pk, organization_id, status, _reason in rows
+                    if status == DispatchStatus.UNCERTAIN and accepted[(organization_id, pk)])  # fmt: skip
     foreign = sum(copies for key, copies in accepted.items() if key not in known)
     if foreign:
         problems.append(f"{foreign} accepted messages belong to no dispatch")
         duplicates += foreign
     return {"decided": len(rows), "sent": statuses[DispatchStatus.SENT], "failed": statuses[DispatchStatus.FAILED],
-            "uncertain": statuses[DispatchStatus.UNCERTAIN], "duplicates": duplicates, "lost": lost,
-            "problems": problems}  # fmt: skip
+            "uncertain": statuses[DispatchStatus.UNCERTAIN], "uncertain_at_provider": uncertain,
+            "duplicates": duplicates, "lost": lost, "problems": problems}  # fmt: skip
 
 
 # The world ---------------------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core import checks
 from django.db import connection
 from django.db.models import F, Max, Q
 from django.utils import timezone
@@ -58,6 +59,24 @@ REVIEWED_CHANNELS = frozenset({StepChannel.EMAIL, StepChannel.LETTER})
 # Longer than CELERY_TASK_TIME_LIMIT (10 minutes), so a live worker is never mistaken for a dead one.
 # A claim older than this is its dead worker's (15 minutes; longer than the task time limit, see settings).
 LEASE = timedelta(seconds=settings.FOLLOW_UP_LEASE_SECONDS)
+
+
+@checks.register()
+def check_lease_outlasts_tasks(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """The sweeper takes a claim older than the lease for a dead worker's: a living worker must never hold one that
+    long, or the sweeper could requeue a message the worker is sending (a duplicate). Celery kills a task at
+    CELERY_TASK_TIME_LIMIT."""
+    if settings.FOLLOW_UP_LEASE_SECONDS > settings.CELERY_TASK_TIME_LIMIT:
+        return []
+    return [
+        checks.Error(
+            f"FOLLOW_UP_LEASE_SECONDS ({settings.FOLLOW_UP_LEASE_SECONDS}) must be longer than CELERY_TASK_TIME_LIMIT "
+            f"({settings.CELERY_TASK_TIME_LIMIT}): the sweeper would take a living worker's claim for a dead one's.",
+            id="reminders.E002",
+        )
+    ]
+
+
 RESCHEDULE_CHUNK = 2000
 
 

@@ -10,7 +10,7 @@ import pytest
 from mailroom.models import StoredEmail
 from reminders.decide import decide_due_cross_tenant
 from reminders.delivery import _sweep_one, deliver_one, message_id, sweep
-from reminders.engine import LEASE, claim
+from reminders.engine import LEASE, check_lease_outlasts_tasks, claim
 from reminders.models import AttemptOutcome, DeliveryAttempt, Dispatch, DispatchStatus
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +95,10 @@ def test_a_second_sweeper_acting_on_an_old_view_leaves_the_fresh_claim_alone(dec
     assert (fresh.status, fresh.attempts, fresh.claimed_at) == (DispatchStatus.SENDING, 2, LATER)
     assert counts == {"requeued": 0, "proven_sent": 0, "uncertain": 0}
     assert sweep(now=LATER + timedelta(seconds=1)) == counts  # the fresh claim is nobody's to sweep yet
+
+
+def test_a_lease_no_longer_than_the_task_time_limit_is_refused(settings):
+    settings.FOLLOW_UP_LEASE_SECONDS, settings.CELERY_TASK_TIME_LIMIT = 600, 600
+    assert [error.id for error in check_lease_outlasts_tasks(None)] == ["reminders.E002"]
+    settings.FOLLOW_UP_LEASE_SECONDS = 601
+    assert check_lease_outlasts_tasks(None) == []
