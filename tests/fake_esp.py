@@ -109,6 +109,7 @@ class FakePostmark:
         self._webhooks_open.set()
         self._stopped = threading.Event()
         self._by_dispatch: dict[str, list[Accepted]] = {}  # the search's usual filter, without a scan of all
+        self._indexed = 0  # how many of `accepted` _by_dispatch holds (tests may append to `accepted` directly)
         self._server = _QuietServer(("127.0.0.1", port), self._handler())
         self._threads: list[threading.Thread] = []
 
@@ -262,7 +263,7 @@ class FakePostmark:
                 with esp._lock:
                     candidates = esp.accepted
                     if list(filters) == ["dispatch_id"]:
-                        candidates = esp._by_dispatch.get(filters["dispatch_id"], [])
+                        candidates = esp._by_dispatch_id(filters["dispatch_id"])
                     found = [m for m in reversed(candidates)
                              if all(str(m.metadata.get(k)) == v for k, v in filters.items())]  # fmt: skip
                     if esp.search_lags > 0:
@@ -357,11 +358,17 @@ class FakePostmark:
         )  # fmt: skip
         with self._lock:
             self.accepted.append(message)
-            self._by_dispatch.setdefault(str(message.metadata.get("dispatch_id")), []).append(message)
             self._in_flight += 1
         if self.webhook_url:
             self._webhooks.put(message)
         return message
+
+    def _by_dispatch_id(self, dispatch_id: str) -> list[Accepted]:
+        """The accepted messages with this dispatch_id metadata, oldest first (called holding the lock)."""
+        for message in self.accepted[self._indexed :]:
+            self._by_dispatch.setdefault(str(message.metadata.get("dispatch_id")), []).append(message)
+        self._indexed = len(self.accepted)
+        return self._by_dispatch.get(dispatch_id, [])
 
     def report(self) -> dict:
         """What a test process reads over HTTP: the calls, the failures by mode, and every accepted message."""
