@@ -56,9 +56,10 @@ REACHED = (DispatchStatus.AWAITING_APPROVAL, DispatchStatus.QUEUED, DispatchStat
 # Steps whose messages a plan that reviews before sending holds for approval (tasks and manual steps are not
 # messages to the debtor).
 REVIEWED_CHANNELS = frozenset({StepChannel.EMAIL, StepChannel.LETTER})
-# Longer than CELERY_TASK_TIME_LIMIT (10 minutes), so a live worker is never mistaken for a dead one.
-# A claim older than this is its dead worker's (15 minutes; longer than the task time limit, see settings).
+# Longer than CELERY_TASK_TIME_LIMIT (10 minutes), so a live worker is never mistaken for a dead one: 15 minutes
+# (FOLLOW_UP_LEASE_SECONDS; check reminders.E002 below).
 LEASE = timedelta(seconds=settings.FOLLOW_UP_LEASE_SECONDS)
+RESCHEDULE_CHUNK = 2000
 
 
 @checks.register()
@@ -75,9 +76,6 @@ def check_lease_outlasts_tasks(app_configs, **kwargs) -> list[checks.CheckMessag
             id="reminders.E002",
         )
     ]
-
-
-RESCHEDULE_CHUNK = 2000
 
 
 def settings_for(organization: Organization) -> FollowUpSettings:
