@@ -8,14 +8,13 @@ with one organization whose one-step plan makes every invoice due today; the rea
 app, prefork) deliver through anymail's real Postmark backend to a fake Postmark on loopback (tests/fake_esp.py,
 a server process of its own) that fails 30% of the calls, before or after accepting the message, and 10% of the
 searches delivery and the sweeper make to learn whether it has a message (unanswered twice: `uncertain`, a task for
-a person). Meanwhile the
-workers are SIGKILLed (whole process group) five times and restarted, and the broker, a redis-server of this run
-on a port of its own without persistence, is killed and restarted empty once.
+a person). Meanwhile the workers are SIGKILLed (whole process group) five times and restarted, and the broker, a
+redis-server of this run on a port of its own without persistence, is killed and restarted empty once.
 
 The outcome is read from the database and from the provider's own list of what it accepted: each message
 accepted at most once (duplicates), and every decided message ends sent (and the provider has it), or failed or
 uncertain with a reason and a task for a person (lost otherwise). The figures are printed; the exit status is 1
-on any duplicate or loss, 2 when the time bound ran out first.
+on any duplicate or loss, 2 when the time bound ran out before every message finished (and nothing was doubled).
 
 Time is compressed so that a run fits in minutes: the lease after which a dead worker's claim is reconciled is
 30 s instead of 15 min (the task time limit 20 s instead of 10 min), retries wait 1, 2, 5, 10, 20 s instead of
@@ -555,11 +554,12 @@ def main(argv: list[str]) -> int:
     print("\n".join(figures.lines()))  # noqa: T201
     for note in figures.notes:
         print(f"  ! {note}")  # noqa: T201
-    if figures.duplicates or figures.lost:
+    out_of_time = any("time bound" in note for note in figures.notes)
+    if figures.duplicates or (figures.lost and not out_of_time):
         print("FAILED: duplicates or lost messages")  # noqa: T201
         return 1
-    if figures.notes and any("time bound" in note for note in figures.notes):
-        print("FAILED: the time bound ran out")  # noqa: T201
+    if out_of_time:
+        print("FAILED: the time bound ran out (what had not finished counts as lost)")  # noqa: T201
         return 2
     print("OK: no duplicate, nothing lost")  # noqa: T201
     return 0
