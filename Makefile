@@ -10,7 +10,7 @@ export PORT
 # unless SITE_URL is given in the environment or in .env.
 SITE_URL ?= $(or $(shell sed -n 's/^SITE_URL=//p' .env 2>/dev/null | tail -n 1),http://localhost:$(PORT))
 
-.PHONY: run test test-smoke install install-test system-deps system-test-deps translations lint bench clean
+.PHONY: run test test-smoke install install-test system-deps system-test-deps translations lint bench chaos clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -80,6 +80,15 @@ bench: $(VENV)/.test-installed
 	$(BENCH_ENV) $(PY) manage.py migrate --noinput
 	$(BENCH_ENV) $(PY) manage.py generate_data $(BENCH_SIZES) $(if $(filter 1,$(BENCH_REGENERATE)),--replace,--if-missing)
 	$(BENCH_ENV) $(PY) manage.py bench $(BENCH_ARGS)
+
+# The chaos run (collect/chaos.py): CHAOS_MESSAGES due messages delivered by real workers while they are SIGKILLed
+# (CHAOS_KILLS), Redis restarts empty and the provider fails 30% of calls; exits non-zero on any duplicate or lost
+# message, or when CHAOS_TIME_LIMIT seconds run out. Needs PostgreSQL (its own database collect_chaos, recreated;
+# CHAOS_DATABASE_URL) and redis-server (started on port 6390; the machine's Redis is not touched).
+CHAOS_MESSAGES ?= 10000
+
+chaos: $(VENV)/.test-installed
+	CHAOS_MESSAGES=$(CHAOS_MESSAGES) $(PY) -m collect.chaos
 
 clean:
 	rm -rf $(VENV) staticfiles

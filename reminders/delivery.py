@@ -30,7 +30,7 @@ from localized.dates import format_datetime
 from mandates.selectors import held_for_collection_ids
 from organizations.services import log_action, log_actions_many
 from reminders.calendar import next_send_time
-from reminders.engine import PlanBook, claim_many, reschedule, stuck_dispatches
+from reminders.engine import LEASE, PlanBook, claim_many, reschedule, stuck_dispatches
 from reminders.fallback import fall_back, task_assignee
 from reminders.kinds import KindHandler, handler_for
 from reminders.models import (
@@ -51,7 +51,8 @@ from reminders.texts import Text, text_for
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
-BACKOFF = [timedelta(minutes=m) for m in (1, 5, 15, 60, 180)]
+# 1, 5, 15, 60 and 180 minutes (FOLLOW_UP_RETRY_SECONDS).
+BACKOFF = [timedelta(seconds=seconds) for seconds in settings.FOLLOW_UP_RETRY_SECONDS]
 
 
 class TransientError(Exception):
@@ -757,13 +758,23 @@ def sweep(*, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     counts = {"requeued": 0, "proven_sent": 0, "uncertain": 0}
     for dispatch_id in stuck_dispatches(now=now):
-        dispatch = Dispatch.objects.select_related("organization", "customer", "step").get(pk=dispatch_id)
+        # Still stuck now: another sweeper (two ticks overlap) may have resolved it since the list was read.
+        dispatch = (
+            Dispatch.objects.select_related("organization", "customer", "step")
+            .filter(pk=dispatch_id, status=DispatchStatus.SENDING, claimed_at__lt=now - LEASE)
+            .first()
+        )
+        if dispatch is None:
+            continue
         with override(dispatch.organization.default_language):
             _sweep_one(dispatch, now, counts)
     return counts
 
 
 def _sweep_one(dispatch: Dispatch, now: datetime, counts: dict[str, int]) -> None:
+    """Resolve this stuck claim: asks the provider (no lock held), then acts only if the claim is still the one
+    it looked at. Another sweeper may have requeued it meanwhile and a worker claimed it afresh: requeueing that
+    new claim would let a second worker send the message again."""
     last = dispatch.delivery_attempts.order_by("-number").first()
     current = last is not None and last.number == dispatch.attempts
     if current and last.outcome == AttemptOutcome.SENT:
@@ -772,6 +783,18 @@ def _sweep_one(dispatch: Dispatch, now: datetime, counts: dict[str, int]) -> Non
         held = provider_has(dispatch)
     else:
         held = False  # the provider was never called for this claim
+    with transaction.atomic():
+        same_claim = Dispatch.objects.select_for_update().filter(
+            pk=dispatch.pk, status=DispatchStatus.SENDING, attempts=dispatch.attempts, claimed_at=dispatch.claimed_at
+        )
+        if same_claim.exists():
+            _resolve_stuck(dispatch, last if current else None, held, now, counts)
+
+
+def _resolve_stuck(dispatch: Dispatch, last: DeliveryAttempt | None, held: bool | None, now: datetime,
+                   counts: dict[str, int]) -> None:  # fmt: skip
+    """`last`: this claim's attempt, if it recorded one; `held`: whether the provider has the message."""
+    current = last is not None
     if held is False:
         # The provider never had the message: retrying cannot duplicate anything.
         if current and last.outcome == AttemptOutcome.STARTED:

@@ -25,6 +25,8 @@ from decimal import Decimal
 from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.core import checks
 from django.db import connection
 from django.db.models import F, Max, Q
 from django.utils import timezone
@@ -54,9 +56,26 @@ REACHED = (DispatchStatus.AWAITING_APPROVAL, DispatchStatus.QUEUED, DispatchStat
 # Steps whose messages a plan that reviews before sending holds for approval (tasks and manual steps are not
 # messages to the debtor).
 REVIEWED_CHANNELS = frozenset({StepChannel.EMAIL, StepChannel.LETTER})
-# Longer than CELERY_TASK_TIME_LIMIT (10 minutes), so a live worker is never mistaken for a dead one.
-LEASE = timedelta(minutes=15)
+# Longer than CELERY_TASK_TIME_LIMIT (10 minutes), so a live worker is never mistaken for a dead one: 15 minutes
+# (FOLLOW_UP_LEASE_SECONDS; check reminders.E002 below).
+LEASE = timedelta(seconds=settings.FOLLOW_UP_LEASE_SECONDS)
 RESCHEDULE_CHUNK = 2000
+
+
+@checks.register()
+def check_lease_outlasts_tasks(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """The sweeper takes a claim older than the lease for a dead worker's: a living worker must never hold one that
+    long, or the sweeper could requeue a message the worker is sending (a duplicate). Celery kills a task at
+    CELERY_TASK_TIME_LIMIT."""
+    if settings.FOLLOW_UP_LEASE_SECONDS > settings.CELERY_TASK_TIME_LIMIT:
+        return []
+    return [
+        checks.Error(
+            f"FOLLOW_UP_LEASE_SECONDS ({settings.FOLLOW_UP_LEASE_SECONDS}) must be longer than CELERY_TASK_TIME_LIMIT "
+            f"({settings.CELERY_TASK_TIME_LIMIT}): the sweeper would take a living worker's claim for a dead one's.",
+            id="reminders.E002",
+        )
+    ]
 
 
 def settings_for(organization: Organization) -> FollowUpSettings:

@@ -20,6 +20,12 @@ Bounded: it answers at most `max_calls` sends and stops by itself after `lifetim
 
     with FakePostmark(delay=0.05) as esp:
         settings.ANYMAIL = esp.anymail_settings()
+
+It also runs as a server process of its own (the chaos run, `make chaos`), failing a fraction of all calls,
+and lists what it accepted at `GET /_fake/accepted`:
+
+    python -m tests.fake_esp --port 6391 --fail-rate 0.3 --modes 500,drop,accept-drop,accept-slow --lifetime 700 \
+        --search-fail-rate 0.1
 """
 
 from __future__ import annotations
@@ -76,7 +82,8 @@ class Failing:
 
 class FakePostmark:
     def __init__(self, *, delay: float = 0.0, lifetime: float = 300, max_calls: int = 20_000,
-                 webhook_url: str | None = None, webhook_auth: tuple[str, str] | None = None) -> None:  # fmt: skip
+                 webhook_url: str | None = None, webhook_auth: tuple[str, str] | None = None,
+                 port: int = 0) -> None:  # fmt: skip
         self.delay = delay
         self.lifetime = lifetime
         self.max_calls = max_calls
@@ -89,6 +96,8 @@ class FakePostmark:
         self.slow = 3.0  # seconds an "accept-slow" call waits before answering
         self.client_timeout: float | None = None  # anymail's REQUESTS_TIMEOUT for the senders, when set
         self.search_fails = False  # the search answers 500
+        self.search_fail_rate = 0.0  # or this fraction of searches does (drawn from search_rng)
+        self.search_rng = random.Random(5)
         self.search_lags = 0  # this many searches do not list anything yet (the search index lags behind)
         self.searches = 0
         self.answers_lost: list[str] = []  # Message-IDs accepted by an "accept-drop"/"accept-slow" call
@@ -102,7 +111,9 @@ class FakePostmark:
         self._webhooks_open = threading.Event()
         self._webhooks_open.set()
         self._stopped = threading.Event()
-        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
+        self._by_dispatch: dict[str, list[Accepted]] = {}  # the search's usual filter, without a scan of all
+        self._indexed = 0  # how many of `accepted` _by_dispatch holds (tests may append to `accepted` directly)
+        self._server = _QuietServer(("127.0.0.1", port), self._handler())
         self._threads: list[threading.Thread] = []
 
     # Life cycle ------------------------------------------------------------------------------------
@@ -209,6 +220,8 @@ class FakePostmark:
                 parsed = urlparse(self.path)
                 if parsed.path == "/messages/outbound":
                     return self._search(parse_qs(parsed.query))
+                if parsed.path == "/_fake/accepted":
+                    return self._answer(200, esp.report())
                 if parsed.path != "/_fake/messages":
                     return self._answer(404, {"ErrorCode": 404, "Message": "Not found"})
                 wanted = parse_qs(parsed.query).get("message_id", [""])[0]
@@ -237,7 +250,10 @@ class FakePostmark:
                     return self._answer(401, {"ErrorCode": 10, "Message": "Bad or missing Server API token."})
                 with esp._lock:
                     esp.searches += 1
-                if esp.search_fails:
+                    unlucky = esp.search_fail_rate and esp.search_rng.random() < esp.search_fail_rate
+                    if unlucky:
+                        esp.failures["search"] += 1
+                if esp.search_fails or unlucky:
                     return self._answer(500, {"ErrorCode": 100, "Message": "Fake provider: search failed."})
                 try:
                     count, offset = int(query["count"][0]), int(query["offset"][0])
@@ -248,7 +264,10 @@ class FakePostmark:
                 if len(filters) > 1:
                     return self._answer(422, {"ErrorCode": 1, "Message": "Only one metadata filter is allowed."})
                 with esp._lock:
-                    found = [m for m in reversed(esp.accepted)
+                    candidates = esp.accepted
+                    if list(filters) == ["dispatch_id"]:
+                        candidates = esp._by_dispatch_id(filters["dispatch_id"])
+                    found = [m for m in reversed(candidates)
                              if all(str(m.metadata.get(k)) == v for k, v in filters.items())]  # fmt: skip
                     if esp.search_lags > 0:
                         esp.search_lags -= 1
@@ -348,6 +367,21 @@ class FakePostmark:
             self._webhooks.put(message)
         return message
 
+    def _by_dispatch_id(self, dispatch_id: str) -> list[Accepted]:
+        """The accepted messages with this dispatch_id metadata, oldest first (called holding the lock)."""
+        for message in self.accepted[self._indexed :]:
+            self._by_dispatch.setdefault(str(message.metadata.get("dispatch_id")), []).append(message)
+        self._indexed = len(self.accepted)
+        return self._by_dispatch.get(dispatch_id, [])
+
+    def report(self) -> dict:
+        """What a test process reads over HTTP: the calls, the failures by mode, and every accepted message."""
+        with self._lock:
+            return {"calls": self.calls, "failures": dict(self.failures), "searches": self.searches,
+                    "answers_lost": list(self.answers_lost),
+                    "accepted": [{"message_id": m.message_id, "metadata": m.metadata, "postmark_id": m.postmark_id}
+                                 for m in self.accepted]}  # fmt: skip
+
     def search_entry(self, message: Accepted) -> dict:
         """One message as the Outbound Messages search lists it."""
         recipients = [part.strip().rsplit("<", 1)[-1].rstrip(">") for part in message.to.split(",") if part]
@@ -392,3 +426,32 @@ class FakePostmark:
             except requests.RequestException:
                 pass
             time.sleep(0.1 * (attempt + 1))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve on a port of its own until `lifetime` runs out or SIGTERM, failing `fail_rate` of all calls."""
+    import argparse
+    import signal
+
+    parser = argparse.ArgumentParser(description="A fake Postmark on loopback, with fault injection.")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--fail-rate", type=float, default=0.0)
+    parser.add_argument("--modes", default="500,drop", help="comma-separated: 500, drop, accept-drop, accept-slow")
+    parser.add_argument("--search-fail-rate", type=float, default=0.0, help="fraction of searches answering 500")
+    parser.add_argument("--slow", type=float, default=3.0, help="seconds an accept-slow call waits")
+    parser.add_argument("--lifetime", type=float, default=600)
+    parser.add_argument("--max-calls", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=4)
+    options = parser.parse_args(argv)
+    esp = FakePostmark(lifetime=options.lifetime, max_calls=options.max_calls, port=options.port)
+    esp.slow, esp.search_fail_rate = options.slow, options.search_fail_rate
+    if options.fail_rate:
+        esp.fail(options.fail_rate, calls=options.max_calls, modes=tuple(options.modes.split(",")), seed=options.seed)
+    signal.signal(signal.SIGTERM, lambda *_: esp.stop())
+    esp.start()
+    print(f"fake Postmark listening on {esp.url}", flush=True)  # noqa: T201
+    esp._stopped.wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -222,8 +222,14 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = 600
-CELERY_TASK_SOFT_TIME_LIMIT = 540
+# A task is killed after CELERY_TASK_TIME_LIMIT seconds, so a living worker never holds a follow-up claim longer than
+# that; the sweeper treats a claim older than FOLLOW_UP_LEASE_SECONDS as its worker's death, so the lease must be
+# longer. Retries of a temporary error wait FOLLOW_UP_RETRY_SECONDS (one value per retry). Production keeps the
+# defaults; the chaos run (`make chaos`) compresses them to seconds.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=540)
+FOLLOW_UP_LEASE_SECONDS = env.int("FOLLOW_UP_LEASE_SECONDS", default=900)
+FOLLOW_UP_RETRY_SECONDS = env.list("FOLLOW_UP_RETRY_SECONDS", cast=int, default=[60, 300, 900, 3600, 10800])
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -9,8 +9,8 @@ import pytest
 
 from mailroom.models import StoredEmail
 from reminders.decide import decide_due_cross_tenant
-from reminders.delivery import deliver_one, message_id, sweep
-from reminders.engine import LEASE, claim
+from reminders.delivery import _sweep_one, deliver_one, message_id, sweep
+from reminders.engine import LEASE, check_lease_outlasts_tasks, claim
 from reminders.models import AttemptOutcome, DeliveryAttempt, Dispatch, DispatchStatus
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +76,29 @@ def test_an_error_after_the_attempt_was_recorded_is_left_for_reconciliation(deci
     monkeypatch.undo()
     assert sweep(now=LATER)["proven_sent"] == 1
     assert StoredEmail.objects.filter(message_id=message_id(decided)).count() == 1
+
+
+def test_a_second_sweeper_acting_on_an_old_view_leaves_the_fresh_claim_alone(decided):
+    """Two ticks overlap and both sweepers read the same stuck claim. The first requeues it, a worker claims it
+    afresh and is calling the provider; the second sweeper, acting on what it read before, must not requeue that
+    new claim: another worker would then send the message a second time."""
+    assert claim(dispatch_id=decided.pk, now=NOW)  # the worker died after claiming
+    read_by_the_second = Dispatch.objects.select_related("organization", "customer", "step").get(pk=decided.pk)
+    assert sweep(now=LATER)["requeued"] == 1
+    assert claim(dispatch_id=decided.pk, now=LATER)
+    DeliveryAttempt.objects.create(organization=decided.organization, dispatch=decided, number=2)
+
+    counts = {"requeued": 0, "proven_sent": 0, "uncertain": 0}
+    _sweep_one(read_by_the_second, LATER, counts)
+
+    fresh = Dispatch.objects.get(pk=decided.pk)
+    assert (fresh.status, fresh.attempts, fresh.claimed_at) == (DispatchStatus.SENDING, 2, LATER)
+    assert counts == {"requeued": 0, "proven_sent": 0, "uncertain": 0}
+    assert sweep(now=LATER + timedelta(seconds=1)) == counts  # the fresh claim is nobody's to sweep yet
+
+
+def test_a_lease_no_longer_than_the_task_time_limit_is_refused(settings):
+    settings.FOLLOW_UP_LEASE_SECONDS, settings.CELERY_TASK_TIME_LIMIT = 600, 600
+    assert [error.id for error in check_lease_outlasts_tasks(None)] == ["reminders.E002"]
+    settings.FOLLOW_UP_LEASE_SECONDS = 601
+    assert check_lease_outlasts_tasks(None) == []
