@@ -36,6 +36,8 @@ organization_patterns = [
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages that name no icon (files, error pages): the same icon.
+    path("favicon.ico", views.favicon, name="favicon"),
     path("switch/", OrganizationSwitchView.as_view(), name="organization-switch"),
     path("verify-sender/<str:token>/", SenderVerifyView.as_view(), name="sender-verify"),
     path("o/<slug:organization_slug>/", include(organization_patterns)),

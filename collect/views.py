@@ -76,3 +76,11 @@ class SectionPlaceholderView(OrganizationView):
         heading, description, points = SECTIONS[self.section]
         context = {"heading": heading, "description": description, "points": points, "nav": self.section}
         return render(request, "placeholder.html", context)
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that name no icon (downloads, error pages): send the app's icon."""
+    from django.shortcuts import redirect
+    from django.templatetags.static import static
+
+    return redirect(static("collect/favicon.svg"), permanent=True)
