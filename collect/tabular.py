@@ -232,6 +232,10 @@ def _parse_decimal_text(text: str) -> Decimal:
         integer, fraction = text[:last], text[last + 1 :]
         if not fraction.isdigit() or not fraction.isascii():
             raise ValueError(text)
+        # `1,000` or `1.000` alone: a thousand in one convention, one in another (an ERP with three decimals).
+        # Amounts never have three decimals, so neither reading can be trusted: refused, never guessed.
+        if len(fraction) == 3 and integer.isdigit() and not any(mark in integer for mark in " .,'"):
+            raise ValueError(text)
     else:
         integer, fraction = text, "0"
     if GROUPED_DIGITS.fullmatch(integer):

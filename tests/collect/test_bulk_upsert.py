@@ -196,3 +196,14 @@ def test_the_schema_describes_the_bulk_endpoints(client):
         "currency",
         "payment_reference",
     } == set(record)
+
+
+def test_an_amount_that_reads_as_a_thousand_or_as_one_is_refused_not_guessed(world, api_a):
+    for amount in ("1,000", "1.000"):
+        response = api_a.post(INVOICES, {"rows": [invoice("AMB-1", amount=amount)]}, format="json")
+        assert response.status_code == 400, amount
+        assert response.json()["error"]["rows"][0]["errors"][0]["field"] == "amount"
+    assert not Invoice.objects.filter(number="AMB-1").exists()
+    response = api_a.post(INVOICES, {"rows": [invoice("AMB-1", amount="1000.00")]}, format="json")
+    assert response.status_code == 200
+    assert Invoice.objects.get(organization=world.org_a, number="AMB-1").amount == 1000

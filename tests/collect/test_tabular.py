@@ -46,7 +46,9 @@ def test_amounts_with_decimal_comma_or_point_and_thousands_separators_are_read(t
     assert parse_decimal(text) == Decimal(expected)
 
 
-@pytest.mark.parametrize("text", ["", "abc", "12,34,56", "1.234.56", "1,2.3,4", "1e5", "NaN", "12,", None, True])
+@pytest.mark.parametrize(
+    "text", ["", "abc", "12,34,56", "1.234.56", "1,2.3,4", "1e5", "NaN", "12,", None, True, "1,000", "1.000", "12.500"]
+)
 def test_what_is_not_an_amount_is_refused(text):
     with pytest.raises(ValueError):
         parse_decimal(text)
