@@ -105,9 +105,11 @@ def _clean(organization: Organization, account: BankAccount | None, data: dict[s
             errors["currency"] = [_("Enter a three-letter currency code such as EUR.")]
     if "holder_name" in data:
         cleaned["holder_name"] = (data["holder_name"] or "").strip()[:70]
-    if not errors and "iban" in cleaned:
+    # The effective IBAN and currency after the change: a PATCH of the currency alone can clash too.
+    if not errors and ("iban" in cleaned or "currency" in cleaned):
         currency = cleaned.get("currency", account.currency if account else "EUR")
-        clash = BankAccount.objects.filter(organization=organization, currency=currency, iban=cleaned["iban"])
+        iban = cleaned.get("iban", account.iban if account else "")
+        clash = BankAccount.objects.filter(organization=organization, currency=currency, iban=iban)
         if clash.exclude(pk=account.pk if account else None).exists():
             errors["iban"] = [_("This account is already listed for %(currency)s.") % {"currency": currency}]
     if errors:
@@ -127,6 +129,9 @@ def bank_account_save(
     before = {name: getattr(account, name) for name in FIELDS}
     for name, value in cleaned.items():
         setattr(account, name, value)
+    if account.pk and before["currency"] != account.currency and "is_default" not in cleaned:
+        # Moving to another currency does not take that currency's default unless asked (or it has none).
+        account.is_default = False
     if not account.bic:
         account.bic = bic_for_iban(account.iban)
     siblings = BankAccount.objects.select_for_update().filter(organization=organization, currency=account.currency)

@@ -125,3 +125,20 @@ def test_the_edit_page_changes_the_holder_and_explains_a_bad_bic(world, owner_a_
     assert owner_a_client.post(edit, data).status_code == 302
     account.refresh_from_db()
     assert account.beneficiary == "Acme NV" and account.is_default
+
+
+def test_changing_only_the_currency_to_one_that_lists_the_same_iban_is_explained(world, api_a, no_accounts):
+    bank_account_save(organization=world.org_a, data={"currency": "USD", "iban": "BE71096123456769"})
+    euro = bank_account_save(organization=world.org_a, data={"currency": "EUR", "iban": "BE71096123456769"})
+    response = api_a.patch(f"/api/v1/bank-accounts/{euro.pk}/", {"currency": "USD"}, format="json")
+    assert response.status_code == 400
+    assert "already listed for USD" in str(response.json())
+
+
+def test_moving_a_default_into_a_currency_with_its_own_default_does_not_take_it_over(world, no_accounts):
+    dollars = bank_account_save(organization=world.org_a, data={"currency": "USD", "iban": "NL91ABNA0417164300"})
+    euro = bank_account_save(organization=world.org_a, data={"currency": "EUR", "iban": "BE71096123456769"})
+    bank_account_save(organization=world.org_a, account=euro, data={"currency": "USD"})
+    dollars.refresh_from_db()
+    euro.refresh_from_db()
+    assert dollars.is_default and not euro.is_default
