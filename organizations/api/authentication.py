@@ -8,7 +8,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from organizations.services import api_key_authenticate
-from organizations.two_factor import two_factor_enabled
+from organizations.two_factor import owner_must_enrol, two_factor_enabled
 
 
 class ApiKeyPrincipal:
@@ -63,7 +63,11 @@ class VerifiedSessionAuthentication(authentication.SessionAuthentication):
         if result is None:
             return None
         user = result[0]
-        if not getattr(user, "is_verified", bool)() and two_factor_enabled(user):
+        if getattr(user, "is_verified", bool)():
+            return result
+        # A password-only session: refused when the user has a second factor, or owns an organization that
+        # requires one and has not set it up yet (the pages send such owners to enrolment; the API cannot).
+        if two_factor_enabled(user) or owner_must_enrol(user=user):
             return None
         return result
 

@@ -195,3 +195,16 @@ def test_every_staff_page_waits_for_the_code(world, client):
             assert response.status_code == 302, f"{method.upper()} {url} gave {response.status_code}"
             assert response["Location"].startswith(reverse("two-factor-verify")), url
     assert walked > 40
+
+
+def test_an_owner_who_must_enrol_cannot_use_the_api_with_the_browser_session(world, client):
+    world.org_a.require_two_factor_for_owners = True
+    world.org_a.save()
+    client.force_login(world.owner_a.user)
+    assert client.get("/api/v1/customers/", HTTP_X_ORGANIZATION=world.org_a.slug).status_code in (401, 403)
+    # A member is not held by the owners' rule; once the owner enrols, the session works again.
+    client.force_login(world.member_a.user)
+    assert client.get("/api/v1/customers/", HTTP_X_ORGANIZATION=world.org_a.slug).status_code == 200
+    client.force_login(world.owner_a.user)
+    enrol(client)
+    assert client.get("/api/v1/customers/", HTTP_X_ORGANIZATION=world.org_a.slug).status_code == 200
