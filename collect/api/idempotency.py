@@ -93,6 +93,9 @@ def _idempotent(view, handler: Callable, record: IdempotencyKey) -> Callable:
                 if _kept(response.status_code) and hasattr(response, "data"):
                     idempotency_complete(record=record, **_stored(response))
                     return response
+                # Not kept (a 5xx or 409 returned, not raised): undo what the handler wrote, so a retry with the
+                # same key, which runs again, does not do the work twice.
+                transaction.set_rollback(True)
         except Exception as exc:  # the work rolled back; answer as DRF would, and keep that answer
             try:
                 response = view.handle_exception(exc)
