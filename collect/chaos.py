@@ -462,6 +462,9 @@ def recreate_database(url: str) -> None:
     config = environ.Env.db_url_config(url)
     if "postgresql" not in config["ENGINE"]:
         raise ChaosError("the chaos run needs PostgreSQL (CHAOS_DATABASE_URL)")
+    # It drops the database it is given: only one named for chaos, never a real one pointed at by mistake.
+    if "chaos" not in config["NAME"]:
+        raise ChaosError(f"refusing to drop {config['NAME']!r}: the chaos database's name must contain 'chaos'")
     server = {"host": config.get("HOST") or None, "port": config.get("PORT") or None,
               "user": config.get("USER") or None, "password": config.get("PASSWORD") or None}  # fmt: skip
     with psycopg.connect(dbname="postgres", autocommit=True, **server) as maintenance:

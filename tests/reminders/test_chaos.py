@@ -143,3 +143,10 @@ def _drop_database(url: str) -> None:
               "user": config.get("USER") or None, "password": config.get("PASSWORD") or None}  # fmt: skip
     with psycopg.connect(dbname="postgres", autocommit=True, **server) as maintenance:
         maintenance.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(config["NAME"])))
+
+
+def test_the_run_refuses_to_drop_a_database_not_named_for_chaos():
+    from collect.chaos import ChaosError, recreate_database
+
+    with pytest.raises(ChaosError, match="refusing to drop 'collect'"):
+        recreate_database("postgres://postgres@127.0.0.1:5432/collect")
