@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -156,11 +156,26 @@ def _free_variant(organization: Organization, reference_format: str, invoice_id:
     return next((variant for variant in variants if variant not in taken), "")
 
 
+def _insert_checked(invoice: Invoice) -> None:
+    """Insert; another request that took the same number or reference since the checks gets a field error (the
+    unique constraint decides the race), not a server error."""
+    try:
+        with transaction.atomic():
+            invoice.save(force_insert=True)
+    except IntegrityError as error:
+        if "payment_reference" in str(error):
+            message = _("Another invoice already has this payment reference.")
+            raise ValidationError({"payment_reference": message}) from error
+        if "number" in str(error):
+            raise ValidationError({"number": _("Another invoice already has this number.")}) from error
+        raise
+
+
 @transaction.atomic
 def invoice_create(*, organization: Organization, customer: Customer, actor: Actor = None, **data: Any) -> Invoice:
     invoice = invoice_new(organization=organization, customer=customer, **data)
     _check_reference_free(organization, invoice.payment_reference)
-    invoice.save(force_insert=True)
+    _insert_checked(invoice)
     _assign_references(organization, [invoice])
     log_action(organization=organization, subject=invoice, code="invoice.created", actor=actor,
                data=_created_data(invoice))  # fmt: skip
