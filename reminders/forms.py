@@ -24,9 +24,10 @@ class PlanForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.organization = organization
         self.fields["fallback_channel"].required = False  # not chosen: today's behaviour, a task for a person
-        # Only this plan's own steps (a new plan has none yet: save its steps first).
+        # Only this plan's own steps after the due date (a new plan has none yet: save its steps first). A late
+        # arrival is overdue already: a step before the due date would send it the "due soon" text.
         steps = FollowUpStep.objects.filter(plan=self.instance) if self.instance.pk else FollowUpStep.objects.none()
-        self.fields["late_entry_step"].queryset = steps.order_by("position")
+        self.fields["late_entry_step"].queryset = steps.filter(offset_days__gt=0).order_by("position")
         self.fields["late_entry_step"].empty_label = _("The first reminder after the due date")
 
     def clean_fallback_channel(self) -> str:

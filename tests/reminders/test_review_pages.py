@@ -127,3 +127,16 @@ def test_a_message_whose_invoice_was_paid_meanwhile_says_so_and_sends_nothing(wo
     janssens.refresh_from_db()
     assert janssens.status == DispatchStatus.SKIPPED  # the delivery's re-check: paid before it went out
     assert not [mail for mail in StoredEmail.objects.all() if "jan@janssens.example" in mail.to]
+
+
+def test_a_step_before_the_due_date_is_no_late_entry_choice_on_the_plan_page(world, owner_a_client, reviewed):
+    plan = reviewed[0]
+    before = plan.steps.create(organization=world.org_a, position=0, name="Due soon", offset_days=-3,
+                               channel="email", purpose="pre_due")  # fmt: skip
+    target = reverse("follow_up:plan", args=[world.org_a.slug, plan.pk])
+    choices = [label for _value, label in owner_a_client.get(target).context["form"].fields["late_entry_step"].choices]
+    assert "0. Due soon" not in choices and "1. Reminder" in choices
+    response = owner_a_client.post(target, plan_data(plan, late_entry_step=str(before.pk)))
+    assert response.status_code == 400
+    plan.refresh_from_db()
+    assert plan.late_entry_step is None
