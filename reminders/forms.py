@@ -130,15 +130,21 @@ class RemindForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    """A decision on the messages awaiting approval: the ticked rows, or every awaiting one (`select_all`)."""
+    """A decision on the messages awaiting approval: the ticked rows, or every awaiting one shown (`select_all`)."""
 
     APPROVE, SKIP, POSTPONE = "approve", "skip", "postpone"
     action = forms.ChoiceField(choices=[(APPROVE, _("Approve")), (SKIP, _("Skip")), (POSTPONE, _("Postpone"))])
     until = LocalDateField(label=_("Postpone until"), required=False)
     select_all = forms.BooleanField(required=False)
+    # What "every awaiting one" meant when the page was shown: the highest id listed and the page's moment. A
+    # message decided (or back from a postponement) after that was never seen, so select-all leaves it alone.
+    cutoff = forms.IntegerField(required=False, min_value=0)
+    shown_at = forms.DateTimeField(required=False)
 
     def clean(self):
         data = super().clean()
         if data.get("action") == self.POSTPONE and not data.get("until"):
             self.add_error("until", _("Choose the day the messages come back for review."))
+        if data.get("select_all") and (data.get("cutoff") is None or data.get("shown_at") is None):
+            self.add_error(None, _("The list has changed: reload the page and select again."))
         return data
