@@ -50,7 +50,9 @@ from reminders.models import (
 logger = logging.getLogger(__name__)
 
 # Dispatch states in which an invoice counts as having reached the dispatch's step.
-# A message waiting for approval counts like a queued one: it is decided, the schedule moves on from it.
+# A message waiting for approval counts like a queued one: it is decided, the schedule moves on from it; when the
+# next message is decided, the waiting one is skipped as overtaken (`reminders.decide._overtake_awaiting`), so a
+# reviewer sees only the latest level and two levels never go out together.
 REACHED = (DispatchStatus.AWAITING_APPROVAL, DispatchStatus.QUEUED, DispatchStatus.SENDING, DispatchStatus.SENT,
            DispatchStatus.TEST, DispatchStatus.UNCERTAIN)  # fmt: skip
 # Steps whose messages a plan that reviews before sending holds for approval (tasks and manual steps are not
