@@ -192,8 +192,11 @@ def first_reminder(steps: list[FollowUpStep]) -> FollowUpStep | None:
 
 
 def late_entry_step(plan: FollowUpPlan, steps: list[FollowUpStep]) -> FollowUpStep | None:
-    """Where a late arrival starts: the plan's own choice, else its first reminder after the due date."""
-    named = next((step for step in steps if step.pk == plan.late_entry_step_id), None)
+    """Where a late arrival starts: the plan's own choice, else its first reminder after the due date.
+
+    A choice whose offset was later moved before the due date (or stored before the forms refused one) is ignored:
+    an overdue invoice never gets the "due soon" text."""
+    named = next((step for step in steps if step.pk == plan.late_entry_step_id and step.offset_days > 0), None)
     return named or first_reminder(steps)
 
 
