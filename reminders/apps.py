@@ -71,6 +71,9 @@ class RemindersConfig(AppConfig):
             "invoice.reminder_approved": _("Reminder approved for sending"),
             "invoice.reminder_review_skipped": _("Reminder skipped during review"),
             "invoice.reminder_postponed": _("Reminder review postponed"),
+            "invoice.reminder_overtaken": ActivityText(
+                _("Reminder awaiting approval overtaken by %(by)s; not sent"), _("Reminder overtaken by a later one")
+            ),
             "mandate_invitation.sent": _("Invitation to sign sent"),
             "mandate_invitation.failed": _("Invitation to sign failed"),
             "mandate_invitation.skipped": _("Invitation to sign skipped"),

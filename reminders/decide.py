@@ -22,11 +22,13 @@ from operator import itemgetter
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.db.models.constants import OnConflict
+from django.utils.translation import gettext, override
 
 from customers.models import Customer
 from invoices.models import Invoice, InvoiceStatus
 from mandates.selectors import collection_hold_sql
 from organizations.models import Organization
+from organizations.services import log_actions_many
 from reminders.calendar import next_send_time
 from reminders.engine import (
     REACHED,
@@ -327,10 +329,59 @@ def record_decisions(decisions: list[Decision], *, organization: Organization) -
     Items are written only for the dispatches this call inserted (RETURNING tells which).
     """
     created: list[Dispatch] = []
+    overtaken: set[int] = set()
+    # One probe of the partial index `dispatch_awaiting_approval`: most organizations have nothing awaiting.
+    awaiting = Dispatch.objects.filter(organization=organization, status=DispatchStatus.AWAITING_APPROVAL).exists()
     for start in range(0, len(decisions), INSERT_BATCH):
         with transaction.atomic():
-            created += _record_batch(decisions[start : start + INSERT_BATCH], organization)
+            batch = _record_batch(decisions[start : start + INSERT_BATCH], organization)
+            if awaiting:
+                overtaken |= _overtake_awaiting(batch, organization)
+            created += batch
+    if overtaken:  # an invoice listed only in an overtaken message no longer reached its step
+        reschedule(invoice_ids=sorted(overtaken))
     return created
+
+
+def _overtake_awaiting(inserted: list[Dispatch], organization: Organization) -> set[int]:
+    """Skip the messages still awaiting approval about invoices a new, later message lists ("overtaken by <step>").
+
+    A message awaiting approval counts as reached (`REACHED`), so the schedule moves on while it waits and the next
+    step is decided in time. Without this, the reviewer would then see reminder 1 and reminder 2 side by side, and
+    approving both would send two levels at once. Holding the schedule instead would leave every waiting invoice
+    due on every tick (or need a per-invoice check) and send reminder 1's text weeks late; skipping the older
+    message keeps deciding set-based: per batch, one UPDATE per step decided (a handful), in the transaction that
+    writes the newer message, so the two never await (or go out) together. Only a message to the debtor overtakes:
+    a task for a person leaves the awaiting message for review. Returns the overtaken messages' invoice ids.
+    """
+    by_step: dict[FollowUpStep, list[int]] = {}
+    for dispatch in inserted:
+        if dispatch.channel in REVIEWED_CHANNELS:
+            by_step.setdefault(dispatch.step, []).append(dispatch.pk)
+    entries, invoice_ids = [], set()
+    for step, new_ids in by_step.items():
+        with override(organization.default_language):
+            reason = gettext("Overtaken by %(step)s; not sent.") % {"step": step}
+        listed = DispatchInvoice.objects.filter(dispatch_id__in=new_ids).values("invoice_id")
+        older = Dispatch.objects.filter(organization=organization, status=DispatchStatus.AWAITING_APPROVAL,
+                                        items__invoice_id__in=listed).exclude(pk__in=new_ids)  # fmt: skip
+        older_ids = list(older.values_list("pk", flat=True).distinct())
+        if not older_ids:
+            continue
+        # Compare-and-swap on the awaiting state: one a reviewer approved or skipped meanwhile stays as decided.
+        Dispatch.objects.filter(pk__in=older_ids, status=DispatchStatus.AWAITING_APPROVAL).update(
+            status=DispatchStatus.SKIPPED, reason=reason
+        )
+        items = DispatchInvoice.objects.filter(
+            dispatch_id__in=older_ids, dispatch__status=DispatchStatus.SKIPPED, dispatch__reason=reason
+        ).select_related("invoice", "dispatch__step")
+        for item in items:
+            invoice_ids.add(item.invoice_id)
+            entries.append({"organization": organization, "subject": item.invoice, "code": "invoice.reminder_overtaken",
+                            "data": {"dispatch": item.dispatch_id, "step": str(item.dispatch.step or ""),
+                                     "by": str(step)}})  # fmt: skip
+    log_actions_many(entries)
+    return invoice_ids
 
 
 def _record_batch(decisions: list[Decision], organization: Organization) -> list[Dispatch]:

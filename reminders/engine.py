@@ -50,7 +50,9 @@ from reminders.models import (
 logger = logging.getLogger(__name__)
 
 # Dispatch states in which an invoice counts as having reached the dispatch's step.
-# A message waiting for approval counts like a queued one: it is decided, the schedule moves on from it.
+# A message waiting for approval counts like a queued one: it is decided, the schedule moves on from it; when the
+# next message is decided, the waiting one is skipped as overtaken (`reminders.decide._overtake_awaiting`), so a
+# reviewer sees only the latest level and two levels never go out together.
 REACHED = (DispatchStatus.AWAITING_APPROVAL, DispatchStatus.QUEUED, DispatchStatus.SENDING, DispatchStatus.SENT,
            DispatchStatus.TEST, DispatchStatus.UNCERTAIN)  # fmt: skip
 # Steps whose messages a plan that reviews before sending holds for approval (tasks and manual steps are not
@@ -190,8 +192,11 @@ def first_reminder(steps: list[FollowUpStep]) -> FollowUpStep | None:
 
 
 def late_entry_step(plan: FollowUpPlan, steps: list[FollowUpStep]) -> FollowUpStep | None:
-    """Where a late arrival starts: the plan's own choice, else its first reminder after the due date."""
-    named = next((step for step in steps if step.pk == plan.late_entry_step_id), None)
+    """Where a late arrival starts: the plan's own choice, else its first reminder after the due date.
+
+    A choice whose offset was later moved before the due date (or stored before the forms refused one) is ignored:
+    an overdue invoice never gets the "due soon" text."""
+    named = next((step for step in steps if step.pk == plan.late_entry_step_id and step.offset_days > 0), None)
     return named or first_reminder(steps)
 
 

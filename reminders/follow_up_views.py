@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, ProtectedError
+from django.db.models import Count, Max, ProtectedError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -158,7 +158,12 @@ class ToApproveView(OrganizationView):
             return self.render(form, status=400)
         data = form.cleaned_data
         if data["select_all"]:
-            ids = list(awaiting_approval(organization=self.organization).values_list("pk", flat=True))
+            # Only what the page listed: a message decided or back from a postponement since was never seen.
+            shown_at = min(data["shown_at"], timezone.now())
+            shown = awaiting_approval(organization=self.organization, now=shown_at).filter(
+                pk__lte=data["cutoff"], created_at__lte=shown_at
+            )
+            ids = list(shown.values_list("pk", flat=True))
         else:
             ids = parse_ids(request.POST.getlist("ids"))  # re-scoped by the services: foreign ids change nothing
         if not ids:
@@ -188,10 +193,12 @@ class ToApproveView(OrganizationView):
         return dispatches_postpone(until=data["until"], **common)
 
     def render(self, form, status=200):
-        queryset = awaiting_approval(organization=self.organization).select_related("organization")
+        now = timezone.now()
+        queryset = awaiting_approval(organization=self.organization, now=now).select_related("organization")
         page = Paginator(queryset, 50).get_page(self.request.GET.get("page"))
-        context = {"form": form, "page_obj": page, "rows": review_rows(list(page.object_list)),
-                   "postponed": postponed_count(organization=self.organization), "nav": "follow-up"}  # fmt: skip
+        context = {"form": form, "page_obj": page, "rows": review_rows(list(page.object_list), now=now),
+                   "postponed": postponed_count(organization=self.organization, now=now), "nav": "follow-up",
+                   "cutoff": queryset.aggregate(cutoff=Max("pk"))["cutoff"] or 0, "shown_at": now}  # fmt: skip
         return render(self.request, "reminders/to_approve.html", context, status=status)
 
 

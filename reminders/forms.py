@@ -24,9 +24,10 @@ class PlanForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.organization = organization
         self.fields["fallback_channel"].required = False  # not chosen: today's behaviour, a task for a person
-        # Only this plan's own steps (a new plan has none yet: save its steps first).
+        # Only this plan's own steps after the due date (a new plan has none yet: save its steps first). A late
+        # arrival is overdue already: a step before the due date would send it the "due soon" text.
         steps = FollowUpStep.objects.filter(plan=self.instance) if self.instance.pk else FollowUpStep.objects.none()
-        self.fields["late_entry_step"].queryset = steps.order_by("position")
+        self.fields["late_entry_step"].queryset = steps.filter(offset_days__gt=0).order_by("position")
         self.fields["late_entry_step"].empty_label = _("The first reminder after the due date")
 
     def clean_fallback_channel(self) -> str:
@@ -129,15 +130,21 @@ class RemindForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    """A decision on the messages awaiting approval: the ticked rows, or every awaiting one (`select_all`)."""
+    """A decision on the messages awaiting approval: the ticked rows, or every awaiting one shown (`select_all`)."""
 
     APPROVE, SKIP, POSTPONE = "approve", "skip", "postpone"
     action = forms.ChoiceField(choices=[(APPROVE, _("Approve")), (SKIP, _("Skip")), (POSTPONE, _("Postpone"))])
     until = LocalDateField(label=_("Postpone until"), required=False)
     select_all = forms.BooleanField(required=False)
+    # What "every awaiting one" meant when the page was shown: the highest id listed and the page's moment. A
+    # message decided (or back from a postponement) after that was never seen, so select-all leaves it alone.
+    cutoff = forms.IntegerField(required=False, min_value=0)
+    shown_at = forms.DateTimeField(required=False)
 
     def clean(self):
         data = super().clean()
         if data.get("action") == self.POSTPONE and not data.get("until"):
             self.add_error("until", _("Choose the day the messages come back for review."))
+        if data.get("select_all") and (data.get("cutoff") is None or data.get("shown_at") is None):
+            self.add_error(None, _("The list has changed: reload the page and select again."))
         return data

@@ -64,8 +64,9 @@ class FollowUpPlanSerializer(OrganizationScopedSerializer):
     steps = FollowUpStepSerializer(many=True)
     late_entry_step = PlanStepField(
         required=False, allow_null=True,
-        help_text="Id of one of this plan's steps where an invoice entering follow-up late (past several steps) "
-                  "starts; null: the first step after the due date. Set it once the plan's steps exist.",
+        help_text="Id of one of this plan's steps after the due date (offset_days > 0) where an invoice entering "
+                  "follow-up late (past several steps) starts; null: the first step after the due date. "
+                  "Set it once the plan's steps exist.",
     )  # fmt: skip
 
     class Meta:
@@ -77,6 +78,8 @@ class FollowUpPlanSerializer(OrganizationScopedSerializer):
     def validate_late_entry_step(self, step):
         if step is not None and (self.instance is None or step.plan_id != self.instance.pk):
             raise serializers.ValidationError(_("Choose one of this plan's own steps."))
+        if step is not None and step.offset_days <= 0:  # a late arrival is overdue: never the "due soon" text
+            raise serializers.ValidationError(_("Choose a step after the due date: a late arrival is overdue already."))
         return step
 
     def validate_name(self, value: str) -> str:

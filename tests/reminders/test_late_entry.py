@@ -138,3 +138,16 @@ def test_an_imported_long_overdue_invoice_gets_the_first_reminder_first(world, d
     run_pass(at(2026, 11, 23, 10, 0))
     assert subjects() == ["Betalingsherinnering – Acme Belgium"]
     assert Invoice.objects.get(number="IMP-90").next_follow_up_at == at(2026, 12, 7, 9, 0)
+
+
+def test_a_late_entry_step_moved_before_the_due_date_is_ignored(world, debtor, three_steps):
+    chosen = three_steps.steps.get(name="Second reminder")
+    three_steps.late_entry_step = chosen
+    three_steps.save()
+    chosen.position, chosen.offset_days, chosen.purpose = 0, -3, "pre_due"  # edited into a "due soon" step later
+    chosen.save()
+    invoice(world, debtor, "L-93", date(2026, 8, 25))
+    run_pass(at(2026, 11, 23, 10, 0))
+    (first,) = Dispatch.objects.filter(customer=debtor)
+    assert (first.step.name, first.schedule_from) == ("Reminder", date(2026, 11, 16))
+    assert subjects() == ["Betalingsherinnering – Acme Belgium"]

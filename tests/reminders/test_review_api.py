@@ -95,3 +95,16 @@ def test_a_plans_late_entry_step_and_review_switch_through_the_api(world, api_a,
     foreign = world.b.plan.steps.create(organization=world.org_b, position=9, name="Foreign", offset_days=3)
     response = api_a.patch(f"/api/v1/follow-up-plans/{plan.pk}/", {"late_entry_step": foreign.pk}, format="json")
     assert response.status_code == 400
+
+
+def test_a_step_before_the_due_date_is_refused_as_late_entry_through_the_api(world, api_a, reviewed):
+    plan = reviewed[0]
+    before = plan.steps.create(organization=world.org_a, position=0, name="Due soon", offset_days=-3,
+                               channel="email", purpose="pre_due")  # fmt: skip
+    response = api_a.patch(f"/api/v1/follow-up-plans/{plan.pk}/", {"late_entry_step": before.pk}, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["late_entry_step"] == [
+        "Choose a step after the due date: a late arrival is overdue already."
+    ]
+    plan.refresh_from_db()
+    assert plan.late_entry_step is None

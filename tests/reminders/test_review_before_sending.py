@@ -168,3 +168,37 @@ def test_the_invoice_explanation_says_its_message_waits_for_approval(world, revi
     explanation = explain(invoice)
     assert explanation.step.name == "Second reminder"
     assert "“Reminder” is waiting for approval on “To approve”." in explanation.notes
+
+
+@pytest.mark.django_db
+def test_a_later_reminder_overtakes_the_one_still_awaiting_approval_so_one_level_goes_out(world, reviewed):
+    run_pass(MONDAY)
+    (first,) = awaiting(world)
+    friday = at(2026, 12, 4, 10, 0)  # +21: the second reminder is decided while the first still waits
+    run_pass(friday)
+    first.refresh_from_db()
+    assert (first.status, first.reason) == (DispatchStatus.SKIPPED, "Overtaken by 2. Second reminder; not sent.")
+    (second,) = awaiting_approval(organization=world.org_a, now=friday)
+    assert second.step.name == "Second reminder"
+    (entry,) = ActivityLog.objects.filter(code="invoice.reminder_overtaken")
+    assert (entry.subject_id, entry.data["dispatch"]) == (reviewed[2].pk, first.pk)
+    assert entry.data["by"] == "2. Second reminder"
+    # A reviewer approving both (a page loaded before) sends the latest level only, once.
+    result = dispatches_approve(organization=world.org_a, dispatch_ids=[first.pk, second.pk], actor=world.owner_a.user,
+                                now=friday)  # fmt: skip
+    assert (result.done, result.unchanged) == ([second.pk], [first.pk])
+    for tick in (at(2026, 12, 4, 10, 1), at(2026, 12, 7, 9, 0)):
+        run_pass(tick)
+    (mail,) = mails_to("jan@janssens.example")
+    assert mail.subject == "Tweede herinnering: betaling achterstallig – Acme Belgium"
+
+
+@pytest.mark.django_db
+def test_a_task_step_does_not_overtake_a_message_awaiting_approval(world, reviewed):
+    run_pass(MONDAY)
+    run_pass(at(2026, 12, 4, 10, 0))
+    (second,) = awaiting_approval(organization=world.org_a, now=at(2026, 12, 4, 10, 0))
+    run_pass(at(2026, 12, 14, 10, 0))  # +30: the plan's "Call" task for a person
+    assert Dispatch.objects.filter(customer=reviewed[1], step__name="Call").exists()
+    second.refresh_from_db()
+    assert second.status == DispatchStatus.AWAITING_APPROVAL

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from customers.services import contact_create, customer_create
@@ -56,9 +58,15 @@ def test_bulk_approve_of_the_ticked_rows_only(world, client, two_waiting):
     assert "Studio Maes" in page and "Atelier Janssens" not in page
 
 
+def shown(client, world) -> dict:
+    """The hidden fields the page renders for "select all": what the reviewer saw."""
+    page = client.get(url(world)).content.decode()
+    return {name: page.split(f'name="{name}" value="')[1].split('"')[0] for name in ("cutoff", "shown_at")}
+
+
 def test_select_all_skips_every_awaiting_message(world, client, two_waiting):
     client.force_login(world.owner_a.user)
-    client.post(url(world), {"action": "skip", "select_all": "1"})
+    client.post(url(world), {"action": "skip", "select_all": "1", **shown(client, world)})
     assert set(Dispatch.objects.filter(pk__in=[d.pk for d in two_waiting]).values_list("status", flat=True)) == {
         DispatchStatus.SKIPPED
     }
@@ -127,3 +135,57 @@ def test_a_message_whose_invoice_was_paid_meanwhile_says_so_and_sends_nothing(wo
     janssens.refresh_from_db()
     assert janssens.status == DispatchStatus.SKIPPED  # the delivery's re-check: paid before it went out
     assert not [mail for mail in StoredEmail.objects.all() if "jan@janssens.example" in mail.to]
+
+
+def test_a_step_before_the_due_date_is_no_late_entry_choice_on_the_plan_page(world, owner_a_client, reviewed):
+    plan = reviewed[0]
+    before = plan.steps.create(organization=world.org_a, position=0, name="Due soon", offset_days=-3,
+                               channel="email", purpose="pre_due")  # fmt: skip
+    target = reverse("follow_up:plan", args=[world.org_a.slug, plan.pk])
+    choices = [label for _value, label in owner_a_client.get(target).context["form"].fields["late_entry_step"].choices]
+    assert "0. Due soon" not in choices and "1. Reminder" in choices
+    response = owner_a_client.post(target, plan_data(plan, late_entry_step=str(before.pk)))
+    assert response.status_code == 400
+    plan.refresh_from_db()
+    assert plan.late_entry_step is None
+
+
+def test_select_all_leaves_alone_what_the_reviewer_never_saw(world, client, reviewed):
+    from reminders.review import dispatches_postpone
+
+    def waiting_customer(name, number, email):
+        customer = customer_create(organization=world.org_a, name=name, language="nl", country="BE",
+                                   follow_up_plan=reviewed[0])  # fmt: skip
+        contact_create(customer=customer, name=name, email=email)
+        invoice_create(organization=world.org_a, customer=customer, number=number, issue_date=date(2026, 10, 1),
+                       due_date=date(2026, 11, 13), amount=Decimal("300.00"))  # fmt: skip
+
+    with time_machine.travel(MONDAY, tick=False):
+        waiting_customer("Studio Maes", "SM-7", "els@maes.example")
+        janssens, maes = sorted(decide_due_cross_tenant(now=MONDAY), key=lambda dispatch: dispatch.customer.name)
+        dispatches_postpone(organization=world.org_a, dispatch_ids=[janssens.pk], until=date(2026, 11, 24),
+                            actor=world.owner_a.user)  # fmt: skip
+    with time_machine.travel(MONDAY + timedelta(hours=1), tick=False):
+        client.force_login(world.owner_a.user)
+        seen = shown(client, world)  # lists Studio Maes only; Janssens comes back tomorrow
+    tuesday = MONDAY + timedelta(days=1)
+    with time_machine.travel(tuesday, tick=False):
+        waiting_customer("Drukkerij Claes", "DC-1", "lies@claes.example")
+        (late,) = decide_due_cross_tenant(now=tuesday)  # decided after the page was shown
+    with time_machine.travel(tuesday + timedelta(minutes=5), tick=False):
+        client.force_login(world.owner_a.user)  # a day later: signed out for inactivity meanwhile
+        response = client.post(url(world), {"action": "approve", "select_all": "1", **seen}, follow=True)
+    assert "1 message approved" in response.content.decode()
+    statuses = dict(Dispatch.objects.filter(pk__in=[janssens.pk, maes.pk, late.pk]).values_list("pk", "status"))
+    assert statuses == {maes.pk: DispatchStatus.QUEUED, janssens.pk: DispatchStatus.AWAITING_APPROVAL,
+                        late.pk: DispatchStatus.AWAITING_APPROVAL}  # fmt: skip
+
+
+def test_select_all_from_a_page_without_its_cutoff_is_refused(world, client, two_waiting):
+    client.force_login(world.owner_a.user)
+    response = client.post(url(world), {"action": "approve", "select_all": "1"})
+    assert response.status_code == 400
+    assert b"The list has changed: reload the page and select again." in response.content
+    assert set(Dispatch.objects.filter(pk__in=[d.pk for d in two_waiting]).values_list("status", flat=True)) == {
+        DispatchStatus.AWAITING_APPROVAL
+    }
