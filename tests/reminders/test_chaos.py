@@ -23,6 +23,7 @@ from collect.chaos import judge
 from reminders.decide import decide_due_cross_tenant
 from reminders.delivery import open_task
 from reminders.models import Dispatch, DispatchStatus
+from reminders.task_titles import task_title
 
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,7 +83,7 @@ def test_lost_messages_are_counted(decided, status, reason, copies, expected):
 @pytest.mark.django_db
 def test_an_uncertain_message_with_a_reason_and_a_task_is_not_lost(decided):
     ended(decided, DispatchStatus.UNCERTAIN, "The worker stopped while sending; check whether it arrived.")
-    open_task(decided, "Check whether the reminder arrived")
+    open_task(decided, task_title("check_arrival", customer=decided.customer))
     outcome = judge(at_provider(decided, 1), expected=1, dispatches=ours(decided))
     figures = [outcome[name] for name in ("uncertain", "uncertain_at_provider", "lost", "duplicates")]
     assert figures == [1, 1, 0, 0]
