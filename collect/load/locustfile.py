@@ -46,10 +46,9 @@ class Staff(HttpUser):
         self.invoices: list[str] = []
         page = self.client.get("/accounts/login/", name="/accounts/login/")
         token = CSRF.search(page.text)
-        with self.client.post(
-            "/accounts/login/", name="/accounts/login/ (post)", catch_response=True,
-            data={"username": next(LOGINS), "password": PASSWORD, "csrfmiddlewaretoken": token.group(1) if token else ""},
-        ) as response:  # fmt: skip
+        form = {"username": next(LOGINS), "password": PASSWORD, "csrfmiddlewaretoken": token.group(1) if token else ""}
+        login = self.client.post("/accounts/login/", name="/accounts/login/ (post)", data=form, catch_response=True)
+        with login as response:
             if response.status_code != 200 or "/accounts/login/" in response.url:
                 response.failure(f"login refused: {response.status_code} {response.url}")
 
@@ -85,7 +84,8 @@ class Staff(HttpUser):
 
     @task(4)
     def invoices(self):
-        response = self.page("/invoices/", "invoices", **random.choice([{}, {"status": "open"}, {"sort": "-days_overdue"}]))
+        params = random.choice([{}, {"status": "open"}, {"sort": "-days_overdue"}])
+        response = self.page("/invoices/", "invoices", **params)
         self.invoices = INVOICE_LINK.findall(response.text)[:50] or self.invoices
 
     @task(4)
@@ -137,8 +137,8 @@ class Integrator(HttpUser):
         body = {"customer_ref": random.choice(CUSTOMER_REFS), "number": f"LOAD-{RUN}-{next(NUMBERS)}",
                 "issue_date": issued.isoformat(), "due_date": (issued + timedelta(days=30)).isoformat(),
                 "amount": f"{amount:.2f}"}  # fmt: skip
-        response = self.api("invoices/", body, "api POST invoices")
+        response = self.api("invoices/", body, "api/v1/invoices/")
         if response.status_code == 201 and random.random() < 0.5:
             payment = {"invoice": response.json()["id"], "amount": f"{amount / 2:.2f}",
                        "paid_on": date.today().isoformat(), "method": "bank_transfer"}  # fmt: skip
-            self.api("payments/", payment, "api POST payments")
+            self.api("payments/", payment, "api/v1/payments/")

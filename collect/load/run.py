@@ -48,12 +48,13 @@ def environment() -> dict[str, str]:
 
 
 def manage(*args: str, env: dict) -> str:
-    done = subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    command = [PY, "manage.py", *args]
+    done = subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True)  # noqa: S603
     return done.stdout
 
 
 def prepare(env: dict) -> dict[str, str]:
-    subprocess.run([PY, "-m", "collect.bench.database"], cwd=ROOT, env=env, check=True)
+    subprocess.run([PY, "-m", "collect.bench.database"], cwd=ROOT, env=env, check=True)  # noqa: S603
     manage("migrate", "--noinput", env=env)
     print(manage("generate_data", *SIZES, "--tenant", TENANT, "--if-missing", env=env).strip().splitlines()[-1])
     manage("collectstatic", "--noinput", env=env)
@@ -63,7 +64,8 @@ def prepare(env: dict) -> dict[str, str]:
         "from organizations.models import Membership, Organization;"
         f"o = Organization.objects.get(slug={ORGANIZATION!r});"
         "print(','.join(Membership.objects.filter(tenant=o.tenant).values_list('user__email', flat=True)));"
-        "print(','.join(o.customers.exclude(external_ref='').order_by('id').values_list('external_ref', flat=True)[:500]))"
+        "refs = o.customers.exclude(external_ref='').order_by('id').values_list('external_ref', flat=True);"
+        "print(','.join(refs[:500]))"
     )
     logins, refs = manage("shell", "-c", script, env=env).strip().splitlines()[-2:]
     return {"LOAD_ORGANIZATION": ORGANIZATION, "LOAD_LOGINS": logins, "LOAD_PASSWORD": PASSWORD,
@@ -72,7 +74,9 @@ def prepare(env: dict) -> dict[str, str]:
 
 def start(name: str, command: list[str], env: dict) -> subprocess.Popen:
     log = open(WORK / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(  # noqa: S603 - our own fixed commands
+        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 def stop(processes: list[subprocess.Popen]) -> None:
@@ -92,7 +96,7 @@ def wait_until_up(url: str, seconds: float = 60) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - http://127.0.0.1 only
                 if response.status == 200:
                     return True
         except OSError:
@@ -100,12 +104,17 @@ def wait_until_up(url: str, seconds: float = 60) -> bool:
     return False
 
 
+def ms(value: str) -> str:
+    return "–" if value in ("", "N/A") else f"{float(value):.0f}"
+
+
 def report(stats_csv: Path, started: datetime, seconds: float) -> tuple[str, int]:
     rows = list(csv.DictReader(stats_csv.open()))
     failures = 0
     lines = [
         "# Load test (`make load`)", "",
-        f"{started:%Y-%m-%d %H:%M} UTC, {seconds:.0f} s: {USERS} staff users (1-3 s think time) and one API integrator, "
+        f"{started:%Y-%m-%d %H:%M} UTC, {seconds:.0f} s: {USERS} staff users (1-3 s think time) "
+        "and one API integrator, "
         f"gunicorn {WORKERS} workers x {THREADS} threads (collect.settings.load), Celery worker and beat, "
         f"database `{DATABASE_URL.rsplit('/', 1)[-1]}` ({' '.join(SIZES)}).", "",
         "| endpoint | requests | failures | median ms | p95 ms | p99 ms | req/s |",
@@ -114,8 +123,9 @@ def report(stats_csv: Path, started: datetime, seconds: float) -> tuple[str, int
     for row in rows:
         name = "**all**" if row["Name"] == "Aggregated" else f"{row['Type']} {row['Name']}"
         failures += int(row["Failure Count"]) if row["Name"] == "Aggregated" else 0
-        lines.append(f"| {name} | {row['Request Count']} | {row['Failure Count']} | {row['Median Response Time']} | "
-                     f"{row['95%']} | {row['99%']} | {float(row['Requests/s']):.1f} |")  # fmt: skip
+        figures = [row["Request Count"], row["Failure Count"], ms(row["Median Response Time"]), ms(row["95%"]),
+                   ms(row["99%"]), f"{float(row['Requests/s']):.1f}"]  # fmt: skip
+        lines.append(f"| {name} | " + " | ".join(figures) + " |")
     return "\n".join(lines) + "\n", failures
 
 
@@ -127,7 +137,8 @@ def main() -> int:
         start("gunicorn", [str(BIN / "gunicorn"), "collect.wsgi", "--bind", f"127.0.0.1:{PORT}", "--workers", WORKERS,
                            "--threads", THREADS, "--timeout", "60", "--access-logfile", "-"], env),
         start("worker", [str(BIN / "celery"), "-A", "collect", "worker", "--loglevel=INFO", "--concurrency=2",
-                         "--without-mingle", "--without-gossip", "-Q", "deliver,celery,decide,bulk", "-n", "load@%h"], env),
+                         "--without-mingle", "--without-gossip", "-Q", "deliver,celery,decide,bulk",
+                         "-n", "load@%h"], env),
         start("beat", [str(BIN / "celery"), "-A", "collect", "beat", "--loglevel=INFO",
                        "--schedule", str(WORK / "celerybeat-schedule")], env),
     ]  # fmt: skip
@@ -140,7 +151,7 @@ def main() -> int:
                   "--users", str(USERS + 1), "--spawn-rate", SPAWN_RATE, "--run-time", RUN_TIME,
                   "--host", f"http://127.0.0.1:{PORT}", "--csv", str(WORK / "locust"), "--only-summary",
                   "--stop-timeout", "10", "--exit-code-on-error", "0"]  # fmt: skip
-        subprocess.run(locust, cwd=ROOT, env={**env, **users}, check=False)
+        subprocess.run(locust, cwd=ROOT, env={**env, **users}, check=False)  # noqa: S603
         text, failures = report(WORK / "locust_stats.csv", started, time.monotonic() - clock)
     finally:
         stop(processes)
