@@ -55,7 +55,7 @@ class Staff(HttpUser):
     def page(self, path: str, name: str, **params):
         with self.client.get(f"/o/{ORG}{path}", params=params or None, name=name, catch_response=True) as response:
             if response.status_code != 200 or "/accounts/login/" in response.url:
-                response.failure(f"{response.status_code} {response.url}")
+                response.failure(f"{response.status_code} {response.url} {response.error or ''}")
             return response
 
     @task(3)

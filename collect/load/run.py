@@ -135,7 +135,10 @@ def main() -> int:
     users = prepare(env)
     processes = [
         start("gunicorn", [str(BIN / "gunicorn"), "collect.wsgi", "--bind", f"127.0.0.1:{PORT}", "--workers", WORKERS,
-                           "--threads", THREADS, "--timeout", "60", "--access-logfile", "-"], env),
+                           "--threads", THREADS, "--timeout", "60", "--access-logfile", "-",
+                           # Longer than the think time: the default 2 s closes idle connections just as a
+                           # user reuses them (status 0 in Locust); production has a proxy in front.
+                           "--keep-alive", "10"], env),
         start("worker", [str(BIN / "celery"), "-A", "collect", "worker", "--loglevel=INFO", "--concurrency=2",
                          "--without-mingle", "--without-gossip", "-Q", "deliver,celery,decide,bulk",
                          "-n", "load@%h"], env),
