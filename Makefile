@@ -10,7 +10,7 @@ export PORT
 # unless SITE_URL is given in the environment or in .env.
 SITE_URL ?= $(or $(shell sed -n 's/^SITE_URL=//p' .env 2>/dev/null | tail -n 1),http://localhost:$(PORT))
 
-.PHONY: run test test-smoke install install-test system-deps system-test-deps translations lint bench chaos clean
+.PHONY: run test test-smoke install install-test system-deps system-test-deps translations lint bench load chaos clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -80,6 +80,18 @@ bench: $(VENV)/.test-installed
 	$(BENCH_ENV) $(PY) manage.py migrate --noinput
 	$(BENCH_ENV) $(PY) manage.py generate_data $(BENCH_SIZES) $(if $(filter 1,$(BENCH_REGENERATE)),--replace,--if-missing)
 	$(BENCH_ENV) $(PY) manage.py bench $(BENCH_ARGS)
+
+# The load test (collect/load/run.py): gunicorn with production settings (LOAD_WORKERS x LOAD_THREADS, default 3 x 2)
+# on 127.0.0.1:LOAD_PORT, a Celery worker and beat, and Locust headless for LOAD_RUN_TIME with LOAD_USERS staff users
+# and one API integrator; everything stops by itself. Report per endpoint in bench-results/load.md. The database
+# (LOAD_DATABASE_URL, default the bench database) is created and filled (LOAD_SIZES) when missing.
+LOAD_DATABASE_URL ?= $(BENCH_DATABASE_URL)
+LOAD_USERS ?= 50
+LOAD_RUN_TIME ?= 3m
+
+load: $(VENV)/.test-installed
+	LOAD_DATABASE_URL=$(LOAD_DATABASE_URL) LOAD_USERS=$(LOAD_USERS) LOAD_RUN_TIME=$(LOAD_RUN_TIME) \
+		LOAD_SIZES="$(BENCH_SIZES)" $(PY) -m collect.load.run
 
 # The chaos run (collect/chaos.py): CHAOS_MESSAGES due messages delivered by real workers while they are SIGKILLed
 # (CHAOS_KILLS), Redis restarts empty and the provider fails 30% of calls; exits non-zero on any duplicate or lost
