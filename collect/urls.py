@@ -63,3 +63,4 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+handler404 = "collect.views.page_not_found"

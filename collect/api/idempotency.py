@@ -24,6 +24,7 @@ from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.renderers import JSONRenderer
 
+from collect.api.exceptions import error_component
 from organizations.idempotency import (
     MAX_KEY_LENGTH,
     IdempotencyKeyInProgress,
@@ -169,23 +170,6 @@ class IdempotentAutoSchema(AutoSchema):
         return parameters
 
 
-ERROR_COMPONENT = "ApiError"
-ERROR_SCHEMA = {
-    "type": "object",
-    "description": "The shape of every error answer.",
-    "properties": {
-        "error": {
-            "type": "object",
-            "properties": {
-                "code": {"type": "string"},
-                "message": {"type": "string"},
-                "fields": {"type": "object", "additionalProperties": True},
-            },
-            "required": ["code", "message"],
-        }
-    },
-    "required": ["error"],
-}
 POST_RESPONSES = {
     "409": "`idempotency_key_in_progress`: a request with this Idempotency-Key is still running; retry shortly.",
     "422": "`idempotency_key_reused`: this Idempotency-Key was used for another request.",
@@ -194,8 +178,7 @@ POST_RESPONSES = {
 
 def document_idempotency_responses(result, generator, request, public):
     """drf-spectacular postprocessing hook: every POST also answers 409 and 422 for its Idempotency-Key."""
-    result.setdefault("components", {}).setdefault("schemas", {}).setdefault(ERROR_COMPONENT, ERROR_SCHEMA)
-    reference = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
+    reference = error_component(result)
     for operations in result.get("paths", {}).values():
         post = operations.get("post")
         if post is None:
