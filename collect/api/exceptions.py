@@ -41,6 +41,11 @@ ERROR_SCHEMA = {
                     "description": "Per field (or `non_field_errors`), the messages; only with code `invalid`.",
                     "additionalProperties": True,
                 },
+                "details": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "Further explanations, e.g. the pain.008 schema errors of a refused collection.",
+                },
             },
             "required": ["code", "message"],
         }
@@ -48,7 +53,8 @@ ERROR_SCHEMA = {
     "required": ["error"],
 }
 ERROR_RESPONSES = {
-    "400": "`invalid`: a field, filter or body is invalid; `fields` says which.",
+    "400": "`invalid`: a field, filter or body is invalid (`fields` says which), or the object's state does not "
+    "allow this (e.g. `collection_refused`).",
     "401": "`not_authenticated` or `authentication_failed`: no API key, or an unknown or revoked one.",
     "403": "`permission_denied`: a read-only key asked for a change, or the key may not reach this.",
     "404": "`not_found`: no such object in this organization (another organization's id is not found either).",
@@ -64,12 +70,11 @@ def error_component(result: dict) -> dict:
 
 
 def _answers(operation: dict) -> set[str]:
-    """The error codes an operation can answer: any request may be unauthenticated, forbidden or throttled;
-    one with input (a body or query parameters) may be invalid; one that names an object may not find it."""
-    codes = {"401", "403", "429"}
+    """The error codes an operation can answer: any request may be invalid (its input, or the state of what it
+    acts on), unauthenticated, forbidden or throttled; one with a body may send it in a type not read; one that
+    names an object may not find it."""
+    codes = {"400", "401", "403", "429"}
     parameters = operation.get("parameters", [])
-    if "requestBody" in operation or any(parameter.get("in") == "query" for parameter in parameters):
-        codes.add("400")
     if "requestBody" in operation:
         codes.add("415")
     if any(parameter.get("in") == "path" for parameter in parameters):

@@ -1,0 +1,73 @@
+"""Answers the API fuzzing found wrong or undocumented: each error is in the one shape and in the schema."""
+
+from __future__ import annotations
+
+import pytest
+
+from mandates.models import MandateDocument
+
+pytestmark = pytest.mark.django_db
+
+
+def api_schema(client) -> dict:
+    return client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+
+def test_an_unreadable_cursor_is_an_invalid_parameter_not_a_missing_list(api_a):
+    response = api_a.get("/api/v1/customers/", {"cursor": "not-a-cursor"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid" and "cursor" in response.json()["error"]["fields"]
+
+
+def test_an_address_the_api_does_not_have_answers_in_the_api_error_shape(api_a, client):
+    response = api_a.put("/api/v1/contacts/6.1e-05/", {"name": "x"}, format="json")
+    assert response.status_code == 404 and response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "not_found"
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+def test_an_error_of_a_pdf_download_is_json_even_when_a_pdf_was_asked_for(world, api_a):
+    MandateDocument.objects.filter(mandate=world.a.mandate).delete()
+    for url in (f"/api/v1/mandates/{world.a.mandate.pk}/pdf/", f"/api/v1/mandates/{world.b.mandate.pk}/pdf/"):
+        response = api_a.get(url, {"format": "pdf"}, HTTP_ACCEPT="application/pdf")
+        assert response.status_code == 404 and response["Content-Type"] == "application/json", url
+        assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_refused_collection_step_answers_in_the_api_error_shape(world, api_a):
+    url = f"/api/v1/collection-batches/{world.a.batch.pk}/mark-paid/"
+    assert api_a.post(url, {"paid_on": "2026-12-01"}, format="json").status_code == 200
+    response = api_a.post(url, {"paid_on": "2026-12-01"}, format="json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "collection_refused" and "submitted" in error["message"]
+    assert isinstance(error["details"], list)
+
+
+def test_every_operation_documents_its_error_answers_in_the_error_shape(client):
+    schema = api_schema(client)
+    error = {"$ref": "#/components/schemas/ApiError"}
+    operations = [
+        (path, method, operation)
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+    assert len(operations) > 80
+    for path, method, operation in operations:
+        responses = operation["responses"]
+        expected = {"400", "401", "403", "429"}
+        expected |= {"404"} if "{" in path else set()
+        expected |= {"415"} if "requestBody" in operation else set()
+        assert expected <= set(responses), (method, path, sorted(responses))
+        for code in expected - {"400"}:
+            assert responses[code]["content"]["application/json"]["schema"] == error, (method, path, code)
+    assert schema["components"]["schemas"]["ApiError"]["required"] == ["error"]
+
+
+def test_a_bulk_refusal_is_documented_as_the_error_shape_with_or_without_rows(client, api_a):
+    detail = api_schema(client)["components"]["schemas"]["BulkRefusalDetail"]
+    assert set(detail["required"]) == {"code", "message"} and {"fields", "rows"} <= set(detail["properties"])
+    response = api_a.post("/api/v1/customers/bulk/", {"rows": ["not a row"]}, format="json")
+    assert response.status_code == 400 and set(response.json()["error"]) == {"code", "message", "fields"}
