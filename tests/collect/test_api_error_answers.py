@@ -71,3 +71,10 @@ def test_a_bulk_refusal_is_documented_as_the_error_shape_with_or_without_rows(cl
     assert set(detail["required"]) == {"code", "message"} and {"fields", "rows"} <= set(detail["properties"])
     response = api_a.post("/api/v1/customers/bulk/", {"rows": ["not a row"]}, format="json")
     assert response.status_code == 400 and set(response.json()["error"]) == {"code", "message", "fields"}
+
+
+@pytest.mark.parametrize("action", ["approve", "skip", "postpone"])
+def test_reviewing_an_id_beyond_any_database_integer_is_a_400_not_a_crash(api_a, action):
+    body = {"ids": [2**70], "until": "2026-12-31"}
+    response = api_a.post(f"/api/v1/dispatches/{action}/", body, format="json")
+    assert response.status_code == 400 and "ids" in response.json()["error"]["fields"]
