@@ -64,7 +64,8 @@ def idempotency_begin(view, request) -> None:
     if request.method != "POST" or key is None or handler is None:
         return
     key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH:
+    # A control character (a NUL, which PostgreSQL cannot store) is no part of a key clients generate.
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise ValidationError({HEADER: [_("Send a key of 1 to 255 characters, such as a UUID.")]})
     try:
         record = idempotency_claim(organization=view.organization, principal=_principal(request), key=key,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mandates.models import MandateDocument
+from organizations.models import IdempotencyKey
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +79,9 @@ def test_reviewing_an_id_beyond_any_database_integer_is_a_400_not_a_crash(api_a,
     body = {"ids": [2**70], "until": "2026-12-31"}
     response = api_a.post(f"/api/v1/dispatches/{action}/", body, format="json")
     assert response.status_code == 400 and "ids" in response.json()["error"]["fields"]
+
+
+def test_an_idempotency_key_with_a_control_character_is_refused_before_it_is_stored(world, api_a):
+    response = api_a.post("/api/v1/customers/", {"name": "Nul"}, format="json", HTTP_IDEMPOTENCY_KEY="key\x00one")
+    assert response.status_code == 400 and "Idempotency-Key" in response.json()["error"]["fields"]
+    assert not IdempotencyKey.objects.exists()
