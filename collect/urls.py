@@ -64,3 +64,4 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 handler404 = "collect.views.page_not_found"
+handler400 = "collect.views.bad_request"

@@ -93,3 +93,12 @@ def page_not_found(request, exception):
         error = {"code": "not_found", "message": str(_("Not found."))}
         return JsonResponse({"error": error}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception):
+    """A request Django refuses before any view (more form fields than DATA_UPLOAD_MAX_NUMBER_FIELDS, a body
+    over DATA_UPLOAD_MAX_MEMORY_SIZE): an API client gets the API's error shape."""
+    if request.path.startswith("/api/"):
+        error = {"code": "bad_request", "message": str(_("The request was refused: it is too large or malformed."))}
+        return JsonResponse({"error": error}, status=400)
+    return defaults.bad_request(request, exception)

@@ -109,3 +109,11 @@ def test_every_column_that_may_be_null_or_blank_is_described_so_in_the_schema(cl
                 checked += 1
                 assert "BlankEnum" in alternatives or "" in found.get("enum", []), (viewset.__name__, column.name)
     assert checked > 15
+
+
+def test_a_body_django_refuses_before_any_view_answers_in_the_api_error_shape(api_a):
+    fields = "&".join(f"ids={number}" for number in range(1, 1100))
+    url = "/api/v1/dispatches/skip/"
+    response = api_a.post(url, fields, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "bad_request"
