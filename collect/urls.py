@@ -63,3 +63,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+handler404 = "collect.views.page_not_found"
+handler400 = "collect.views.bad_request"

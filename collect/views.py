@@ -8,6 +8,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 from collect.celery import app as celery_app
@@ -84,3 +85,20 @@ def favicon(request):
     from django.templatetags.static import static
 
     return redirect(static("collect/favicon.svg"), permanent=True)
+
+
+def page_not_found(request, exception):
+    """An API client that asks for an address the API does not have gets the API's error shape, not a page."""
+    if request.path.startswith("/api/"):
+        error = {"code": "not_found", "message": str(_("Not found."))}
+        return JsonResponse({"error": error}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception):
+    """A request Django refuses before any view (more form fields than DATA_UPLOAD_MAX_NUMBER_FIELDS, a body
+    over DATA_UPLOAD_MAX_MEMORY_SIZE): an API client gets the API's error shape."""
+    if request.path.startswith("/api/"):
+        error = {"code": "bad_request", "message": str(_("The request was refused: it is too large or malformed."))}
+        return JsonResponse({"error": error}, status=400)
+    return defaults.bad_request(request, exception)

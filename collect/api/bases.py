@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.renderers import JSONRenderer
 
 from collect.api.idempotency import idempotency_begin, replay_response
 from organizations.api.fields import IdRelatedField
@@ -48,7 +49,11 @@ class OrganizationScopedMixin:
     def handle_exception(self, exc):
         if isinstance(exc, IdempotencyReplay):
             return replay_response(exc.record)
-        return super().handle_exception(exc)
+        response = super().handle_exception(exc)
+        # An error has one form, JSON, even when the client asked for a PDF or an image.
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
 
     def get_queryset(self) -> QuerySet:
         """Final: rows of the resolved organization only. Override `scope_queryset` to narrow further."""

@@ -101,9 +101,12 @@ class BulkResultSerializer(serializers.Serializer):
 
 
 class BulkRefusalDetailSerializer(serializers.Serializer):
+    """The API's error shape; a refused `all_or_nothing` run adds its invalid rows."""
+
     code = serializers.CharField()
     message = serializers.CharField()
-    rows = BulkRowResultSerializer(many=True, help_text="The invalid rows, with their errors.")
+    fields = serializers.DictField(required=False, help_text="Per field, the messages (code `invalid`).")
+    rows = BulkRowResultSerializer(many=True, required=False, help_text="The invalid rows, with their errors.")
 
 
 class BulkRefusalSerializer(serializers.Serializer):

@@ -24,6 +24,7 @@ from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.renderers import JSONRenderer
 
+from collect.api.exceptions import error_component
 from organizations.idempotency import (
     MAX_KEY_LENGTH,
     IdempotencyKeyInProgress,
@@ -63,7 +64,8 @@ def idempotency_begin(view, request) -> None:
     if request.method != "POST" or key is None or handler is None:
         return
     key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH:
+    # A control character (a NUL, which PostgreSQL cannot store) is no part of a key clients generate.
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise ValidationError({HEADER: [_("Send a key of 1 to 255 characters, such as a UUID.")]})
     try:
         record = idempotency_claim(organization=view.organization, principal=_principal(request), key=key,
@@ -172,23 +174,6 @@ class IdempotentAutoSchema(AutoSchema):
         return parameters
 
 
-ERROR_COMPONENT = "ApiError"
-ERROR_SCHEMA = {
-    "type": "object",
-    "description": "The shape of every error answer.",
-    "properties": {
-        "error": {
-            "type": "object",
-            "properties": {
-                "code": {"type": "string"},
-                "message": {"type": "string"},
-                "fields": {"type": "object", "additionalProperties": True},
-            },
-            "required": ["code", "message"],
-        }
-    },
-    "required": ["error"],
-}
 POST_RESPONSES = {
     "409": "`idempotency_key_in_progress`: a request with this Idempotency-Key is still running; retry shortly.",
     "422": "`idempotency_key_reused`: this Idempotency-Key was used for another request.",
@@ -197,8 +182,7 @@ POST_RESPONSES = {
 
 def document_idempotency_responses(result, generator, request, public):
     """drf-spectacular postprocessing hook: every POST also answers 409 and 422 for its Idempotency-Key."""
-    result.setdefault("components", {}).setdefault("schemas", {}).setdefault(ERROR_COMPONENT, ERROR_SCHEMA)
-    reference = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
+    reference = error_component(result)
     for operations in result.get("paths", {}).values():
         post = operations.get("post")
         if post is None:

@@ -282,6 +282,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "collect.api.idempotency.document_idempotency_responses",
+        "collect.api.exceptions.document_error_responses",
     ],
 }
 

@@ -41,7 +41,9 @@ class CollectionBatchFilter(django_filters.FilterSet):
 
 
 def refused(error: CollectionError) -> Response:
-    return Response({"detail": error.message, "errors": list(error.details)}, status=status.HTTP_400_BAD_REQUEST)
+    """The API's one error shape; `details` lists the pain.008 schema errors, if any."""
+    body = {"code": "collection_refused", "message": error.message, "details": list(error.details)}
+    return Response({"error": body}, status=status.HTTP_400_BAD_REQUEST)
 
 
 class CollectionBatchViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,

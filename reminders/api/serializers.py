@@ -182,7 +182,7 @@ class RemindSerializer(serializers.Serializer):
 
 class ReviewIdsSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=1000,
+        child=IdField(), allow_empty=False, max_length=1000,
         help_text="Ids of dispatches awaiting approval; ids of other organizations or other states change nothing.",
     )  # fmt: skip
 

@@ -35,7 +35,7 @@ def test_create_builds_a_batch_with_its_debits(world, api_a, profile, signed_inv
 
 def test_nothing_collectable_gives_a_clear_400(world, api_a, profile):
     response = api_a.post(BATCHES, {"profile": profile.pk}, format="json")
-    assert response.status_code == 400 and "Nothing to collect" in response.json()["detail"]
+    assert response.status_code == 400 and "Nothing to collect" in response.json()["error"]["message"]
 
 
 def test_a_file_that_does_not_validate_gives_400_with_the_reason(world, api_a, profile, make_customer, sign,
@@ -46,7 +46,7 @@ def test_a_file_that_does_not_validate_gives_400_with_the_reason(world, api_a, p
     profile.creditor_id = "BE00ZZZ0123456789"
     profile.save()
     response = api_a.post(BATCHES, {"profile": profile.pk}, format="json")
-    assert response.status_code == 400 and "creditor" in response.json()["detail"]
+    assert response.status_code == 400 and "creditor" in response.json()["error"]["message"]
 
 
 def test_foreign_profile_and_invoices_are_refused(world, api_a, profile, signed_invoice):
@@ -76,7 +76,7 @@ def test_xml_download_paid_and_return(world, api_a, profile, signed_invoice):
     signed_invoice.refresh_from_db()
     assert signed_invoice.status == InvoiceStatus.OPEN
     again = api_a.post(f"/api/v1/collection-debits/{debit_id}/return/", {"reason_code": "MD06"}, format="json")
-    assert again.status_code == 400 and "already returned" in again.json()["detail"]
+    assert again.status_code == 400 and "already returned" in again.json()["error"]["message"]
 
 
 def test_cancel(world, api_a, profile, signed_invoice):
