@@ -16,4 +16,6 @@
   form.addEventListener("change", function (event) {
     if (event.target.matches(".exclude-customer, .exclude-invoice")) update();
   });
+  // A box ticked before this script ran (a slow page, or the browser restoring the form) counts too.
+  if (count && excluded) update();
 })();

@@ -55,6 +55,7 @@ def test_preview_exclude_a_customer_and_create_the_batch(world, live_server, pag
     page.get_by_role("link", name="New batch").click()
     page.get_by_label("Mandate profile").select_option(label="Core")
     page.get_by_role("button", name="Preview").click()
+    page.wait_for_load_state()  # the preview's script counts the ticked boxes once it has run
 
     table = page.get_by_test_id("preview-debits")
     expect(table).to_contain_text("LUM-001")
