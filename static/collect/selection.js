@@ -6,12 +6,12 @@
     const byId = key => document.getElementById(form.dataset[key]);
     const rows = Array.from(form.querySelectorAll(form.dataset.rows));
     const pageBox = byId("pageBox"), banner = byId("banner"), allField = byId("allField"), summary = byId("summary");
-    const total = Number(summary.dataset.total);
+    const total = summary.dataset.total;  // written by the page in the reader's format ("1.234", "10,000+")
     const all = () => allField.value === "1";
     function update() {
       const chosen = rows.filter(r => r.checked).length;
       if (all()) {
-        summary.textContent = summary.dataset.all + " " + total.toLocaleString();
+        summary.textContent = summary.dataset.all + " " + total;
       } else {
         summary.textContent = chosen ? chosen + " " + summary.dataset.selected : summary.dataset.none;
       }

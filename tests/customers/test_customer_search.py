@@ -83,6 +83,9 @@ def test_a_broad_search_shows_a_capped_total(world, owner_a_client, monkeypatch)
     page = response.content.decode()
     assert 'data-testid="customer-count">30+</span>' in page
     assert "Page 1 of more than 3" in page
+    # Selecting "all matching" does not pretend there are exactly 30.
+    assert "Select all customers matching this filter (more than 30)" in page
+    assert 'data-total="30+"' in page
     assert len(response.context["customers"]) == 10
 
 
