@@ -76,6 +76,9 @@ def test_main_pages_run_without_policy_violations(world, live_server, page):
     page.get_by_label("IBAN").fill("BE71 0961 2345 6768")
     expect(page.get_by_test_id("creditor-name")).to_have_text("Acme NV")
     page.wait_for_load_state("networkidle")
+    # Leave the page before the database is emptied for the next test: a request still in flight from it held
+    # locks that the teardown's TRUNCATE deadlocked on (seen once on PostgreSQL).
+    page.goto("about:blank")
 
     assert violations == []
 
