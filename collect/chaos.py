@@ -66,8 +66,12 @@ class Config:
 
 
 # Time compressed (see the module docstring); the lease stays longer than the task time limit.
-COMPRESSED_TIME = {"FOLLOW_UP_LEASE_SECONDS": "30", "CELERY_TASK_TIME_LIMIT": "20", "CELERY_TASK_SOFT_TIME_LIMIT": "15",
-                   "FOLLOW_UP_RETRY_SECONDS": "1,2,5,10,20"}  # fmt: skip
+COMPRESSED_TIME = {
+    "FOLLOW_UP_LEASE_SECONDS": "30",
+    "CELERY_TASK_TIME_LIMIT": "20",
+    "CELERY_TASK_SOFT_TIME_LIMIT": "15",
+    "FOLLOW_UP_RETRY_SECONDS": "1,2,5,10,20",
+}
 
 
 # Processes -------------------------------------------------------------------------------------------------------
@@ -82,8 +86,15 @@ class Process:
 
     def start(self) -> Process:
         with self.log.open("ab") as out:
-            self.popen = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=out,  # noqa: S603
-                                          stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+            # Our own command line (workers, the fake provider, Redis), never user input.
+            self.popen = subprocess.Popen(  # noqa: S603
+                self.command,
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         return self
 
     def alive(self) -> bool:
@@ -147,15 +158,32 @@ class EmailChannel(Channel):
 
     def start_provider(self, config: Config, env: dict[str, str], lifetime: float) -> None:
         self.url = f"http://127.0.0.1:{config.provider_port}/"
-        command = [sys.executable, "-m", "tests.fake_esp", "--port", str(config.provider_port), "--fail-rate",
-                   str(config.fault_rate), "--modes", self.modes, "--slow", str(self.client_timeout + 0.5),
-                   "--lifetime", str(lifetime), "--search-fail-rate", str(config.search_fault_rate)]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "tests.fake_esp",
+            "--port",
+            str(config.provider_port),
+            "--fail-rate",
+            str(config.fault_rate),
+            "--modes",
+            self.modes,
+            "--slow",
+            str(self.client_timeout + 0.5),
+            "--lifetime",
+            str(lifetime),
+            "--search-fail-rate",
+            str(config.search_fault_rate),
+        ]
         self.provider = Process("fake Postmark", command, env=env, log=config.folder / "provider.log").start()
         self.provider.wait_for_log("listening on", timeout=30)
 
     def worker_env(self, config: Config) -> dict[str, str]:
-        anymail = {"POSTMARK_SERVER_TOKEN": "test", "POSTMARK_API_URL": self.url,
-                   "REQUESTS_TIMEOUT": self.client_timeout}  # fmt: skip
+        anymail = {
+            "POSTMARK_SERVER_TOKEN": "test",
+            "POSTMARK_API_URL": self.url,
+            "REQUESTS_TIMEOUT": self.client_timeout,
+        }
         return {"EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend", "ANYMAIL": json.dumps(anymail)}
 
     def accepted(self) -> tuple[Counter[tuple[int, int]], dict]:
@@ -223,9 +251,17 @@ class Run:
 
     def base_env(self) -> dict[str, str]:
         keep = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_", "CHAOS_"))}
-        env = {**keep, "DJANGO_SETTINGS_MODULE": "collect.settings", "DATABASE_URL": self.config.database_url,
-               "REDIS_URL": self.config.redis_url, "COLLECT_VAR_DIR": str(self.config.folder),
-               "CONN_MAX_AGE": "0", "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1", **COMPRESSED_TIME}  # fmt: skip
+        env = {
+            **keep,
+            "DJANGO_SETTINGS_MODULE": "collect.settings",
+            "DATABASE_URL": self.config.database_url,
+            "REDIS_URL": self.config.redis_url,
+            "COLLECT_VAR_DIR": str(self.config.folder),
+            "CONN_MAX_AGE": "0",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+            **COMPRESSED_TIME,
+        }
         for channel in self.channels:
             env.update(channel.worker_env(self.config))
         return env
@@ -264,17 +300,42 @@ class Run:
         self.start_redis()
 
     def start_redis(self) -> None:
-        command = ["redis-server", "--port", str(self.config.redis_port), "--bind", "127.0.0.1", "--save", "",
-                   "--appendonly", "no", "--dir", str(self.config.folder)]  # fmt: skip
+        command = [
+            "redis-server",
+            "--port",
+            str(self.config.redis_port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.config.folder),
+        ]
         self.redis = Process("redis", command, env=dict(os.environ), log=self.config.folder / "redis.log")
         since = len(self.redis.log_text())
         self.processes.append(self.redis.start())
         self.redis.wait_for_log("Ready to accept connections", timeout=20, since=since)
 
     def start_worker(self, number: int) -> Process:
-        command = [sys.executable, "-m", "celery", "-A", "collect", "worker", "--pool=prefork",
-                   f"--concurrency={self.config.concurrency}", "--prefetch-multiplier=1", "--without-mingle",
-                   "--without-gossip", "--without-heartbeat", "--loglevel=INFO", "-n", f"chaos{number}@%h"]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "collect",
+            "worker",
+            "--pool=prefork",
+            f"--concurrency={self.config.concurrency}",
+            "--prefetch-multiplier=1",
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+            "--loglevel=INFO",
+            "-n",
+            f"chaos{number}@%h",
+        ]
         worker = Process(f"worker {number}", command, env=self.base_env(), log=self.config.folder / f"w{number}.log")
         since = len(worker.log_text())
         worker.start()
@@ -284,8 +345,15 @@ class Run:
 
     def start_ticks(self) -> None:
         for number in (1, 2):  # two tick processes at once, all along: every tick is a double tick
-            command = [sys.executable, "-m", "collect.chaos", "tick", str(self.config.tick_every),
-                       str(self.stop_file), str(self.deadline - time.monotonic() + time.time())]  # fmt: skip
+            command = [
+                sys.executable,
+                "-m",
+                "collect.chaos",
+                "tick",
+                str(self.config.tick_every),
+                str(self.stop_file),
+                str(self.deadline - time.monotonic() + time.time()),
+            ]
             tick = Process(f"tick {number}", command, env=self.base_env(), log=self.config.folder / f"tick{number}.log")
             self.processes.append(tick.start())
 
@@ -397,8 +465,10 @@ class Run:
         for channel in self.channels:
             counts, report = channel.accepted()
             accepted.update(counts)
-            self.say(f"{channel.name} provider: {report['calls']} calls, failures {report['failures']}, "
-                     f"{report['searches']} searches, {report['accepted']} accepted")  # fmt: skip
+            self.say(
+                f"{channel.name} provider: {report['calls']} calls, failures {report['failures']}, "
+                f"{report['searches']} searches, {report['accepted']} accepted"
+            )
         outcome = judge(accepted, expected=self.config.messages)
         for name, value in outcome.items():
             if name != "problems":
@@ -440,15 +510,25 @@ def judge(accepted: Counter[tuple[int, int]], *, expected: int, dispatches=None)
             problems.append(f"dispatch {pk}: booked failed ({reason}), yet the provider accepted it")
     duplicates = sum(copies - 1 for copies in accepted.values() if copies > 1)
     problems += [f"dispatch {key[1]}: accepted {copies} times" for key, copies in accepted.items() if copies > 1]
-    uncertain = sum(1 for pk, organization_id, status, _reason in rows
-                    if status == DispatchStatus.UNCERTAIN and accepted[(organization_id, pk)])  # fmt: skip
+    uncertain = sum(
+        1
+        for pk, organization_id, status, _reason in rows
+        if status == DispatchStatus.UNCERTAIN and accepted[(organization_id, pk)]
+    )
     foreign = sum(copies for key, copies in accepted.items() if key not in known)
     if foreign:
         problems.append(f"{foreign} accepted messages belong to no dispatch")
         duplicates += foreign
-    return {"decided": len(rows), "sent": statuses[DispatchStatus.SENT], "failed": statuses[DispatchStatus.FAILED],
-            "uncertain": statuses[DispatchStatus.UNCERTAIN], "uncertain_at_provider": uncertain,
-            "duplicates": duplicates, "lost": lost, "problems": problems}  # fmt: skip
+    return {
+        "decided": len(rows),
+        "sent": statuses[DispatchStatus.SENT],
+        "failed": statuses[DispatchStatus.FAILED],
+        "uncertain": statuses[DispatchStatus.UNCERTAIN],
+        "uncertain_at_provider": uncertain,
+        "duplicates": duplicates,
+        "lost": lost,
+        "problems": problems,
+    }
 
 
 # The world ---------------------------------------------------------------------------------------------------------
@@ -465,8 +545,12 @@ def recreate_database(url: str) -> None:
     # It drops the database it is given: only one named for chaos, never a real one pointed at by mistake.
     if "chaos" not in config["NAME"]:
         raise ChaosError(f"refusing to drop {config['NAME']!r}: the chaos database's name must contain 'chaos'")
-    server = {"host": config.get("HOST") or None, "port": config.get("PORT") or None,
-              "user": config.get("USER") or None, "password": config.get("PASSWORD") or None}  # fmt: skip
+    server = {
+        "host": config.get("HOST") or None,
+        "port": config.get("PORT") or None,
+        "user": config.get("USER") or None,
+        "password": config.get("PASSWORD") or None,
+    }
     with psycopg.connect(dbname="postgres", autocommit=True, **server) as maintenance:
         name = sql.Identifier(config["NAME"])
         maintenance.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
@@ -490,23 +574,51 @@ def seed(messages: int, *, invoices_per_customer: int = 5) -> None:
     from reminders.models import FollowUpPlan, FollowUpStep, Grouping, StepChannel
 
     tenant = Tenant.objects.create(name="Chaos")
-    organization = Organization.objects.create(tenant=tenant, name="Chaos Ltd", slug="chaos", country="ZZ",
-                                               time_zone="UTC", default_language="en", currency="EUR")  # fmt: skip
+    organization = Organization.objects.create(
+        tenant=tenant,
+        name="Chaos Ltd",
+        slug="chaos",
+        country="ZZ",
+        time_zone="UTC",
+        default_language="en",
+        currency="EUR",
+    )
     follow_up = settings_for(organization)
     follow_up.weekdays, follow_up.send_start, follow_up.send_end = list(range(7)), clock_time(0), clock_time.max
     follow_up.save()
-    plan = FollowUpPlan.objects.create(organization=organization, name="Once", is_default=True,
-                                       grouping=Grouping.PER_INVOICE)  # fmt: skip
-    FollowUpStep.objects.create(organization=organization, plan=plan, position=1, name="Reminder", offset_days=0,
-                                channel=StepChannel.EMAIL, purpose="reminder_1")  # fmt: skip
+    plan = FollowUpPlan.objects.create(
+        organization=organization, name="Once", is_default=True, grouping=Grouping.PER_INVOICE
+    )
+    FollowUpStep.objects.create(
+        organization=organization,
+        plan=plan,
+        position=1,
+        name="Reminder",
+        offset_days=0,
+        channel=StepChannel.EMAIL,
+        purpose="reminder_1",
+    )
     count = max(1, -(-messages // invoices_per_customer))
-    rows = [({"name": f"Debtor {n}", "external_ref": f"D-{n}", "language": "en"},
-             [{"name": f"Payer {n}", "email": f"payer{n}@debtor.example"}]) for n in range(count)]  # fmt: skip
+    rows = [
+        (
+            {"name": f"Debtor {n}", "external_ref": f"D-{n}", "language": "en"},
+            [{"name": f"Payer {n}", "email": f"payer{n}@debtor.example"}],
+        )
+        for n in range(count)
+    ]
     customers = customers_create_many(organization=organization, rows=rows)
     due = timezone.localdate(timezone=organization.zone) - timedelta(days=1)
-    invoices = [invoice_new(organization=organization, customer=customers[n % count], number=f"C-{n:05d}",
-                            issue_date=due - timedelta(days=30), due_date=due, amount=Decimal("100.00"))
-                for n in range(messages)]  # fmt: skip
+    invoices = [
+        invoice_new(
+            organization=organization,
+            customer=customers[n % count],
+            number=f"C-{n:05d}",
+            issue_date=due - timedelta(days=30),
+            due_date=due,
+            amount=Decimal("100.00"),
+        )
+        for n in range(messages)
+    ]
     with invoice_effects_batched():
         invoices_create_many(organization=organization, invoices=invoices)
     with connection.cursor() as cursor:
@@ -552,8 +664,18 @@ def main(argv: list[str]) -> int:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
         run.stop_all()
-    print("Chaos run: " + ", ".join(f"{k}={v}" for k, v in {"messages": config.messages, "kills": config.kills,  # noqa: T201
-          "redis restarts": config.redis_restarts, "provider faults": f"{config.fault_rate:.0%}"}.items()))  # fmt: skip
+    print(
+        "Chaos run: "
+        + ", ".join(
+            f"{k}={v}"
+            for k, v in {
+                "messages": config.messages,
+                "kills": config.kills,  # noqa: T201
+                "redis restarts": config.redis_restarts,
+                "provider faults": f"{config.fault_rate:.0%}",
+            }.items()
+        )
+    )
     print("\n".join(figures.lines()))  # noqa: T201
     for note in figures.notes:
         print(f"  ! {note}")  # noqa: T201

@@ -17,31 +17,27 @@ class CustomersConfig(AppConfig):
         register_bulk_action(ASSIGN_ACCOUNT_MANAGER)
 
         register_activity_values({"action": (_("Action"), _bulk_action_label)})
-        register_activity_labels({
-            "customer.created": ActivityText(_("Customer %(name)s created"), _("Customer created")),
-            "customer.updated": ActivityText(_("Customer changed"), model=Customer),
-            "contact.created": ActivityText(_("Contact %(contact)s added"), _("Contact added")),
-            "contact.updated": ActivityText(_("Contact %(contact)s changed"), _("Contact changed"), model=Contact),
-            "contact.deleted": ActivityText(_("Contact %(contact)s removed"), _("Contact removed")),
-            "contact.email_bounced": ActivityText(
-                _("E-mail to %(email)s bounced"), _("E-mail address bounced")
-            ),
-            "customer.account_manager_assigned": ActivityText(
-                _("Account manager set to %(account_manager)s"), _("Account manager removed")
-            ),
-            "customer.follow_up_plan_assigned": ActivityText(
-                _("Follow-up plan set to %(follow_up_plan)s"), _("Back on the default follow-up plan")
-            ),
-            "customer.follow_up_paused": ActivityText(
-                _("Follow-up paused until %(until)s"), _("Follow-up paused")
-            ),
-            "customer.follow_up_resumed": _("Follow-up resumed"),
-            "bulk_job.started": ActivityText(
-                _("Bulk action “%(action)s” started"), _("Bulk action started")
-            ),
-            "bulk_job.done": ActivityText(_("Bulk action “%(action)s” finished"), _("Bulk action finished")),
-            "bulk_job.failed": ActivityText(_("Bulk action “%(action)s” failed"), _("Bulk action failed")),
-        })  # fmt: skip
+        register_activity_labels(
+            {
+                "customer.created": ActivityText(_("Customer %(name)s created"), _("Customer created")),
+                "customer.updated": ActivityText(_("Customer changed"), model=Customer),
+                "contact.created": ActivityText(_("Contact %(contact)s added"), _("Contact added")),
+                "contact.updated": ActivityText(_("Contact %(contact)s changed"), _("Contact changed"), model=Contact),
+                "contact.deleted": ActivityText(_("Contact %(contact)s removed"), _("Contact removed")),
+                "contact.email_bounced": ActivityText(_("E-mail to %(email)s bounced"), _("E-mail address bounced")),
+                "customer.account_manager_assigned": ActivityText(
+                    _("Account manager set to %(account_manager)s"), _("Account manager removed")
+                ),
+                "customer.follow_up_plan_assigned": ActivityText(
+                    _("Follow-up plan set to %(follow_up_plan)s"), _("Back on the default follow-up plan")
+                ),
+                "customer.follow_up_paused": ActivityText(_("Follow-up paused until %(until)s"), _("Follow-up paused")),
+                "customer.follow_up_resumed": _("Follow-up resumed"),
+                "bulk_job.started": ActivityText(_("Bulk action “%(action)s” started"), _("Bulk action started")),
+                "bulk_job.done": ActivityText(_("Bulk action “%(action)s” finished"), _("Bulk action finished")),
+                "bulk_job.failed": ActivityText(_("Bulk action “%(action)s” failed"), _("Bulk action failed")),
+            }
+        )
 
 
 def _bulk_action_label(value, context) -> str:

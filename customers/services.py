@@ -243,8 +243,13 @@ def _assign_in_bulk(
     if not changing:
         return 0
     Customer.objects.filter(pk__in=[c.pk for c in changing]).update(**{field: value})
-    log_actions_bulk(organization=organization, subjects=changing, code=code, actor=actor,
-                     data={field: _label(value) if value else None})  # fmt: skip
+    log_actions_bulk(
+        organization=organization,
+        subjects=changing,
+        code=code,
+        actor=actor,
+        data={field: _label(value) if value else None},
+    )
     return len(changing)
 
 

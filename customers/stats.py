@@ -69,10 +69,14 @@ def _refresh_balances(customers: QuerySet[Customer]) -> None:
         .annotate(total=Sum("open_amount"))
     )
     rows = [
-        CustomerBalance(organization_id=row["organization_id"], customer_id=row["customer_id"],
-                        currency=row["currency_code"], open_amount=row["total"])
+        CustomerBalance(
+            organization_id=row["organization_id"],
+            customer_id=row["customer_id"],
+            currency=row["currency_code"],
+            open_amount=row["total"],
+        )
         for row in owed
-    ]  # fmt: skip
+    ]
     CustomerBalance.objects.bulk_create(rows, batch_size=2000)
 
 

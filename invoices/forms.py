@@ -80,11 +80,16 @@ class PaymentByReferenceForm(forms.Form):
     """A transfer as the bank statement shows it: the payment reference finds the invoice."""
 
     reference = forms.CharField(
-        label=_("Payment reference"), max_length=140,
+        label=_("Payment reference"),
+        max_length=140,
         help_text=_("As on the bank statement: +++090/9337/55493+++, 090933755493 or RF18 5390 0754 7034."),
-    )  # fmt: skip
-    amount = AmountField(label=_("Amount"), required=False, min_value=Decimal("0.01"),
-                         help_text=_("Empty: the invoice's whole open amount."))  # fmt: skip
+    )
+    amount = AmountField(
+        label=_("Amount"),
+        required=False,
+        min_value=Decimal("0.01"),
+        help_text=_("Empty: the invoice's whole open amount."),
+    )
     paid_on = LocalDateField(label=_("Paid on"), initial=timezone.localdate)
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices, initial=PaymentMethod.BANK_TRANSFER)
 

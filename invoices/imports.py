@@ -43,8 +43,16 @@ from invoices.services import (
 from organizations.models import Organization
 from organizations.services import Actor
 
-INVOICE_COLUMNS = ("number", "customer_ref", "issue_date", "due_date", "amount", "open_amount", "currency",
-                   "payment_reference")  # fmt: skip
+INVOICE_COLUMNS = (
+    "number",
+    "customer_ref",
+    "issue_date",
+    "due_date",
+    "amount",
+    "open_amount",
+    "currency",
+    "payment_reference",
+)
 INVOICE_EXPORT_COLUMNS = (*INVOICE_COLUMNS, "status")
 REQUIRED_COLUMNS = ("number", "customer_ref", "issue_date", "due_date", "amount")
 CURRENCY_CODE = re.compile(r"[A-Za-z]{3}")
@@ -133,8 +141,9 @@ class InvoiceImporter(RowImporter):
             return
         holder = lookups.references.setdefault(reference, data.number)
         if holder != data.number:
-            cleaner.error("payment_reference", _("Invoice %(number)s already has this payment reference.")
-                          % {"number": holder})  # fmt: skip
+            cleaner.error(
+                "payment_reference", _("Invoice %(number)s already has this payment reference.") % {"number": holder}
+            )
         else:
             data.fields["payment_reference"] = reference
 

@@ -32,10 +32,40 @@ from organizations.models import BankAccount, Organization
 
 EPC_MAX_AMOUNT = Decimal("999999999.99")
 # EEA countries, where EPC069-12 version 002 lets the BIC be left out.
-EEA_COUNTRIES = frozenset({
-    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IS", "IT", "LI",
-    "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK",
-})  # fmt: skip
+EEA_COUNTRIES = frozenset(
+    {
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "HU",
+        "IE",
+        "IS",
+        "IT",
+        "LI",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "NO",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+    }
+)
 
 
 def _line(value: str) -> str:
@@ -54,8 +84,19 @@ def epc_payload(*, account: BankAccount, amount: Decimal, reference: str = "", t
         structured, unstructured = reference, ""
     elif reference:
         structured, unstructured = "", references.display(reference)
-    elements = ["BCD", "002", "1", "SCT", account.bic, _line(account.beneficiary)[:70], account.iban,
-                f"EUR{amount.quantize(Decimal('0.01')):f}", "", structured, unstructured]  # fmt: skip
+    elements = [
+        "BCD",
+        "002",
+        "1",
+        "SCT",
+        account.bic,
+        _line(account.beneficiary)[:70],
+        account.iban,
+        f"EUR{amount.quantize(Decimal('0.01')):f}",
+        "",
+        structured,
+        unstructured,
+    ]
     while elements[-1] == "":
         elements.pop()
     return "\n".join(elements)
@@ -129,9 +170,12 @@ class PaymentDetails:
 
 
 def payment_details(
-    *, organization: Organization, invoices: list[Invoice], language: str | None = None,
+    *,
+    organization: Organization,
+    invoices: list[Invoice],
+    language: str | None = None,
     accounts: dict[tuple[int, str], BankAccount | None] | None = None,
-) -> list[PaymentDetails]:  # fmt: skip
+) -> list[PaymentDetails]:
     """How to pay these invoices (open amounts), one entry per currency in the order the invoices come.
 
     An entry has no account when the organization has none for that currency: messages then leave the block out.
@@ -157,12 +201,16 @@ def payment_details(
 def _to_pay(invoice: Invoice, account: BankAccount | None, language: str | None, country: str) -> InvoiceToPay:
     amount, reference = invoice.open_amount, invoice.payment_reference
     return InvoiceToPay(
-        invoice_id=invoice.pk, number=invoice.number, amount=amount,
+        invoice_id=invoice.pk,
+        number=invoice.number,
+        amount=amount,
         amount_text=format_money(amount, invoice.currency, language=language, country=country),
-        reference=reference, reference_display=references.display(reference),
+        reference=reference,
+        reference_display=references.display(reference),
         epc_payload=epc_payload(account=account, amount=amount, reference=reference, text=invoice.number)
-        if account else None,
-    )  # fmt: skip
+        if account
+        else None,
+    )
 
 
 def payment_details_for_invoice(*, invoice: Invoice, language: str | None = None) -> PaymentDetails:

@@ -105,17 +105,21 @@ def clean(text: str) -> str:
     if compact.startswith("RF"):
         if not is_valid_creditor(compact):
             raise ValidationError(
-                _("This RF creditor reference is not valid: RF, two check digits, then up to 21 letters and digits, "
-                  "such as RF18 5390 0754 7034."),
+                _(
+                    "This RF creditor reference is not valid: RF, two check digits, then up to 21 letters and digits, "
+                    "such as RF18 5390 0754 7034."
+                ),
                 code="reference_invalid",
-            )  # fmt: skip
+            )
         return compact
     if not is_valid_structured(compact):
         raise ValidationError(
-            _("This structured communication is not valid: 12 digits whose last two are the check digits, "
-              "such as +++090/9337/55493+++."),
+            _(
+                "This structured communication is not valid: 12 digits whose last two are the check digits, "
+                "such as +++090/9337/55493+++."
+            ),
             code="reference_invalid",
-        )  # fmt: skip
+        )
     return compact
 
 

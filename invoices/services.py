@@ -26,8 +26,17 @@ from localized.money import format_money
 from organizations.models import Organization
 from organizations.services import Actor, log_action, log_actions_many
 
-INVOICE_FIELDS = ("customer", "number", "issue_date", "due_date", "amount", "open_amount", "currency", "pdf",
-                  "payment_reference")  # fmt: skip
+INVOICE_FIELDS = (
+    "customer",
+    "number",
+    "issue_date",
+    "due_date",
+    "amount",
+    "open_amount",
+    "currency",
+    "pdf",
+    "payment_reference",
+)
 
 
 @dataclass

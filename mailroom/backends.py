@@ -42,8 +42,9 @@ def _attachments(message: EmailMessage) -> list[dict]:
             if content_id and mimetype.startswith("image/") and size <= INLINE_IMAGE_MAX_BYTES:
                 # An inline image (the payment QR code): kept, so the stored HTML can show it.
                 data = base64.b64encode(payload).decode("ascii")
-                described.append({"filename": filename, "mimetype": mimetype, "size": size,
-                                  "content_id": content_id, "data": data})  # fmt: skip
+                described.append(
+                    {"filename": filename, "mimetype": mimetype, "size": size, "content_id": content_id, "data": data}
+                )
                 continue
         described.append({"filename": filename, "mimetype": mimetype, "size": size})
     return described

@@ -123,8 +123,9 @@ def batch_10k(context: BenchContext) -> Outcome:
     collection_reset(organization)
     started = clock.perf_counter()
     # The benchmark invoices fall due after the collection date: collect them anyway, as the option allows.
-    batch = batch_build(organization=organization, profile=profile, selection=Selection(include_not_yet_due=True),
-                        actor=context.user)  # fmt: skip
+    batch = batch_build(
+        organization=organization, profile=profile, selection=Selection(include_not_yet_due=True), actor=context.user
+    )
     elapsed = (clock.perf_counter() - started) * 1000
     queued = Dispatch.objects.filter(organization=organization, kind="pre_notification").count()
     if batch.item_count != COUNT or queued != COUNT:

@@ -97,14 +97,19 @@ def batch_preview(
     today = organization_today(organization)
     day = requested_collection_date(profile=profile, today=today, wanted=collection_date)
     candidates = candidates_for(organization=organization, profile=profile, collection_date=day, selection=selection)
-    preview = Preview(collection_date=day, earliest_date=earliest_collection_date(profile=profile, today=today),
-                      include_not_yet_due=selection.include_not_yet_due,
-                      excluded_customers=selection.exclude_customers, candidates=candidates)  # fmt: skip
+    preview = Preview(
+        collection_date=day,
+        earliest_date=earliest_collection_date(profile=profile, today=today),
+        include_not_yet_due=selection.include_not_yet_due,
+        excluded_customers=selection.exclude_customers,
+        candidates=candidates,
+    )
     if not selection.include_not_yet_due:
         preview.not_yet_due = (
             collectable_invoices(organization=organization, profile=profile, invoice_ids=selection.invoice_ids)
-            .filter(due_date__gt=day).count()
-        )  # fmt: skip
+            .filter(due_date__gt=day)
+            .count()
+        )
     return preview
 
 
@@ -152,8 +157,9 @@ class _Draft:
 
 
 def _draft(*, organization, batch, candidates: list[Candidate], collection_date: date) -> _Draft:
-    draft = _Draft(invoices=[c.invoice for c in candidates], mandates={c.mandate.customer_id: c.mandate
-                                                                       for c in candidates})  # fmt: skip
+    draft = _Draft(
+        invoices=[c.invoice for c in candidates], mandates={c.mandate.customer_id: c.mandate for c in candidates}
+    )
     descriptions = _descriptions({c.mandate.customer.language for c in candidates})
     for candidate in candidates:
         invoice, mandate, sequence = candidate.invoice, candidate.mandate, candidate.sequence_type
@@ -220,8 +226,9 @@ def batch_build(
         selection = replace(selection, invoice_ids=frozenset(invoice_ids))
     try:
         with transaction.atomic():
-            return _batch_build(organization=organization, profile=profile, wanted=collection_date,
-                                selection=selection, actor=actor)  # fmt: skip
+            return _batch_build(
+                organization=organization, profile=profile, wanted=collection_date, selection=selection, actor=actor
+            )
     except IntegrityError:
         raise CollectionError(
             _(
@@ -235,21 +242,28 @@ def _batch_build(*, organization, profile, wanted, selection: Selection, actor) 
     today = organization_today(organization)
     collection_date = requested_collection_date(profile=profile, today=today, wanted=wanted)
     user = actor if getattr(actor, "is_authenticated", False) and getattr(actor, "pk", None) else None
-    candidates = candidates_for(organization=organization, profile=profile, collection_date=collection_date,
-                             selection=selection)  # fmt: skip
+    candidates = candidates_for(
+        organization=organization, profile=profile, collection_date=collection_date, selection=selection
+    )
     chosen = [candidate for candidate in candidates if not candidate.excluded]
     if not chosen:
         raise CollectionError(
             _("Nothing to collect: no open euro invoices of customers with a signed mandate under “%(profile)s” "
               "are waiting for collection.") % {"profile": profile.name}
         )  # fmt: skip
-    dropped = dropped_invoices(organization=organization, selection=selection, candidates=candidates,
-                       collection_date=collection_date)  # fmt: skip
+    dropped = dropped_invoices(
+        organization=organization, selection=selection, candidates=candidates, collection_date=collection_date
+    )
     batch = CollectionBatch.objects.create(
-        organization=organization, profile=profile, collection_date=collection_date, pain_version=profile.pain_version,
-        created_by=user, include_not_yet_due=selection.include_not_yet_due,
-        excluded_count=len(candidates) - len(chosen), dropped_invoices=dropped,
-    )  # fmt: skip
+        organization=organization,
+        profile=profile,
+        collection_date=collection_date,
+        pain_version=profile.pain_version,
+        created_by=user,
+        include_not_yet_due=selection.include_not_yet_due,
+        excluded_count=len(candidates) - len(chosen),
+        dropped_invoices=dropped,
+    )
     draft = _draft(organization=organization, batch=batch, candidates=chosen, collection_date=collection_date)
     xml = _build_xml(profile=profile, organization=organization, batch=batch, draft=draft, today=today)
     CollectionItem.objects.bulk_create(draft.items, batch_size=2000)
@@ -259,7 +273,7 @@ def _batch_build(*, organization, profile, wanted, selection: Selection, actor) 
         # Conditional: an invoice requested by another batch or paid since it was selected is not marked,
         # and the whole batch is rolled back (IntegrityError below).
         Invoice.objects.filter(pk__in=ids[start : start + 2000], collection_requested_at__isnull=True,
-                               status=InvoiceStatus.OPEN, open_amount__gt=0)  # fmt: skip
+                               status=InvoiceStatus.OPEN, open_amount__gt=0)
         .update(collection_requested_at=now, next_follow_up_at=None)
         for start in range(0, len(ids), 2000)
     )  # fmt: skip
@@ -276,14 +290,30 @@ def _batch_build(*, organization, profile, wanted, selection: Selection, actor) 
 
 def _log_created(*, batch: CollectionBatch, draft: _Draft, selection: Selection, actor: Actor) -> None:
     data = {"batch": batch.pk, "collection_date": batch.collection_date.isoformat()}
-    log_actions_bulk(organization=batch.organization, subjects=draft.invoices, code="invoice.collection_requested",
-                     actor=actor, data=data)  # fmt: skip
-    log_action(organization=batch.organization, subject=batch, code="collection.batch_created", actor=actor, data={
-        **data, "debits": batch.item_count, "total": str(batch.total_amount), "currency": "EUR",
-        "include_not_yet_due": batch.include_not_yet_due, "excluded_debits": batch.excluded_count,
-        "excluded_invoices": len(selection.exclude_invoices), "excluded_customers": len(selection.exclude_customers),
-        "dropped": [entry["number"] for entry in batch.dropped_invoices],
-    })  # fmt: skip
+    log_actions_bulk(
+        organization=batch.organization,
+        subjects=draft.invoices,
+        code="invoice.collection_requested",
+        actor=actor,
+        data=data,
+    )
+    log_action(
+        organization=batch.organization,
+        subject=batch,
+        code="collection.batch_created",
+        actor=actor,
+        data={
+            **data,
+            "debits": batch.item_count,
+            "total": str(batch.total_amount),
+            "currency": "EUR",
+            "include_not_yet_due": batch.include_not_yet_due,
+            "excluded_debits": batch.excluded_count,
+            "excluded_invoices": len(selection.exclude_invoices),
+            "excluded_customers": len(selection.exclude_customers),
+            "dropped": [entry["number"] for entry in batch.dropped_invoices],
+        },
+    )
 
 
 def _queue_pre_notifications(*, batch: CollectionBatch, draft: _Draft, actor, now: datetime) -> int:
@@ -420,9 +450,19 @@ def debit_return(*, item: CollectionItem, reason_code: str, actor: Actor = None)
     item.status, item.return_reason, item.returned_at = DebitStatus.RETURNED, reason_code, timezone.now()
     item.save(update_fields=["status", "return_reason", "returned_at"])
     Invoice.objects.filter(pk=item.invoice_id).update(collection_requested_at=None)
-    log_action(organization=item.organization, subject=item.invoice, code="invoice.debit_returned", actor=actor,
-               data={"batch": item.batch_id, "end_to_end_id": item.end_to_end_id, "reason_code": reason_code,
-                     "amount": str(item.amount), "currency": "EUR"})  # fmt: skip
+    log_action(
+        organization=item.organization,
+        subject=item.invoice,
+        code="invoice.debit_returned",
+        actor=actor,
+        data={
+            "batch": item.batch_id,
+            "end_to_end_id": item.end_to_end_id,
+            "reason_code": reason_code,
+            "amount": str(item.amount),
+            "currency": "EUR",
+        },
+    )
     if reason_code in MANDATE_ENDING_REASONS:
         _end_mandate(item.mandate, reason=reason, actor=actor)
     _invoices_changed([item.invoice_id])

@@ -27,10 +27,13 @@ class BatchForm(forms.Form):
                     "business day."),
     )  # fmt: skip
     include_not_yet_due = forms.BooleanField(
-        label=_("Include invoices not yet due"), required=False,
-        help_text=_("Also debit invoices that fall due after the collection date. Without it, only invoices due "
-                    "on or before the collection date are debited."),
-    )  # fmt: skip
+        label=_("Include invoices not yet due"),
+        required=False,
+        help_text=_(
+            "Also debit invoices that fall due after the collection date. Without it, only invoices due "
+            "on or before the collection date are debited."
+        ),
+    )
 
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)

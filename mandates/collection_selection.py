@@ -47,9 +47,12 @@ def newest_signed_mandates(*, organization: Organization, profile: MandateProfil
 
 
 def collectable_invoices(
-    *, organization: Organization, profile: MandateProfile, invoice_ids: Iterable[int] | None = None,
+    *,
+    organization: Organization,
+    profile: MandateProfile,
+    invoice_ids: Iterable[int] | None = None,
     due_by: date | None = None,
-) -> QuerySet:  # fmt: skip
+) -> QuerySet:
     """Open euro invoices with something owed, not requested yet, of customers with a signed mandate here.
 
     An invoice the bank returned before goes back to follow-up; it is collected again only when it is
@@ -59,10 +62,17 @@ def collectable_invoices(
         organization=organization, profile=profile, state=MandateState.SIGNED, customer_id=OuterRef("customer_id")
     )
     requested = CollectionItem.objects.filter(invoice_id=OuterRef("pk"), status=DebitStatus.REQUESTED)
-    invoices = Invoice.objects.filter(
-        organization=organization, status=InvoiceStatus.OPEN, open_amount__gt=0, currency="EUR",
-        collection_requested_at__isnull=True,
-    ).filter(Exists(signed)).exclude(Exists(requested))  # fmt: skip
+    invoices = (
+        Invoice.objects.filter(
+            organization=organization,
+            status=InvoiceStatus.OPEN,
+            open_amount__gt=0,
+            currency="EUR",
+            collection_requested_at__isnull=True,
+        )
+        .filter(Exists(signed))
+        .exclude(Exists(requested))
+    )
     if due_by is not None:
         invoices = invoices.filter(due_date__lte=due_by)
     if invoice_ids is not None:
@@ -85,8 +95,14 @@ class Selection:
     exclude_customers: frozenset[int] = frozenset()
 
     @classmethod
-    def of(cls, *, include_not_yet_due: bool = False, invoice_ids: Iterable[int] | None = None,
-           exclude_invoices: Iterable[int] = (), exclude_customers: Iterable[int] = ()) -> Selection:  # fmt: skip
+    def of(
+        cls,
+        *,
+        include_not_yet_due: bool = False,
+        invoice_ids: Iterable[int] | None = None,
+        exclude_invoices: Iterable[int] = (),
+        exclude_customers: Iterable[int] = (),
+    ) -> Selection:
         return cls(
             include_not_yet_due=include_not_yet_due,
             invoice_ids=None if invoice_ids is None else frozenset(invoice_ids),
@@ -119,11 +135,12 @@ def candidates_for(*, organization, profile, collection_date: date, selection: S
     mandates = newest_signed_mandates(organization=organization, profile=profile)
     due_by = None if selection.include_not_yet_due else collection_date
     invoices = (
-        collectable_invoices(organization=organization, profile=profile, invoice_ids=selection.invoice_ids,
-                             due_by=due_by)
+        collectable_invoices(
+            organization=organization, profile=profile, invoice_ids=selection.invoice_ids, due_by=due_by
+        )
         .only("pk", "number", "open_amount", "currency", "customer_id", "due_date")
         .order_by("customer_id", "due_date", "id")
-    )  # fmt: skip
+    )
     first = first_collection_mandates([m.pk for m in mandates.values()]) if profile.use_frst else set()
     candidates = []
     for invoice in invoices:

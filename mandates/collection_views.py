@@ -57,13 +57,19 @@ class BatchCreateView(OrganizationView):
         previewed = request.POST.get("previewed_key")
         changed = previewed is not None and previewed != self.preview_key(form)
         if "confirm" not in request.POST or changed:
-            preview = batch_preview(organization=self.organization, profile=profile, collection_date=wanted,
-                                    selection=form.selection())  # fmt: skip
+            preview = batch_preview(
+                organization=self.organization, profile=profile, collection_date=wanted, selection=form.selection()
+            )
             return self.show(form, preview=preview, changed=changed and "confirm" in request.POST)
         try:
             selection = form.selection(previewed=previewed is not None)
-            batch = batch_build(organization=self.organization, profile=profile, collection_date=wanted,
-                                selection=selection, actor=request.user)  # fmt: skip
+            batch = batch_build(
+                organization=self.organization,
+                profile=profile,
+                collection_date=wanted,
+                selection=selection,
+                actor=request.user,
+            )
         except CollectionError as error:
             return self.show(form, error=error, status=400)
         messages.success(request, _("Batch created: %(count)s debits.") % {"count": batch.item_count})
@@ -82,8 +88,15 @@ class BatchCreateView(OrganizationView):
         today = organization_today(self.organization)
         earliest = {profile.pk: earliest_collection_date(profile=profile, today=today)
                     for profile in form.fields["profile"].queryset}  # fmt: skip
-        context = {"form": form, "preview": preview, "error": error, "earliest": earliest, "nav": NAV,
-                   "changed": changed, "preview_key": self.preview_key(form) if preview else ""}  # fmt: skip
+        context = {
+            "form": form,
+            "preview": preview,
+            "error": error,
+            "earliest": earliest,
+            "nav": NAV,
+            "changed": changed,
+            "preview_key": self.preview_key(form) if preview else "",
+        }
         return render(self.request, "mandates/collections/batch_form.html", context, status=status)
 
 
@@ -104,9 +117,15 @@ class BatchDetailView(OrganizationView):
         items = batch.items.select_related("invoice", "customer", "mandate").order_by("id")
         paid_form = MarkPaidForm(initial={"paid_on": batch.collection_date})
         dropped = [{**entry, "label": drop_reason_label(entry["reason"])} for entry in batch.dropped_invoices]
-        context = {"batch": batch, "items": items, "paid_form": paid_form, "return_form": ReturnForm(), "nav": NAV,
-                   "activity": activity_for(organization=self.organization, subject=batch)[:200],
-                   "dropped": dropped}  # fmt: skip
+        context = {
+            "batch": batch,
+            "items": items,
+            "paid_form": paid_form,
+            "return_form": ReturnForm(),
+            "nav": NAV,
+            "activity": activity_for(organization=self.organization, subject=batch)[:200],
+            "dropped": dropped,
+        }
         return render(request, "mandates/collections/batch_detail.html", context)
 
 

@@ -136,8 +136,12 @@ class SignView(PublicSigningView):
         if not valid:
             return self.render_form(form, status=400)
         # The language the debtor read the text in: the signed copy and its e-mail use it.
-        signature = Signature(signer_name=data["signer_name"], ip=client_ip(request),
-                              user_agent=request.META.get("HTTP_USER_AGENT", ""), language=self.language)  # fmt: skip
+        signature = Signature(
+            signer_name=data["signer_name"],
+            ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            language=self.language,
+        )
         try:
             mandate_sign(mandate=self.mandate, debtor=data, signature=signature)
         except LinkUnusable as error:

@@ -71,8 +71,12 @@ class TwoFactorSetupView(View):
 
 def render_setup(request, form, status=200):
     device = totp_device_pending(user=request.user)
-    context = {"qr_svg": totp_qr_svg(device), "secret": totp_secret_text(device), "form": form,
-               "next": _next_url(request)}  # fmt: skip
+    context = {
+        "qr_svg": totp_qr_svg(device),
+        "secret": totp_secret_text(device),
+        "form": form,
+        "next": _next_url(request),
+    }
     return render(request, "account/two_factor_setup.html", context, status=status)
 
 
@@ -84,8 +88,9 @@ class TwoFactorConfirmView(View):
         form = CodeForm(request.POST)
         codes = None
         if form.is_valid():
-            codes = two_factor_confirm(request=request, device=totp_device_pending(user=request.user),
-                                       token=form.cleaned_data["code"])  # fmt: skip
+            codes = two_factor_confirm(
+                request=request, device=totp_device_pending(user=request.user), token=form.cleaned_data["code"]
+            )
             if codes is None:
                 form.add_error(
                     "code", _("That code is not right. Check the time on your phone and try the newest code.")

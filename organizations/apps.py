@@ -13,29 +13,32 @@ class OrganizationsConfig(AppConfig):
         from organizations.models import ApiKeyScope, BankAccount, Organization
 
         register_activity_values({"scope": (_("Access"), ApiKeyScope)})
-        register_activity_labels({
-            "api_key.created": ActivityText(_("API key “%(name)s” created"), _("API key created")),
-            "api_key.revoked": ActivityText(_("API key “%(name)s” revoked"), _("API key revoked")),
-            "organization.updated": ActivityText(_("Organization details changed"), model=Organization),
-            "organization.sender_verification_sent": ActivityText(
-                _("Verification link sent to the sender address %(email)s"), _("Sender address verification link sent")
-            ),
-            "organization.sender_verified": ActivityText(
-                _("Sender address %(email)s verified"), _("Sender address verified")
-            ),
-            "organization.sender_verification_reset": ActivityText(
-                _("Sender address %(email)s replaced; the new one needs verifying"),
-                _("Sender address changed; verification cleared"),
-            ),
-            "bank_account.created": ActivityText(
-                _("Bank account %(iban)s added for %(currency)s"), _("Bank account added"), hidden=("bic",)
-            ),
-            "bank_account.updated": ActivityText(_("Bank account changed"), model=BankAccount),
-            "account.two_factor_enabled": _("Two-factor login switched on"),
-            "account.two_factor_disabled": _("Two-factor login switched off"),
-            "account.two_factor_failed": _("Wrong two-factor code"),
-            "account.recovery_code_used": _("Recovery code used to log in"),
-            "bank_account.deleted": ActivityText(
-                _("Bank account %(iban)s for %(currency)s removed"), _("Bank account removed")
-            ),
-        })  # fmt: skip
+        register_activity_labels(
+            {
+                "api_key.created": ActivityText(_("API key “%(name)s” created"), _("API key created")),
+                "api_key.revoked": ActivityText(_("API key “%(name)s” revoked"), _("API key revoked")),
+                "organization.updated": ActivityText(_("Organization details changed"), model=Organization),
+                "organization.sender_verification_sent": ActivityText(
+                    _("Verification link sent to the sender address %(email)s"),
+                    _("Sender address verification link sent"),
+                ),
+                "organization.sender_verified": ActivityText(
+                    _("Sender address %(email)s verified"), _("Sender address verified")
+                ),
+                "organization.sender_verification_reset": ActivityText(
+                    _("Sender address %(email)s replaced; the new one needs verifying"),
+                    _("Sender address changed; verification cleared"),
+                ),
+                "bank_account.created": ActivityText(
+                    _("Bank account %(iban)s added for %(currency)s"), _("Bank account added"), hidden=("bic",)
+                ),
+                "bank_account.updated": ActivityText(_("Bank account changed"), model=BankAccount),
+                "account.two_factor_enabled": _("Two-factor login switched on"),
+                "account.two_factor_disabled": _("Two-factor login switched off"),
+                "account.two_factor_failed": _("Wrong two-factor code"),
+                "account.recovery_code_used": _("Recovery code used to log in"),
+                "bank_account.deleted": ActivityText(
+                    _("Bank account %(iban)s for %(currency)s removed"), _("Bank account removed")
+                ),
+            }
+        )

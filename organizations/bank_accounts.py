@@ -145,11 +145,21 @@ def bank_account_save(
         _promote_oldest(organization, before["currency"])
     changes = {n: [str(before[n]), str(getattr(account, n))] for n in FIELDS if before[n] != getattr(account, n)}
     if created:
-        log_action(organization=organization, subject=account, code="bank_account.created", actor=actor,
-                   data={"iban": account.iban, "bic": account.bic, "currency": account.currency})  # fmt: skip
+        log_action(
+            organization=organization,
+            subject=account,
+            code="bank_account.created",
+            actor=actor,
+            data={"iban": account.iban, "bic": account.bic, "currency": account.currency},
+        )
     elif changes:
-        log_action(organization=organization, subject=account, code="bank_account.updated", actor=actor,
-                   data={"changes": changes})  # fmt: skip
+        log_action(
+            organization=organization,
+            subject=account,
+            code="bank_account.updated",
+            actor=actor,
+            data={"changes": changes},
+        )
     return account
 
 
@@ -157,8 +167,13 @@ def bank_account_save(
 def bank_account_delete(*, account: BankAccount, actor: Actor = None) -> None:
     """Remove an account; when it was its currency's default, the oldest remaining one takes over."""
     organization = account.organization
-    log_action(organization=organization, subject=organization, code="bank_account.deleted", actor=actor,
-               data={"iban": account.iban, "currency": account.currency})  # fmt: skip
+    log_action(
+        organization=organization,
+        subject=organization,
+        code="bank_account.deleted",
+        actor=actor,
+        data={"iban": account.iban, "currency": account.currency},
+    )
     was_default, currency = account.is_default, account.currency
     account.delete()
     if was_default:

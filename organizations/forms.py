@@ -48,14 +48,19 @@ class BankAccountForm(forms.Form):
     """IBAN and BIC are checked by `bank_account_save`; its errors are shown next to these fields."""
 
     currency = forms.CharField(label=_("Currency"), max_length=3, initial="EUR")
-    iban = forms.CharField(label=_("IBAN"), max_length=50,
-                           widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))  # fmt: skip
+    iban = forms.CharField(
+        label=_("IBAN"), max_length=50, widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"})
+    )
     bic = forms.CharField(
-        label=_("BIC"), max_length=20, required=False,
+        label=_("BIC"),
+        max_length=20,
+        required=False,
         help_text=_("Optional inside the EEA; filled in from the IBAN when we know the bank."),
-    )  # fmt: skip
+    )
     holder_name = forms.CharField(
-        label=_("Account holder"), max_length=70, required=False,
+        label=_("Account holder"),
+        max_length=70,
+        required=False,
         help_text=_("The beneficiary name debtors see; empty: the organization's name."),
-    )  # fmt: skip
+    )
     is_default = forms.BooleanField(label=_("Default for this currency"), required=False)

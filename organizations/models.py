@@ -99,9 +99,11 @@ class Organization(models.Model):
     address = models.TextField(_("address"), blank=True)
     # Which payment reference new invoices get (invoices.references); debtors quote it with their transfer.
     payment_reference_format = models.CharField(
-        _("payment reference"), max_length=16, choices=PaymentReferenceFormat.choices,
+        _("payment reference"),
+        max_length=16,
+        choices=PaymentReferenceFormat.choices,
         default=PaymentReferenceFormat.AUTO,
-    )  # fmt: skip
+    )
     # Owners must log in with a code from an authenticator app (organizations/two_factor.py).
     require_two_factor_for_owners = models.BooleanField(
         _("require two-factor login for owners"),
@@ -153,10 +155,11 @@ class BankAccount(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organization", "currency", "iban"], name="bank_account_once_per_currency"),
             models.UniqueConstraint(
-                fields=["organization", "currency"], condition=models.Q(is_default=True),
+                fields=["organization", "currency"],
+                condition=models.Q(is_default=True),
                 name="bank_account_one_default_per_currency",
             ),
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return f"{self.iban_display} ({self.currency})"

@@ -225,8 +225,9 @@ class BankAccountEditView(OrganizationView):
         form = BankAccountForm(request.POST)
         if form.is_valid():
             try:
-                bank_account_save(organization=self.organization, account=account, data=form.cleaned_data,
-                                  actor=request.user)  # fmt: skip
+                bank_account_save(
+                    organization=self.organization, account=account, data=form.cleaned_data, actor=request.user
+                )
             except ValidationError as error:
                 _form_errors_from(form, error)
         if not form.is_valid():

@@ -38,11 +38,13 @@ class RemindersConfig(AppConfig):
         register_bulk_action(SEND_REMINDER)
         register_follow_up_explainer(explain)
         register_customer_follow_up_explainer(explain_customer)
-        register_activity_values({
-            "purpose": (_("Message"), TemplatePurpose),
-            "fallback": (_("Fallback"), FallbackChannel),
-            "channel": (_("Channel"), StepChannel),
-        })  # fmt: skip
+        register_activity_values(
+            {
+                "purpose": (_("Message"), TemplatePurpose),
+                "fallback": (_("Fallback"), FallbackChannel),
+                "channel": (_("Channel"), StepChannel),
+            }
+        )
         register_activity_labels({
             "template.saved": ActivityText(
                 _("Message template “%(purpose)s” saved in %(language)s"), _("Message template saved")

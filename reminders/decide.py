@@ -160,8 +160,9 @@ class _Chooser:
             return None
         schedule_from = None
         if plan.first is not None and chosen[0] > plan.first and not any(row[TOUCHED] for row in candidates):
-            entry = next((item for item in plan.steps if item[0] >= plan.entry
-                          and (item[2] is None or amount >= item[2])), None)  # fmt: skip
+            entry = next(
+                (item for item in plan.steps if item[0] >= plan.entry and (item[2] is None or amount >= item[2])), None
+            )
             if entry is not None:
                 chosen = (*entry, chosen[4])
                 schedule_from = self.today - timedelta(days=entry[1])
@@ -176,8 +177,9 @@ class _Chooser:
             if row is not carrying and row[DUE_DATE] <= reached_day and row[LEVEL] < position
             and (minimum is None or row[OPEN_AMOUNT] >= minimum)
         ]  # fmt: skip
-        decision = Decision(carrying[CUSTOMER], carrying[ID], step, listed, min(moment, self.now),
-                            schedule_from=schedule_from)  # fmt: skip
+        decision = Decision(
+            carrying[CUSTOMER], carrying[ID], step, listed, min(moment, self.now), schedule_from=schedule_from
+        )
         if step.channel in REVIEWED_CHANNELS:
             decision.awaiting_approval = plan.review
             # No reminder reached any of these invoices: a text about earlier reminders would not be true.
@@ -200,10 +202,13 @@ def _plans(book: PlanBook) -> dict[int | None, _Plan]:
     for plan in book.plans.values():
         steps = book.steps.get(plan.pk, [])
         first, entry = first_reminder(steps), late_entry_step(plan, steps)
-        plans[plan.pk] = _Plan(plan.grouping != Grouping.PER_INVOICE,
-                               [(s.position, s.offset_days, s.min_open_amount, s) for s in steps],
-                               first.position if first else None, entry.position if entry else None,
-                               plan.review_before_sending)  # fmt: skip
+        plans[plan.pk] = _Plan(
+            plan.grouping != Grouping.PER_INVOICE,
+            [(s.position, s.offset_days, s.min_open_amount, s) for s in steps],
+            first.position if first else None,
+            entry.position if entry else None,
+            plan.review_before_sending,
+        )
     default = book.default_plan
     if default is not None:
         plans[None] = plans[default.pk]
@@ -363,8 +368,9 @@ def _overtake_awaiting(inserted: list[Dispatch], organization: Organization) -> 
         with override(organization.default_language):
             reason = gettext("Overtaken by %(step)s; not sent.") % {"step": step}
         listed = DispatchInvoice.objects.filter(dispatch_id__in=new_ids).values("invoice_id")
-        older = Dispatch.objects.filter(organization=organization, status=DispatchStatus.AWAITING_APPROVAL,
-                                        items__invoice_id__in=listed).exclude(pk__in=new_ids)  # fmt: skip
+        older = Dispatch.objects.filter(
+            organization=organization, status=DispatchStatus.AWAITING_APPROVAL, items__invoice_id__in=listed
+        ).exclude(pk__in=new_ids)
         older_ids = list(older.values_list("pk", flat=True).distinct())
         if not older_ids:
             continue
@@ -377,9 +383,14 @@ def _overtake_awaiting(inserted: list[Dispatch], organization: Organization) -> 
         ).select_related("invoice", "dispatch__step")
         for item in items:
             invoice_ids.add(item.invoice_id)
-            entries.append({"organization": organization, "subject": item.invoice, "code": "invoice.reminder_overtaken",
-                            "data": {"dispatch": item.dispatch_id, "step": str(item.dispatch.step or ""),
-                                     "by": str(step)}})  # fmt: skip
+            entries.append(
+                {
+                    "organization": organization,
+                    "subject": item.invoice,
+                    "code": "invoice.reminder_overtaken",
+                    "data": {"dispatch": item.dispatch_id, "step": str(item.dispatch.step or ""), "by": str(step)},
+                }
+            )
     log_actions_many(entries)
     return invoice_ids
 

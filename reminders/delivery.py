@@ -216,8 +216,14 @@ def _prepare(dispatch: Dispatch, batch: _Batch, now: datetime) -> _Ready | None:
         return _finish(dispatch, DispatchStatus.SKIPPED, _nothing_owed_reason(dispatch))
     if dispatch.channel in (StepChannel.TASK, StepChannel.MANUAL, StepChannel.LETTER):
         return _open_task_for_step(dispatch, listed, now)
-    content = render(dispatch, listed, now, contacts=batch.contacts[dispatch.customer_id], text=batch.text(dispatch),
-                     accounts=batch.accounts)  # fmt: skip
+    content = render(
+        dispatch,
+        listed,
+        now,
+        contacts=batch.contacts[dispatch.customer_id],
+        text=batch.text(dispatch),
+        accounts=batch.accounts,
+    )
     if not content["recipients"]:
         _store_content(dispatch, content)
         _finish(dispatch, DispatchStatus.FAILED, _("No contact that receives messages has a valid e-mail address."))
@@ -462,9 +468,14 @@ def _contacts(dispatch: Dispatch) -> list[Contact]:
 
 
 def message_context(
-    dispatch: Dispatch, listed: list[Invoice], now: datetime, contacts: list[Contact] | None = None, *,
-    with_payment: bool = False, accounts: dict | None = None,
-) -> MessageContext:  # fmt: skip
+    dispatch: Dispatch,
+    listed: list[Invoice],
+    now: datetime,
+    contacts: list[Contact] | None = None,
+    *,
+    with_payment: bool = False,
+    accounts: dict | None = None,
+) -> MessageContext:
     """What the message may say; `with_payment`: how to pay the listed invoices (bank account, references, QR
     codes as inline images), for the messages that ask for payment."""
     organization, customer = dispatch.organization, dispatch.customer
@@ -472,10 +483,14 @@ def message_context(
     contacts = _contacts(dispatch) if contacts is None else contacts
     contact = contacts[0] if contacts else None
     ordered = sorted(listed, key=lambda i: (i.due_date, i.pk))
-    lines = [InvoiceLine(i.number, i.due_date, max((today - i.due_date).days, 0), i.open_amount, i.currency)
-             for i in ordered]  # fmt: skip
-    payments = payment_details(organization=organization, invoices=ordered, language=customer.language,
-                               accounts=accounts) if with_payment and ordered else []  # fmt: skip
+    lines = [
+        InvoiceLine(i.number, i.due_date, max((today - i.due_date).days, 0), i.open_amount, i.currency) for i in ordered
+    ]
+    payments = (
+        payment_details(organization=organization, invoices=ordered, language=customer.language, accounts=accounts)
+        if with_payment and ordered
+        else []
+    )
     return MessageContext(
         customer_name=customer.name, customer_reference=customer.external_ref,
         contact_name=contact.name if contact else "", organization_name=organization.sender_name or organization.name,
@@ -522,8 +537,11 @@ def render(
     body_text = dispatch.custom_body or text.body
     html_body = render_html(body_text, context)
     # The QR codes the HTML shows go along as inline images (Content-ID), regenerated from the payload at send.
-    qr_codes = [{"filename": name, "inline": content_id, "epc": payload}
-                for content_id, name, payload in context.qr_images() if f"cid:{content_id}" in html_body]  # fmt: skip
+    qr_codes = [
+        {"filename": name, "inline": content_id, "epc": payload}
+        for content_id, name, payload in context.qr_images()
+        if f"cid:{content_id}" in html_body
+    ]
     step = dispatch.step
     # Only a step that copies the account manager needs their address (two more rows to read otherwise).
     copies_manager = bool(step and step.cc_account_manager and dispatch.customer.account_manager_id)
@@ -791,8 +809,9 @@ def _sweep_one(dispatch: Dispatch, now: datetime, counts: dict[str, int]) -> Non
             _resolve_stuck(dispatch, last if current else None, held, now, counts)
 
 
-def _resolve_stuck(dispatch: Dispatch, last: DeliveryAttempt | None, held: bool | None, now: datetime,
-                   counts: dict[str, int]) -> None:  # fmt: skip
+def _resolve_stuck(
+    dispatch: Dispatch, last: DeliveryAttempt | None, held: bool | None, now: datetime, counts: dict[str, int]
+) -> None:
     """`last`: this claim's attempt, if it recorded one; `held`: whether the provider has the message."""
     current = last is not None
     if held is False:

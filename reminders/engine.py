@@ -53,8 +53,14 @@ logger = logging.getLogger(__name__)
 # A message waiting for approval counts like a queued one: it is decided, the schedule moves on from it; when the
 # next message is decided, the waiting one is skipped as overtaken (`reminders.decide._overtake_awaiting`), so a
 # reviewer sees only the latest level and two levels never go out together.
-REACHED = (DispatchStatus.AWAITING_APPROVAL, DispatchStatus.QUEUED, DispatchStatus.SENDING, DispatchStatus.SENT,
-           DispatchStatus.TEST, DispatchStatus.UNCERTAIN)  # fmt: skip
+REACHED = (
+    DispatchStatus.AWAITING_APPROVAL,
+    DispatchStatus.QUEUED,
+    DispatchStatus.SENDING,
+    DispatchStatus.SENT,
+    DispatchStatus.TEST,
+    DispatchStatus.UNCERTAIN,
+)
 # Steps whose messages a plan that reviews before sending holds for approval (tasks and manual steps are not
 # messages to the debtor).
 REVIEWED_CHANNELS = frozenset({StepChannel.EMAIL, StepChannel.LETTER})
@@ -239,8 +245,9 @@ def _step_send_time(due_date: date, offset_days: int, window: SendingWindow, cou
 def step_time(book: PlanBook, invoice: Invoice, step: FollowUpStep, anchor: date | None = None) -> datetime:
     """When the step is due for the invoice: its offset from the due date, or from a late arrival's `anchor`."""
     customer = invoice.customer
-    return step_moment(book, anchor or invoice.due_date, step.offset_days, customer.country,
-                       customer.follow_up_paused_until)  # fmt: skip
+    return step_moment(
+        book, anchor or invoice.due_date, step.offset_days, customer.country, customer.follow_up_paused_until
+    )
 
 
 def step_moment(book: PlanBook, due_date: date, offset_days: int, country: str, paused_until: date | None) -> datetime:
@@ -468,8 +475,13 @@ def explain(invoice: Invoice, *, book: PlanBook | None = None, facts: ExplainFac
     nominal = (anchor or invoice.due_date) + timedelta(days=step.offset_days)
     if not level and (late := _late_arrival(book, invoice, moment)):
         step, moment, nominal = late
-        notes.append(_("Entered follow-up late: it starts with “%(step)s”; the next steps keep the plan's spacing "
-                       "from that first message.") % {"step": step.name})  # fmt: skip
+        notes.append(
+            _(
+                "Entered follow-up late: it starts with “%(step)s”; the next steps keep the plan's spacing "
+                "from that first message."
+            )
+            % {"step": step.name}
+        )
     elif anchor:
         notes.append(_("Entered follow-up late: the steps count from its first message, not from the due date."))
     if customer.follow_up_paused_until and moment.date() > customer.follow_up_paused_until >= nominal:

@@ -108,8 +108,10 @@ class UpcomingView(OrganizationView):
         book = PlanBook.load(self.organization)
         invoices = upcoming(organization=self.organization, now=timezone.now())
         explanations = explain_many(invoices, book=book)
-        rows = [{"invoice": invoice, "explanation": explanation}
-                for invoice, explanation in zip(invoices, explanations, strict=True)]  # fmt: skip
+        rows = [
+            {"invoice": invoice, "explanation": explanation}
+            for invoice, explanation in zip(invoices, explanations, strict=True)
+        ]
         return render(
             request, "reminders/upcoming.html", {"rows": rows, "follow_up": book.follow_up, "nav": "follow-up"}
         )
@@ -138,9 +140,13 @@ class DispatchDetailView(OrganizationView):
 
     def get(self, request, organization_slug, pk):
         dispatch = self.get_object()
-        context = {"dispatch": dispatch, "items": dispatch.items.select_related("invoice"),
-                   "attempts": dispatch.delivery_attempts.all(), "nav": "follow-up",
-                   "html": html_for_display(dispatch.html_body, dispatch.attachments)}  # fmt: skip
+        context = {
+            "dispatch": dispatch,
+            "items": dispatch.items.select_related("invoice"),
+            "attempts": dispatch.delivery_attempts.all(),
+            "nav": "follow-up",
+            "html": html_for_display(dispatch.html_body, dispatch.attachments),
+        }
         return render(request, "reminders/dispatch_detail.html", context)
 
 
@@ -172,16 +178,25 @@ class ToApproveView(OrganizationView):
         result = self._apply(data, ids)
         count = len(result.done)
         texts = {
-            ReviewForm.APPROVE: ngettext("%(count)s message approved; it goes out in the next sending window.",
-                                         "%(count)s messages approved; they go out in the next sending window.", count),
+            ReviewForm.APPROVE: ngettext(
+                "%(count)s message approved; it goes out in the next sending window.",
+                "%(count)s messages approved; they go out in the next sending window.",
+                count,
+            ),
             ReviewForm.SKIP: ngettext("%(count)s message skipped.", "%(count)s messages skipped.", count),
             ReviewForm.POSTPONE: ngettext("%(count)s message postponed.", "%(count)s messages postponed.", count),
-        }  # fmt: skip
+        }
         messages.success(request, texts[data["action"]] % {"count": count})
         if unchanged := len(result.unchanged):
-            messages.warning(request, ngettext("%(count)s message had already been decided.",
-                                               "%(count)s messages had already been decided.", unchanged)
-                             % {"count": unchanged})  # fmt: skip
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)s message had already been decided.",
+                    "%(count)s messages had already been decided.",
+                    unchanged,
+                )
+                % {"count": unchanged},
+            )
         return redirect("follow_up:to-approve", organization_slug=organization_slug)
 
     def _apply(self, data: dict, ids: list[int]):
@@ -196,9 +211,15 @@ class ToApproveView(OrganizationView):
         now = timezone.now()
         queryset = awaiting_approval(organization=self.organization, now=now).select_related("organization")
         page = Paginator(queryset, 50).get_page(self.request.GET.get("page"))
-        context = {"form": form, "page_obj": page, "rows": review_rows(list(page.object_list), now=now),
-                   "postponed": postponed_count(organization=self.organization, now=now), "nav": "follow-up",
-                   "cutoff": queryset.aggregate(cutoff=Max("pk"))["cutoff"] or 0, "shown_at": now}  # fmt: skip
+        context = {
+            "form": form,
+            "page_obj": page,
+            "rows": review_rows(list(page.object_list), now=now),
+            "postponed": postponed_count(organization=self.organization, now=now),
+            "nav": "follow-up",
+            "cutoff": queryset.aggregate(cutoff=Max("pk"))["cutoff"] or 0,
+            "shown_at": now,
+        }
         return render(self.request, "reminders/to_approve.html", context, status=status)
 
 

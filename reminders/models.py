@@ -43,15 +43,22 @@ class FollowUpPlan(models.Model):
     )  # fmt: skip
     # One of this plan's steps (checked in the form and the API); empty: the first step after the due date.
     late_entry_step = models.ForeignKey(
-        "FollowUpStep", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "FollowUpStep",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("first step for late arrivals"),
-        help_text=_("An invoice that enters follow-up when several steps have passed starts here; empty: the "
-                    "first reminder after the due date."),
-    )  # fmt: skip
+        help_text=_(
+            "An invoice that enters follow-up when several steps have passed starts here; empty: the "
+            "first reminder after the due date."
+        ),
+    )
     review_before_sending = models.BooleanField(
-        _("review messages before sending"), default=False,
+        _("review messages before sending"),
+        default=False,
         help_text=_("Automatic messages of this plan wait on Follow-up > To approve until someone approves them."),
-    )  # fmt: skip
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

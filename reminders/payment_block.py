@@ -26,8 +26,12 @@ def payable(payments: list[PaymentDetails]) -> list[PaymentDetails]:
 
 def qr_images(payments: list[PaymentDetails]) -> list[tuple[str, str, str]]:
     """(content id, file name, EPC payload) of the QR codes `as_html` shows, in order."""
-    found = [(line.content_id, f"payment-qr-{line.invoice_id}.png", line.epc_payload)
-             for details in payable(payments) for line in details.invoices if line.epc_payload]  # fmt: skip
+    found = [
+        (line.content_id, f"payment-qr-{line.invoice_id}.png", line.epc_payload)
+        for details in payable(payments)
+        for line in details.invoices
+        if line.epc_payload
+    ]
     return found[:MAX_QR_CODES]
 
 
@@ -57,8 +61,10 @@ def as_html(payments: list[PaymentDetails], *, inline_images: bool) -> str:
     shown = {content_id for content_id, _name, _payload in qr_images(payments)}
     blocks = []
     for details in payable(payments):
-        table = "".join(f"<tr><th {_CELL}>{escape(label)}</th><td {_CELL}><strong>{escape(value)}</strong></td></tr>"
-                        for label, value in _rows(details))  # fmt: skip
+        table = "".join(
+            f"<tr><th {_CELL}>{escape(label)}</th><td {_CELL}><strong>{escape(value)}</strong></td></tr>"
+            for label, value in _rows(details)
+        )
         parts = [f'<table style="border-collapse:collapse" data-payment-details>{table}</table>']
         several = len(details.invoices) > 1
         if several:

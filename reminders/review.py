@@ -39,7 +39,7 @@ def awaiting_approval(*, organization: Organization, now: datetime | None = None
     return (
         Dispatch.objects.filter(
             organization=organization, status=DispatchStatus.AWAITING_APPROVAL, next_attempt_at__lte=now
-        )  # fmt: skip
+        )
         .select_related("customer", "step", "invoice")
         .order_by("next_attempt_at", "id")
     )
@@ -52,8 +52,9 @@ def postponed_count(*, organization: Organization, now: datetime | None = None) 
     ).count()
 
 
-def dispatches_approve(*, organization: Organization, dispatch_ids: list[int], actor: Actor,
-                       now: datetime | None = None) -> ReviewResult:  # fmt: skip
+def dispatches_approve(
+    *, organization: Organization, dispatch_ids: list[int], actor: Actor, now: datetime | None = None
+) -> ReviewResult:
     """Queue these awaiting messages for the next sending window (the next tick delivers them)."""
     now = now or timezone.now()
     window = PlanBook.load(organization).window
@@ -71,23 +72,37 @@ def dispatches_skip(*, organization: Organization, dispatch_ids: list[int], acto
     """Mark these awaiting messages skipped; their invoices' schedules move on to the next step."""
     with override(organization.default_language):
         reason = _("Skipped during review; not sent.")
-    result = _move(organization, dispatch_ids, lambda _dispatch: {"status": DispatchStatus.SKIPPED, "reason": reason},
-                   "invoice.reminder_review_skipped", actor, {})  # fmt: skip
+    result = _move(
+        organization,
+        dispatch_ids,
+        lambda _dispatch: {"status": DispatchStatus.SKIPPED, "reason": reason},
+        "invoice.reminder_review_skipped",
+        actor,
+        {},
+    )
     listed = DispatchInvoice.objects.filter(dispatch_id__in=result.done).values_list("invoice_id", flat=True)
     reschedule(invoice_ids=sorted(set(listed)))
     return result
 
 
-def dispatches_postpone(*, organization: Organization, dispatch_ids: list[int], until: date,
-                        actor: Actor) -> ReviewResult:  # fmt: skip
+def dispatches_postpone(
+    *, organization: Organization, dispatch_ids: list[int], until: date, actor: Actor
+) -> ReviewResult:
     """Take these awaiting messages off the list until `until` (the start of that day, in the organization's zone)."""
     returns = datetime.combine(until, time(0, 0), tzinfo=organization.zone)
-    return _move(organization, dispatch_ids, lambda _dispatch: {"next_attempt_at": returns},
-                 "invoice.reminder_postponed", actor, {"until": until.isoformat()})  # fmt: skip
+    return _move(
+        organization,
+        dispatch_ids,
+        lambda _dispatch: {"next_attempt_at": returns},
+        "invoice.reminder_postponed",
+        actor,
+        {"until": until.isoformat()},
+    )
 
 
-def _move(organization: Organization, dispatch_ids: list[int], changes, code: str, actor: Actor,
-          data: dict) -> ReviewResult:  # fmt: skip
+def _move(
+    organization: Organization, dispatch_ids: list[int], changes, code: str, actor: Actor, data: dict
+) -> ReviewResult:
     """Apply `changes(dispatch)` to each awaiting dispatch of the organization with a compare-and-swap."""
     asked = sorted({int(pk) for pk in dispatch_ids})
     candidates = Dispatch.objects.filter(
@@ -114,8 +129,10 @@ def _entries(organization: Organization, dispatch: Dispatch, code: str, actor: A
         step = str(dispatch.step or _("Manual reminder"))
     details = {"dispatch": dispatch.pk, "step": step, **data}
     items = DispatchInvoice.objects.filter(dispatch=dispatch).select_related("invoice")
-    return [{"organization": organization, "subject": item.invoice, "code": code, "actor": actor, "data": details}
-            for item in items]  # fmt: skip
+    return [
+        {"organization": organization, "subject": item.invoice, "code": code, "actor": actor, "data": details}
+        for item in items
+    ]
 
 
 @dataclass
@@ -144,15 +161,26 @@ def review_rows(dispatches: list[Dispatch], *, now: datetime | None = None) -> l
         # What the message would list if it went out now (the delivery re-checks the same at send time).
         owed = [item.invoice for item in items if _still_owed(item.invoice)]
         shown = owed or [item.invoice for item in items]
-        contacts = list(Contact.objects.filter(customer=dispatch.customer, notify=True,
-                                               email_status=EmailStatus.VALID).order_by("id"))  # fmt: skip
+        contacts = list(
+            Contact.objects.filter(customer=dispatch.customer, notify=True, email_status=EmailStatus.VALID).order_by(
+                "id"
+            )
+        )
         content = render(dispatch, shown, now, contacts=contacts)
-        rows.append(ReviewRow(
-            dispatch=dispatch, invoices=shown, amount=sum(invoice.open_amount for invoice in owed),
-            currency=shown[0].currency if shown else "EUR",
-            contacts=[f"{contact.name} <{contact.email}>" if contact.name else contact.email for contact in contacts],
-            subject=content["subject"], text=content["text_body"], nothing_owed=not owed,
-        ))  # fmt: skip
+        rows.append(
+            ReviewRow(
+                dispatch=dispatch,
+                invoices=shown,
+                amount=sum(invoice.open_amount for invoice in owed),
+                currency=shown[0].currency if shown else "EUR",
+                contacts=[
+                    f"{contact.name} <{contact.email}>" if contact.name else contact.email for contact in contacts
+                ],
+                subject=content["subject"],
+                text=content["text_body"],
+                nothing_owed=not owed,
+            )
+        )
     return rows
 
 

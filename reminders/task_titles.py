@@ -18,12 +18,14 @@ TASK_TITLES = {
     "send_failed": _("Reminder to %(customer)s could not be sent"),
     "check_arrival": _("Check whether the reminder to %(customer)s arrived"),
     "email_bounced": _("E-mail to %(email)s (%(customer)s) bounced; find a valid address"),
-    "post_letter_instead": _("Send a letter by post to %(customer)s (the e-mail was refused; postal sending is not "
-                             "connected yet, so post it yourself)"),
+    "post_letter_instead": _(
+        "Send a letter by post to %(customer)s (the e-mail was refused; postal sending is not "
+        "connected yet, so post it yourself)"
+    ),
     "step_task": _("%(step)s: %(customer)s"),
     "decide_next_step": _("Decide the next step for %(customer)s"),
     "send_letter": _("Send a letter by post to %(customer)s"),
-}  # fmt: skip
+}
 
 
 @dataclass(frozen=True)

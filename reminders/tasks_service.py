@@ -14,7 +14,11 @@ def task_set_done(*, task: Task, done: bool, actor: Actor) -> Task:
     task.status = TaskStatus.DONE if done else TaskStatus.TODO
     task.done_at = timezone.now() if done else None
     task.save(update_fields=["status", "done_at"])
-    log_action(organization=task.organization, subject=task.customer, code="task.done" if done else "task.reopened",
-               actor=actor, data={"task": task.title, "task_code": task.title_code,
-                                  "params": task.title_params})  # fmt: skip
+    log_action(
+        organization=task.organization,
+        subject=task.customer,
+        code="task.done" if done else "task.reopened",
+        actor=actor,
+        data={"task": task.title, "task_code": task.title_code, "params": task.title_params},
+    )
     return task

@@ -153,8 +153,11 @@ class MessageContext:
             values = {key: escape(value) for key, value in plain.items()} if html else plain
             values["invoice_table"] = self._table_html() if html else self._table_text()
             values["signing_link"] = self._signing_button() if html else self.signing_link
-            values["payment_details"] = (payment_block.as_html(self.payments, inline_images=self.inline_images)
-                                         if html else payment_block.as_text(self.payments))  # fmt: skip
+            values["payment_details"] = (
+                payment_block.as_html(self.payments, inline_images=self.inline_images)
+                if html
+                else payment_block.as_text(self.payments)
+            )
         return values
 
     def qr_images(self) -> list[tuple[str, str, str]]:

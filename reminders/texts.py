@@ -91,11 +91,19 @@ def _sample_payments(organization: Organization, language: str, today) -> list:
     """How to pay the two sample invoices, with the organization's real account and sample references."""
     samples = [("2026-0142", 142, Decimal("1210.00")), ("2026-0188", 188, Decimal("484.50"))]
     invoices = [
-        Invoice(id=pk, organization=organization, number=number, issue_date=today, due_date=today, amount=amount,
-                open_amount=amount, currency=organization.currency,
-                payment_reference=references.generate(organization.reference_format, pk))
+        Invoice(
+            id=pk,
+            organization=organization,
+            number=number,
+            issue_date=today,
+            due_date=today,
+            amount=amount,
+            open_amount=amount,
+            currency=organization.currency,
+            payment_reference=references.generate(organization.reference_format, pk),
+        )
         for number, pk, amount in samples
-    ]  # fmt: skip
+    ]
     return payment_details(organization=organization, invoices=invoices, language=language)
 
 

@@ -158,8 +158,9 @@ def _address_failed(dispatch: Dispatch, event: DispatchEvent) -> None:
         # the newer news, and someone has to act on it.
         with override(dispatch.organization.default_language):
             text = str(title)[:200]
-        Task.objects.filter(pk=task.pk).update(title=text, title_code=title.code, title_params=title.params,
-                                               status=TaskStatus.TODO, done_at=None)  # fmt: skip
+        Task.objects.filter(pk=task.pk).update(
+            title=text, title_code=title.code, title_params=title.params, status=TaskStatus.TODO, done_at=None
+        )
 
 
 def _event_type(event: AnymailTrackingEvent) -> str:

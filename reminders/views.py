@@ -56,8 +56,12 @@ class TemplateListView(OrganizationView):
             for purpose, label in TemplatePurpose.choices
         ]  # fmt: skip
         columns = [{"code": code, "name": name} for code, name in names.items()]
-        context = {"rows": rows, "template_languages": columns, "nav": "configuration",
-                   "no_bank_account": not self.organization.bank_accounts.exists()}  # fmt: skip
+        context = {
+            "rows": rows,
+            "template_languages": columns,
+            "nav": "configuration",
+            "no_bank_account": not self.organization.bank_accounts.exists(),
+        }
         return render(request, "reminders/template_list.html", context)
 
 

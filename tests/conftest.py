@@ -109,8 +109,9 @@ def build_tenant_objects(organization, *, prefix: str):
     DispatchInvoice.objects.create(organization=organization, dispatch=dispatch, invoice=invoice, open_amount=90)
     task = Task.objects.create(organization=organization, customer=customer, invoice=invoice, title="Call")
     # Where the organization's debtors pay (a payment block and QR code in euro messages).
-    bank_account = BankAccount.objects.create(organization=organization, currency="EUR", iban="BE71096123456769",
-                                              bic="GKCCBEBB", is_default=True)  # fmt: skip
+    bank_account = BankAccount.objects.create(
+        organization=organization, currency="EUR", iban="BE71096123456769", bic="GKCCBEBB", is_default=True
+    )
     customers_refresh_stats(customer_ids=[customer.pk])
     ledger_rebuild(organization=organization)  # the factories above bypass the services that keep it
     customer.refresh_from_db()

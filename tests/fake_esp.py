@@ -81,9 +81,16 @@ class Failing:
 
 
 class FakePostmark:
-    def __init__(self, *, delay: float = 0.0, lifetime: float = 300, max_calls: int = 20_000,
-                 webhook_url: str | None = None, webhook_auth: tuple[str, str] | None = None,
-                 port: int = 0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        delay: float = 0.0,
+        lifetime: float = 300,
+        max_calls: int = 20_000,
+        webhook_url: str | None = None,
+        webhook_auth: tuple[str, str] | None = None,
+        port: int = 0,
+    ) -> None:
         self.delay = delay
         self.lifetime = lifetime
         self.max_calls = max_calls
@@ -377,10 +384,16 @@ class FakePostmark:
     def report(self) -> dict:
         """What a test process reads over HTTP: the calls, the failures by mode, and every accepted message."""
         with self._lock:
-            return {"calls": self.calls, "failures": dict(self.failures), "searches": self.searches,
-                    "answers_lost": list(self.answers_lost),
-                    "accepted": [{"message_id": m.message_id, "metadata": m.metadata, "postmark_id": m.postmark_id}
-                                 for m in self.accepted]}  # fmt: skip
+            return {
+                "calls": self.calls,
+                "failures": dict(self.failures),
+                "searches": self.searches,
+                "answers_lost": list(self.answers_lost),
+                "accepted": [
+                    {"message_id": m.message_id, "metadata": m.metadata, "postmark_id": m.postmark_id}
+                    for m in self.accepted
+                ],
+            }
 
     def search_entry(self, message: Accepted) -> dict:
         """One message as the Outbound Messages search lists it."""

@@ -37,8 +37,9 @@ STATUS_BY_ACTION = {NEW: CREATED, UPDATE: UPDATED, UNCHANGED: "unchanged"}
 class BulkConflict(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "bulk_conflict"
-    default_detail = gettext_lazy("The data changed while writing (another request wrote the same key); nothing "
-                                  "was written. Send the rows again.")  # fmt: skip
+    default_detail = gettext_lazy(
+        "The data changed while writing (another request wrote the same key); nothing was written. Send the rows again."
+    )
 
 
 def record_field(help_text: str = "", *, required: bool = False) -> serializers.CharField:
@@ -65,14 +66,16 @@ def bulk_request_serializer(
 ) -> type[serializers.Serializer]:
     """The request body, `{"mode": ..., "rows": [record, ...]}` with at most MAX_ROWS records. A record has the
     importer's columns (a column added to the import is accepted here too), named `<name>Record` in the schema."""
-    columns = {column: record_field(help_texts.get(column, ""), required=column in importer.required)
-               for column in importer.columns}  # fmt: skip
+    columns = {
+        column: record_field(help_texts.get(column, ""), required=column in importer.required)
+        for column in importer.columns
+    }
     record = type(f"{name}Record", (BulkRecordSerializer,), columns)
     fields = {
         "mode": serializers.ChoiceField(choices=MODES, default=ALL_OR_NOTHING),
         "rows": serializers.ListField(
             child=record(), min_length=1, max_length=MAX_ROWS, help_text=f"1 to {MAX_ROWS} records."
-        ),  # fmt: skip
+        ),
     }
     return type(f"{name}Bulk", (serializers.Serializer,), fields)
 
@@ -126,8 +129,10 @@ def bulk_upsert(*, importer: RowImporter, organization, records: list[dict], mod
 
     A service may still refuse a row that passed the checks: all_or_nothing then writes nothing; per_row
     leaves that row out and writes the others again from a fresh check."""
-    rows = [RecordRow(number=number, values=values, columns=frozenset(values) | frozenset(importer.required))
-            for number, values in enumerate(records, start=1)]  # fmt: skip
+    rows = [
+        RecordRow(number=number, values=values, columns=frozenset(values) | frozenset(importer.required))
+        for number, values in enumerate(records, start=1)
+    ]
     refused: dict[int, str] = {}
     while True:
         table = Table(headers=list(importer.columns), rows=[row for row in rows if row.number not in refused])
@@ -151,23 +156,37 @@ def bulk_upsert(*, importer: RowImporter, organization, records: list[dict], mod
         return outcome
 
 
-def bulk_response(*, importer: RowImporter, organization, records: list[dict], mode: str, actor,
-                  find_ids: Callable[[list[str]], dict[str, int]]) -> Response:  # fmt: skip
+def bulk_response(
+    *,
+    importer: RowImporter,
+    organization,
+    records: list[dict],
+    mode: str,
+    actor,
+    find_ids: Callable[[list[str]], dict[str, int]],
+) -> Response:
     """The API answer: 200 with every row's outcome, or 400 (all_or_nothing) with the invalid rows."""
     outcome = bulk_upsert(importer=importer, organization=organization, records=records, mode=mode, actor=actor)
     results = _results(importer, outcome, records, find_ids)
     failed = [result for result in results if result["status"] == ERROR]
     if not outcome.written:
         message = ngettext(
-            "%(count)d row is invalid; nothing was written.", "%(count)d rows are invalid; nothing was written.",
+            "%(count)d row is invalid; nothing was written.",
+            "%(count)d rows are invalid; nothing was written.",
             len(failed),
-        ) % {"count": len(failed)}  # fmt: skip
+        ) % {"count": len(failed)}
         error = {"code": "invalid_rows", "message": message, "rows": failed}
         return Response({"error": error}, status=status.HTTP_400_BAD_REQUEST)
     counts = {name: sum(1 for result in results if result["status"] == name) for name in (CREATED, UPDATED)}
-    return Response({
-        "mode": mode, **counts, "unchanged": outcome.plan.unchanged, "errors": len(failed), "results": results,
-    })  # fmt: skip
+    return Response(
+        {
+            "mode": mode,
+            **counts,
+            "unchanged": outcome.plan.unchanged,
+            "errors": len(failed),
+            "results": results,
+        }
+    )
 
 
 def _results(importer: RowImporter, outcome: BulkOutcome, records: list[dict], find_ids) -> list[dict]:
@@ -180,8 +199,14 @@ def _results(importer: RowImporter, outcome: BulkOutcome, records: list[dict], f
     results = []
     for number, values in enumerate(records, start=1):
         row = planned.get(number) if number not in errors else None
-        result = {"row": number, "key": str(values.get(importer.key) or ""), "status": ERROR, "id": None,
-                  "errors": errors.get(number, []), "warnings": warnings.get(number, [])}  # fmt: skip
+        result = {
+            "row": number,
+            "key": str(values.get(importer.key) or ""),
+            "status": ERROR,
+            "id": None,
+            "errors": errors.get(number, []),
+            "warnings": warnings.get(number, []),
+        }
         if row is not None:
             existing = importer.existing(row.data)
             result["status"] = STATUS_BY_ACTION[row.action]

@@ -68,8 +68,9 @@ def idempotency_begin(view, request) -> None:
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise ValidationError({HEADER: [_("Send a key of 1 to 255 characters, such as a UUID.")]})
     try:
-        record = idempotency_claim(organization=view.organization, principal=_principal(request), key=key,
-                                   fingerprint=_fingerprint(request))  # fmt: skip
+        record = idempotency_claim(
+            organization=view.organization, principal=_principal(request), key=key, fingerprint=_fingerprint(request)
+        )
     except IdempotencyKeyReused as error:
         raise KeyReusedError from error
     except IdempotencyKeyInProgress as error:

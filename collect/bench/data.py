@@ -402,8 +402,12 @@ def customers_refresh_figures(*, organization: Organization) -> None:
         ) AS f
         WHERE c.id = f.id
     """  # noqa: S608
-    params = {"owed": owed, "organization": organization.pk, "valid": str(EmailStatus.VALID),
-              "currency": organization.currency.upper()}  # fmt: skip
+    params = {
+        "owed": owed,
+        "organization": organization.pk,
+        "valid": str(EmailStatus.VALID),
+        "currency": organization.currency.upper(),
+    }
     balances = CustomerBalance._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(statement, params)

@@ -27,9 +27,13 @@ API_KEY = os.environ.get("LOAD_API_KEY", "")
 CUSTOMER_REFS = [ref for ref in os.environ.get("LOAD_CUSTOMER_REFS", "").split(",") if ref]
 SEARCHES = ["renard", "jacobs 9", "c00012", "be04", "@example", "peeters", "zz"]
 FILTERS = [
-    {"has_overdue_invoices": "true"}, {"valid_email": "false"}, {"balance_min": "1000", "sort": "-balance"},
-    {"has_agreements": "true"}, {"type": "person", "sort": "oldest_due"}, {"language": "fr"},
-]  # fmt: skip
+    {"has_overdue_invoices": "true"},
+    {"valid_email": "false"},
+    {"balance_min": "1000", "sort": "-balance"},
+    {"has_agreements": "true"},
+    {"type": "person", "sort": "oldest_due"},
+    {"language": "fr"},
+]
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CUSTOMER_LINK = re.compile(rf"/o/{re.escape(ORG)}/customers/(\d+)/")
 INVOICE_LINK = re.compile(rf"/o/{re.escape(ORG)}/invoices/(\d+)/")
@@ -134,11 +138,19 @@ class Integrator(HttpUser):
             return
         issued = date.today() - timedelta(days=random.randint(0, 60))
         amount = random.randint(1000, 500000) / 100
-        body = {"customer_ref": random.choice(CUSTOMER_REFS), "number": f"LOAD-{RUN}-{next(NUMBERS)}",
-                "issue_date": issued.isoformat(), "due_date": (issued + timedelta(days=30)).isoformat(),
-                "amount": f"{amount:.2f}"}  # fmt: skip
+        body = {
+            "customer_ref": random.choice(CUSTOMER_REFS),
+            "number": f"LOAD-{RUN}-{next(NUMBERS)}",
+            "issue_date": issued.isoformat(),
+            "due_date": (issued + timedelta(days=30)).isoformat(),
+            "amount": f"{amount:.2f}",
+        }
         response = self.api("invoices/", body, "api/v1/invoices/")
         if response.status_code == 201 and random.random() < 0.5:
-            payment = {"invoice": response.json()["id"], "amount": f"{amount / 2:.2f}",
-                       "paid_on": date.today().isoformat(), "method": "bank_transfer"}  # fmt: skip
+            payment = {
+                "invoice": response.json()["id"],
+                "amount": f"{amount / 2:.2f}",
+                "paid_on": date.today().isoformat(),
+                "method": "bank_transfer",
+            }
             self.api("payments/", payment, "api/v1/payments/")

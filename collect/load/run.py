@@ -40,9 +40,14 @@ PASSWORD = os.environ.get("BENCH_PASSWORD") or "bench-password-2026"
 
 
 def environment() -> dict[str, str]:
-    env = {**os.environ, "DATABASE_URL": DATABASE_URL, "DJANGO_SETTINGS_MODULE": "collect.settings.load",
-           "SECRET_KEY": os.environ.get("SECRET_KEY", "load-test-only-" + "x" * 40),
-           "ALLOWED_HOSTS": "127.0.0.1,localhost", "PATH": f"{BIN}:{os.environ.get('PATH', '')}"}  # fmt: skip
+    env = {
+        **os.environ,
+        "DATABASE_URL": DATABASE_URL,
+        "DJANGO_SETTINGS_MODULE": "collect.settings.load",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "load-test-only-" + "x" * 40),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
+    }
     env.setdefault("SITE_URL", f"http://127.0.0.1:{PORT}")
     return env
 
@@ -58,8 +63,20 @@ def prepare(env: dict) -> dict[str, str]:
     manage("migrate", "--noinput", env=env)
     print(manage("generate_data", *SIZES, "--tenant", TENANT, "--if-missing", env=env).strip().splitlines()[-1])
     manage("collectstatic", "--noinput", env=env)
-    key = manage("create_api_key", "--organization", ORGANIZATION, "--name", f"load {datetime.now(UTC):%Y-%m-%d %H:%M}",
-                 "--scope", "read_write", env=env).strip().splitlines()[-1]  # fmt: skip
+    key = (
+        manage(
+            "create_api_key",
+            "--organization",
+            ORGANIZATION,
+            "--name",
+            f"load {datetime.now(UTC):%Y-%m-%d %H:%M}",
+            "--scope",
+            "read_write",
+            env=env,
+        )
+        .strip()
+        .splitlines()[-1]
+    )
     script = (
         "from organizations.models import Membership, Organization;"
         f"o = Organization.objects.get(slug={ORGANIZATION!r});"
@@ -68,8 +85,13 @@ def prepare(env: dict) -> dict[str, str]:
         "print(','.join(refs[:500]))"
     )
     logins, refs = manage("shell", "-c", script, env=env).strip().splitlines()[-2:]
-    return {"LOAD_ORGANIZATION": ORGANIZATION, "LOAD_LOGINS": logins, "LOAD_PASSWORD": PASSWORD,
-            "LOAD_API_KEY": key, "LOAD_CUSTOMER_REFS": refs}  # fmt: skip
+    return {
+        "LOAD_ORGANIZATION": ORGANIZATION,
+        "LOAD_LOGINS": logins,
+        "LOAD_PASSWORD": PASSWORD,
+        "LOAD_API_KEY": key,
+        "LOAD_CUSTOMER_REFS": refs,
+    }
 
 
 def start(name: str, command: list[str], env: dict) -> subprocess.Popen:
@@ -112,19 +134,27 @@ def report(stats_csv: Path, started: datetime, seconds: float) -> tuple[str, int
     rows = list(csv.DictReader(stats_csv.open()))
     failures = 0
     lines = [
-        "# Load test (`make load`)", "",
+        "# Load test (`make load`)",
+        "",
         f"{started:%Y-%m-%d %H:%M} UTC, {seconds:.0f} s: {USERS} staff users (1-3 s think time) "
         "and one API integrator, "
         f"gunicorn {WORKERS} workers x {THREADS} threads (collect.settings.load), Celery worker and beat, "
-        f"database `{DATABASE_URL.rsplit('/', 1)[-1]}` ({' '.join(SIZES)}).", "",
+        f"database `{DATABASE_URL.rsplit('/', 1)[-1]}` ({' '.join(SIZES)}).",
+        "",
         "| endpoint | requests | failures | median ms | p95 ms | p99 ms | req/s |",
         "|---|---:|---:|---:|---:|---:|---:|",
-    ]  # fmt: skip
+    ]
     for row in rows:
         name = "**all**" if row["Name"] == "Aggregated" else f"{row['Type']} {row['Name']}"
         failures += int(row["Failure Count"]) if row["Name"] == "Aggregated" else 0
-        figures = [row["Request Count"], row["Failure Count"], ms(row["Median Response Time"]), ms(row["95%"]),
-                   ms(row["99%"]), f"{float(row['Requests/s']):.1f}"]  # fmt: skip
+        figures = [
+            row["Request Count"],
+            row["Failure Count"],
+            ms(row["Median Response Time"]),
+            ms(row["95%"]),
+            ms(row["99%"]),
+            f"{float(row['Requests/s']):.1f}",
+        ]
         lines.append(f"| {name} | " + " | ".join(figures) + " |")
     return "\n".join(lines) + "\n", failures
 
@@ -134,26 +164,86 @@ def main() -> int:
     env = environment()
     users = prepare(env)
     processes = [
-        start("gunicorn", [str(BIN / "gunicorn"), "collect.wsgi", "--bind", f"127.0.0.1:{PORT}", "--workers", WORKERS,
-                           "--threads", THREADS, "--timeout", "60", "--access-logfile", "-",
-                           # Longer than the think time: the default 2 s closes idle connections just as a
-                           # user reuses them (status 0 in Locust); production has a proxy in front.
-                           "--keep-alive", "10"], env),
-        start("worker", [str(BIN / "celery"), "-A", "collect", "worker", "--loglevel=INFO", "--concurrency=2",
-                         "--without-mingle", "--without-gossip", "-Q", "deliver,celery,decide,bulk",
-                         "-n", "load@%h"], env),
-        start("beat", [str(BIN / "celery"), "-A", "collect", "beat", "--loglevel=INFO",
-                       "--schedule", str(WORK / "celerybeat-schedule")], env),
-    ]  # fmt: skip
+        start(
+            "gunicorn",
+            [
+                str(BIN / "gunicorn"),
+                "collect.wsgi",
+                "--bind",
+                f"127.0.0.1:{PORT}",
+                "--workers",
+                WORKERS,
+                "--threads",
+                THREADS,
+                "--timeout",
+                "60",
+                "--access-logfile",
+                "-",
+                # Longer than the think time: the default 2 s closes idle connections just as a
+                # user reuses them (status 0 in Locust); production has a proxy in front.
+                "--keep-alive",
+                "10",
+            ],
+            env,
+        ),
+        start(
+            "worker",
+            [
+                str(BIN / "celery"),
+                "-A",
+                "collect",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=2",
+                "--without-mingle",
+                "--without-gossip",
+                "-Q",
+                "deliver,celery,decide,bulk",
+                "-n",
+                "load@%h",
+            ],
+            env,
+        ),
+        start(
+            "beat",
+            [
+                str(BIN / "celery"),
+                "-A",
+                "collect",
+                "beat",
+                "--loglevel=INFO",
+                "--schedule",
+                str(WORK / "celerybeat-schedule"),
+            ],
+            env,
+        ),
+    ]
     try:
         if not wait_until_up(f"http://127.0.0.1:{PORT}/healthz"):
             print(f"gunicorn did not answer on port {PORT}; see {WORK / 'gunicorn.log'}", file=sys.stderr)
             return 2
         started, clock = datetime.now(UTC), time.monotonic()
-        locust = [str(BIN / "locust"), "-f", str(Path(__file__).with_name("locustfile.py")), "--headless",
-                  "--users", str(USERS + 1), "--spawn-rate", SPAWN_RATE, "--run-time", RUN_TIME,
-                  "--host", f"http://127.0.0.1:{PORT}", "--csv", str(WORK / "locust"), "--only-summary",
-                  "--stop-timeout", "10", "--exit-code-on-error", "0"]  # fmt: skip
+        locust = [
+            str(BIN / "locust"),
+            "-f",
+            str(Path(__file__).with_name("locustfile.py")),
+            "--headless",
+            "--users",
+            str(USERS + 1),
+            "--spawn-rate",
+            SPAWN_RATE,
+            "--run-time",
+            RUN_TIME,
+            "--host",
+            f"http://127.0.0.1:{PORT}",
+            "--csv",
+            str(WORK / "locust"),
+            "--only-summary",
+            "--stop-timeout",
+            "10",
+            "--exit-code-on-error",
+            "0",
+        ]
         subprocess.run(locust, cwd=ROOT, env={**env, **users}, check=False)  # noqa: S603
         text, failures = report(WORK / "locust_stats.csv", started, time.monotonic() - clock)
     finally:

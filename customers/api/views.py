@@ -57,8 +57,10 @@ class CustomerViewSet(OrganizationScopedViewSet):
         customer = customer_pause_follow_up(customer=self.get_object(), until=None, actor=self.actor)
         return Response(CustomerSerializer(customer, context=self.get_serializer_context()).data)
 
-    @extend_schema(request=customer_bulk.CustomerBulkRequestSerializer,
-                   responses={200: BulkResultSerializer, 400: BulkRefusalSerializer})  # fmt: skip
+    @extend_schema(
+        request=customer_bulk.CustomerBulkRequestSerializer,
+        responses={200: BulkResultSerializer, 400: BulkRefusalSerializer},
+    )
     @action(detail=False, methods=["post"], url_path="bulk")
     def bulk(self, request):
         """Create or update up to 1,000 customers by `external_ref`, as rows of the customer import (same checks,

@@ -22,10 +22,14 @@ def per_currency_balances(apps, schema_editor):
             .order_by()
         )
         rows = [
-            CustomerBalance(organization=organization, customer_id=row["customer_id"], currency=row["currency_code"],
-                            open_amount=row["total"])
+            CustomerBalance(
+                organization=organization,
+                customer_id=row["customer_id"],
+                currency=row["currency_code"],
+                open_amount=row["total"],
+            )
             for row in owed.iterator()
-        ]  # fmt: skip
+        ]
         CustomerBalance.objects.bulk_create(rows, batch_size=2000)
         own = CustomerBalance.objects.filter(customer=models.OuterRef("pk"), currency=organization.currency.upper())
         Customer.objects.filter(organization=organization).update(

@@ -28,11 +28,13 @@ class InvoiceSerializer(OrganizationScopedSerializer):
     pdf_url = serializers.SerializerMethodField()
     days_overdue = serializers.SerializerMethodField()
     payment_reference = serializers.CharField(
-        max_length=40, required=False, allow_blank=True,
+        max_length=40,
+        required=False,
+        allow_blank=True,
         help_text="What the debtor quotes with a transfer, compact (`090933755493`, `RF18539007547034`). Generated "
         "when the invoice is created; a valid structured communication or RF reference may be given then instead. "
         "Read-only afterwards.",
-    )  # fmt: skip
+    )
     payment_reference_display = serializers.CharField(
         read_only=True, help_text="As printed: `+++090/9337/55493+++` or `RF18 5390 0754 7034`."
     )
@@ -135,14 +137,18 @@ class InvoiceSerializer(OrganizationScopedSerializer):
 
 class PaymentSerializer(OrganizationScopedSerializer):
     invoice = serializers.PrimaryKeyRelatedField(
-        queryset=Invoice.objects.all(), required=False,
+        queryset=Invoice.objects.all(),
+        required=False,
         help_text="The invoice paid. Leave it out to match the invoice by its payment `reference` instead.",
-    )  # fmt: skip
+    )
     reference = serializers.CharField(
-        max_length=140, required=False, allow_blank=True, default="",
+        max_length=140,
+        required=False,
+        allow_blank=True,
+        default="",
         help_text="The reference the payment came with. Without `invoice`, it must be an invoice's payment reference "
         "(spaces, `+++`, `/` and case ignored): `+++090/9337/55493+++` finds the invoice with 090933755493.",
-    )  # fmt: skip
+    )
 
     class Meta:
         model = Payment
@@ -153,8 +159,11 @@ class PaymentSerializer(OrganizationScopedSerializer):
         if self.instance is None and attrs.get("invoice") is None:
             invoice = invoice_for_reference(organization=self.context["organization"], reference=attrs["reference"])
             if invoice is None:
-                message = (_("No invoice has this payment reference.") if attrs.get("reference")
-                           else _("Give the invoice, or the payment reference it was paid with."))  # fmt: skip
+                message = (
+                    _("No invoice has this payment reference.")
+                    if attrs.get("reference")
+                    else _("Give the invoice, or the payment reference it was paid with.")
+                )
                 raise serializers.ValidationError({"reference": message})
             attrs["invoice"] = invoice
         return attrs

@@ -57,8 +57,10 @@ class InvoiceViewSet(OrganizationScopedViewSet):
             invoice = invoice_change_status(invoice=invoice, status=status, actor=self.actor)
         serializer.instance = invoice
 
-    @extend_schema(request=invoice_bulk.InvoiceBulkRequestSerializer,
-                   responses={200: BulkResultSerializer, 400: BulkRefusalSerializer})  # fmt: skip
+    @extend_schema(
+        request=invoice_bulk.InvoiceBulkRequestSerializer,
+        responses={200: BulkResultSerializer, 400: BulkRefusalSerializer},
+    )
     @action(detail=False, methods=["post"], url_path="bulk")
     def bulk(self, request):
         """Create or update up to 1,000 invoices by `number`, as rows of the invoice import (same checks, same
@@ -96,7 +98,7 @@ class InvoiceViewSet(OrganizationScopedViewSet):
     @extend_schema(
         parameters=[OpenApiParameter("image", str, enum=["png", "svg"], description="png (default) or svg")],
         responses={(200, "image/png"): OpenApiTypes.BINARY, (200, "image/svg+xml"): OpenApiTypes.STR},
-    )  # fmt: skip
+    )
     @action(detail=True, methods=["get"], url_path="payment-qr")
     def payment_qr(self, request, pk=None):
         """The EPC QR code (EPC069-12) for paying this invoice's open amount by SEPA credit transfer, with its

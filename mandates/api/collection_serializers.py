@@ -34,21 +34,37 @@ class DroppedInvoiceSerializer(serializers.Serializer):
         choices=["closed", "requested", "not_yet_due", "no_mandate"],
         help_text="closed: paid, credited or written off meanwhile; requested: in another batch; not_yet_due: due "
         "after the collection date; no_mandate: no signed mandate under the profile any more.",
-    )  # fmt: skip
+    )
 
 
 class CollectionBatchSerializer(OrganizationScopedSerializer):
     xml_url = serializers.SerializerMethodField()
     dropped_invoices = DroppedInvoiceSerializer(
-        many=True, read_only=True,
+        many=True,
+        read_only=True,
         help_text="Invoices of the requested selection that could no longer be collected when the batch was created.",
-    )  # fmt: skip
+    )
 
     class Meta:
         model = CollectionBatch
-        fields = ["id", "profile", "status", "collection_date", "pain_version", "message_id", "item_count",
-                  "total_amount", "include_not_yet_due", "excluded_count", "dropped_invoices", "xml_sha256",
-                  "xml_url", "created_at", "submitted_at", "paid_at"]  # fmt: skip
+        fields = [
+            "id",
+            "profile",
+            "status",
+            "collection_date",
+            "pain_version",
+            "message_id",
+            "item_count",
+            "total_amount",
+            "include_not_yet_due",
+            "excluded_count",
+            "dropped_invoices",
+            "xml_sha256",
+            "xml_url",
+            "created_at",
+            "submitted_at",
+            "paid_at",
+        ]
         read_only_fields = fields
 
     def get_xml_url(self, batch) -> str:
@@ -65,9 +81,11 @@ class CollectionBatchDetailSerializer(CollectionBatchSerializer):
 
 def _id_list(*, help_text: str) -> serializers.ListField:
     return serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=MAX_IDS,
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=MAX_IDS,
         help_text=help_text,
-    )  # fmt: skip
+    )
 
 
 class CollectionBatchCreateSerializer(OrganizationScopedSerializer):
@@ -81,22 +99,32 @@ class CollectionBatchCreateSerializer(OrganizationScopedSerializer):
         "moves to the next business day.",
     )  # fmt: skip
     include_not_yet_due = serializers.BooleanField(
-        required=False, default=False,
+        required=False,
+        default=False,
         help_text="Also debit invoices due after the collection date. By default only invoices due on or before "
         "the collection date are debited.",
-    )  # fmt: skip
+    )
     invoices = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, allow_empty=False,
-        max_length=MAX_IDS, help_text="Only these invoices (if collectable); those no longer collectable are "
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        allow_empty=False,
+        max_length=MAX_IDS,
+        help_text="Only these invoices (if collectable); those no longer collectable are "
         "dropped and listed in `dropped_invoices`.",
-    )  # fmt: skip
+    )
     exclude_invoices = _id_list(help_text="Invoice ids of this organization not to debit.")
     exclude_customers = _id_list(help_text="Customer ids of this organization none of whose invoices to debit.")
 
     class Meta:
         model = CollectionBatch
-        fields = ["profile", "collection_date", "include_not_yet_due", "invoices", "exclude_invoices",
-                  "exclude_customers"]  # fmt: skip
+        fields = [
+            "profile",
+            "collection_date",
+            "include_not_yet_due",
+            "invoices",
+            "exclude_invoices",
+            "exclude_customers",
+        ]
 
     def validate_invoices(self, ids: list[int]) -> list[int]:
         return self._own(Invoice, ids, _("Unknown invoice id(s): %(ids)s."))
@@ -110,17 +138,21 @@ class CollectionBatchCreateSerializer(OrganizationScopedSerializer):
     def _own(self, model, ids: list[int], message: str) -> list[int]:
         """The ids must name rows of this organization; a foreign id reads as unknown (nothing is revealed)."""
         wanted = set(ids)
-        known = set(model.objects.filter(organization=self.context["organization"], pk__in=wanted)
-                    .values_list("pk", flat=True))  # fmt: skip
+        known = set(
+            model.objects.filter(organization=self.context["organization"], pk__in=wanted).values_list("pk", flat=True)
+        )
         if unknown := sorted(wanted - known):
             raise serializers.ValidationError(message % {"ids": ", ".join(str(pk) for pk in unknown)})
         return sorted(wanted)
 
     def selection(self) -> Selection:
         data = self.validated_data
-        return Selection.of(include_not_yet_due=data["include_not_yet_due"], invoice_ids=data.get("invoices"),
-                            exclude_invoices=data.get("exclude_invoices", ()),
-                            exclude_customers=data.get("exclude_customers", ()))  # fmt: skip
+        return Selection.of(
+            include_not_yet_due=data["include_not_yet_due"],
+            invoice_ids=data.get("invoices"),
+            exclude_invoices=data.get("exclude_invoices", ()),
+            exclude_customers=data.get("exclude_customers", ()),
+        )
 
 
 class PreviewDebitSerializer(serializers.Serializer):
@@ -157,8 +189,9 @@ class CollectionBatchPreviewSerializer(serializers.Serializer):
         source="not_yet_due", help_text="Collectable invoices due after the collection date, left out."
     )
     by_sequence = SequenceTotalSerializer(many=True)
-    debits = PreviewDebitSerializer(source="candidates", many=True, help_text="Every candidate debit, excluded ones "
-                                    "flagged.")  # fmt: skip
+    debits = PreviewDebitSerializer(
+        source="candidates", many=True, help_text="Every candidate debit, excluded ones flagged."
+    )
 
 
 class MarkPaidSerializer(serializers.Serializer):

@@ -87,8 +87,9 @@ class CollectionBatchViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mix
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         profile, wanted = serializer.validated_data["profile"], serializer.validated_data.get("collection_date")
-        preview = batch_preview(organization=self.organization, profile=profile, collection_date=wanted,
-                                selection=serializer.selection())  # fmt: skip
+        preview = batch_preview(
+            organization=self.organization, profile=profile, collection_date=wanted, selection=serializer.selection()
+        )
         return Response(CollectionBatchPreviewSerializer(preview).data)
 
     @extend_schema(responses={(200, "application/xml"): OpenApiTypes.BINARY})

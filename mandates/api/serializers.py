@@ -40,10 +40,18 @@ class MandateSerializer(OrganizationScopedSerializer):
     signing_url = serializers.SerializerMethodField(help_text="The debtor's signing link, while it is unsigned.")
     has_pdf = serializers.SerializerMethodField(help_text="Whether the signed PDF can be downloaded (…/pdf/).")
     # Declared: a read-only model field loses allow_blank, and the schema's enum would leave out the "" it holds.
-    signature_method = serializers.ChoiceField(choices=SignatureMethod.choices, allow_blank=True, read_only=True,
-                                               help_text="How the debtor signed; empty until signed.")  # fmt: skip
-    signed_language = serializers.ChoiceField(choices=settings.LANGUAGES, allow_blank=True, read_only=True,
-                                              help_text="Language signed in; empty until signed.")  # fmt: skip
+    signature_method = serializers.ChoiceField(
+        choices=SignatureMethod.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="How the debtor signed; empty until signed.",
+    )
+    signed_language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        allow_blank=True,
+        read_only=True,
+        help_text="Language signed in; empty until signed.",
+    )
 
     class Meta:
         model = Mandate

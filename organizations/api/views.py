@@ -45,9 +45,11 @@ class CurrentOrganizationView(OrganizationScopedMixin, APIView):
 class BankAccountSerializer(serializers.ModelSerializer):
     iban = serializers.CharField(max_length=50, help_text="Spaces allowed; stored upper-case without them.")
     bic = serializers.CharField(
-        max_length=20, required=False, allow_blank=True,
+        max_length=20,
+        required=False,
+        allow_blank=True,
         help_text="Optional inside the EEA; filled in from the IBAN when the bank is known.",
-    )  # fmt: skip
+    )
 
     class Meta:
         model = BankAccount

@@ -63,16 +63,26 @@ class PlanStepField(serializers.PrimaryKeyRelatedField):
 class FollowUpPlanSerializer(OrganizationScopedSerializer):
     steps = FollowUpStepSerializer(many=True)
     late_entry_step = PlanStepField(
-        required=False, allow_null=True,
+        required=False,
+        allow_null=True,
         help_text="Id of one of this plan's steps after the due date (offset_days > 0) where an invoice entering "
-                  "follow-up late (past several steps) starts; null: the first step after the due date. "
-                  "Set it once the plan's steps exist.",
-    )  # fmt: skip
+        "follow-up late (past several steps) starts; null: the first step after the due date. "
+        "Set it once the plan's steps exist.",
+    )
 
     class Meta:
         model = FollowUpPlan
-        fields = ["id", "name", "grouping", "is_default", "fallback_channel", "late_entry_step",
-                  "review_before_sending", "steps", "created_at"]  # fmt: skip
+        fields = [
+            "id",
+            "name",
+            "grouping",
+            "is_default",
+            "fallback_channel",
+            "late_entry_step",
+            "review_before_sending",
+            "steps",
+            "created_at",
+        ]
         read_only_fields = ["created_at"]
 
     def validate_late_entry_step(self, step):
@@ -151,8 +161,9 @@ class DispatchSerializer(DispatchListSerializer):
 
 
 class TaskSerializer(OrganizationScopedSerializer):
-    title = serializers.CharField(source="display_title", read_only=True,
-                                  help_text="What to do, in the request's language (Accept-Language).")  # fmt: skip
+    title = serializers.CharField(
+        source="display_title", read_only=True, help_text="What to do, in the request's language (Accept-Language)."
+    )
 
     class Meta:
         model = Task
@@ -182,9 +193,11 @@ class RemindSerializer(serializers.Serializer):
 
 class ReviewIdsSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=IdField(), allow_empty=False, max_length=1000,
+        child=IdField(),
+        allow_empty=False,
+        max_length=1000,
         help_text="Ids of dispatches awaiting approval; ids of other organizations or other states change nothing.",
-    )  # fmt: skip
+    )
 
 
 class ReviewPostponeSerializer(ReviewIdsSerializer):

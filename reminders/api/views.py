@@ -119,8 +119,11 @@ class DispatchViewSet(
         serializer = ReviewPostponeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        return self._result(dispatches_postpone(organization=self.organization, dispatch_ids=data["ids"],
-                                                until=data["until"], actor=self.actor))  # fmt: skip
+        return self._result(
+            dispatches_postpone(
+                organization=self.organization, dispatch_ids=data["ids"], until=data["until"], actor=self.actor
+            )
+        )
 
     def _ids(self, serializer_class) -> list[int]:
         serializer = serializer_class(data=self.request.data)

@@ -19,9 +19,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def make_run_commands(**environment: str) -> str:
     env = {key: value for key, value in os.environ.items() if key not in ("SITE_URL", "PORT")}
-    result = subprocess.run(["make", "-n", "run", *[f"{k}={v}" for k, v in environment.items() if k == "PORT"]],
-                            cwd=ROOT, env={**env, **{k: v for k, v in environment.items() if k != "PORT"}},
-                            capture_output=True, text=True, check=True)  # fmt: skip
+    result = subprocess.run(
+        ["make", "-n", "run", *[f"{k}={v}" for k, v in environment.items() if k == "PORT"]],
+        cwd=ROOT,
+        env={**env, **{k: v for k, v in environment.items() if k != "PORT"}},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return result.stdout
 
 
@@ -33,7 +38,7 @@ def test_make_run_points_links_at_its_port():
 
 def test_a_given_site_url_wins_over_the_port():
     commands = make_run_commands(PORT="18800", SITE_URL="https://collect.example.com")
-    assert 'SITE_URL="https://collect.example.com"' in commands and "localhost:18800\"" not in commands
+    assert 'SITE_URL="https://collect.example.com"' in commands and 'localhost:18800"' not in commands
 
 
 @pytest.mark.django_db

@@ -17,8 +17,14 @@ INVOICES = "/api/v1/invoices/bulk/"
 
 
 def invoice(number: str, **changes) -> dict:
-    return {"number": number, "customer_ref": "C-1", "issue_date": "2026-11-01", "due_date": "2026-11-30",
-            "amount": "100.00", **changes}  # fmt: skip
+    return {
+        "number": number,
+        "customer_ref": "C-1",
+        "issue_date": "2026-11-01",
+        "due_date": "2026-11-30",
+        "amount": "100.00",
+        **changes,
+    }
 
 
 def statuses(response) -> list[str]:
@@ -53,8 +59,11 @@ def test_invoices_are_created_updated_and_left_unchanged_by_number(world, api_a)
     assert statuses(response) == ["created", "created"]
     assert response.json()["created"] == 2
     created = Invoice.objects.get(organization=world.org_a, number="B-2")
-    assert (created.amount, created.open_amount, created.customer) == (Decimal("250.50"), Decimal("250.50"),
-                                                                       world.a.customer)  # fmt: skip
+    assert (created.amount, created.open_amount, created.customer) == (
+        Decimal("250.50"),
+        Decimal("250.50"),
+        world.a.customer,
+    )
     assert response.json()["results"][1]["id"] == created.pk
     assert ActivityLog.objects.filter(code="invoice.created", subject_id=created.pk).count() == 1
 
@@ -110,8 +119,7 @@ def test_per_row_invoices_mix_created_updated_and_errors(world, api_a):
 
 def test_a_customer_of_another_tenant_is_unknown(world, api_a):
     Customer.objects.filter(pk=world.b.customer.pk).update(external_ref="ONLY-B")
-    response = api_a.post(INVOICES, {"mode": "per_row", "rows": [invoice("X-1", customer_ref="ONLY-B")]},
-                          format="json")  # fmt: skip
+    response = api_a.post(INVOICES, {"mode": "per_row", "rows": [invoice("X-1", customer_ref="ONLY-B")]}, format="json")
     assert response.json()["results"][0]["errors"] == [
         {"field": "customer_ref", "message": "Unknown customer: no customer has this external reference."}
     ]

@@ -67,15 +67,29 @@ def test_members_cannot_change_plans_through_the_api(world, api_client):
 
 
 ID_FILTERS = [
-    ("/api/v1/payments/", "customer"), ("/api/v1/payments/", "invoice"), ("/api/v1/invoices/", "customer"),
-    ("/api/v1/tasks/", "customer"), ("/api/v1/tasks/", "assigned_to"), ("/api/v1/contacts/", "customer"),
-    ("/api/v1/mandates/", "customer"), ("/api/v1/mandates/", "profile"), ("/api/v1/dispatches/", "customer"),
-    ("/api/v1/dispatches/", "invoice"), ("/api/v1/customers/", "profile"), ("/api/v1/collection-batches/", "profile"),
-    ("/api/v1/collection-debits/", "batch"), ("/api/v1/collection-debits/", "invoice"),
+    ("/api/v1/payments/", "customer"),
+    ("/api/v1/payments/", "invoice"),
+    ("/api/v1/invoices/", "customer"),
+    ("/api/v1/tasks/", "customer"),
+    ("/api/v1/tasks/", "assigned_to"),
+    ("/api/v1/contacts/", "customer"),
+    ("/api/v1/mandates/", "customer"),
+    ("/api/v1/mandates/", "profile"),
+    ("/api/v1/dispatches/", "customer"),
+    ("/api/v1/dispatches/", "invoice"),
+    ("/api/v1/customers/", "profile"),
+    ("/api/v1/collection-batches/", "profile"),
+    ("/api/v1/collection-debits/", "batch"),
+    ("/api/v1/collection-debits/", "invoice"),
     ("/api/v1/collection-debits/", "customer"),
-]  # fmt: skip
-FOREIGN = {"customer": "customer", "invoice": "invoice", "profile": "profile", "batch": "batch",
-           "assigned_to": "membership"}  # fmt: skip
+]
+FOREIGN = {
+    "customer": "customer",
+    "invoice": "invoice",
+    "profile": "profile",
+    "batch": "batch",
+    "assigned_to": "membership",
+}
 
 
 @pytest.mark.parametrize(("path", "name"), ID_FILTERS)
@@ -113,12 +127,17 @@ def test_no_filter_set_offers_a_choice_over_every_tenants_rows():
             assert not isinstance(declared, ModelChoiceFilter | ModelMultipleChoiceFilter), (viewset, name)
 
 
-@pytest.mark.parametrize(("name", "query"), [
-    ("invoices:list", {"customer": "1e20"}), ("customers:list", {"profile": "100000000000000000000"}),
-    ("mandates:list", {"customer": "1e20"}), ("mandates:list", {"profile": "1e20"}),
-    ("imports:invoices-export", {"customer": "1e20"}),
-    ("imports:customers-export", {"profile": "1e20"}),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "query"),
+    [
+        ("invoices:list", {"customer": "1e20"}),
+        ("customers:list", {"profile": "100000000000000000000"}),
+        ("mandates:list", {"customer": "1e20"}),
+        ("mandates:list", {"profile": "1e20"}),
+        ("imports:invoices-export", {"customer": "1e20"}),
+        ("imports:customers-export", {"profile": "1e20"}),
+    ],
+)
 def test_the_pages_and_the_export_take_impossible_ids_calmly(world, owner_a_client, name, query):
     response = owner_a_client.get(reverse(name, args=[world.org_a.slug]), query)
     assert response.status_code == 200
@@ -141,16 +160,20 @@ def test_huge_ids_in_request_bodies_are_a_400(world, api_a):
     invoice = world.a.invoice
     remind = api_a.post(f"/api/v1/invoices/{invoice.pk}/remind/", {"invoices": [HUGE]}, format="json")
     assert "invoices" in refused_fields(remind)
-    batch = api_a.post("/api/v1/collection-batches/", {"profile": world.a.profile.pk, "invoices": [HUGE]},
-                       format="json")  # fmt: skip
+    batch = api_a.post(
+        "/api/v1/collection-batches/", {"profile": world.a.profile.pk, "invoices": [HUGE]}, format="json"
+    )
     assert "invoices" in refused_fields(batch)
     for body in ({"profile": HUGE}, {"profile": str(HUGE)}):
         response = api_a.post("/api/v1/collection-batches/", body, format="json")
         assert "profile" in refused_fields(response)
     mandate = api_a.post("/api/v1/mandates/", {"customer": HUGE, "profile": world.a.profile.pk}, format="json")
     assert "customer" in refused_fields(mandate)
-    created = api_a.post("/api/v1/invoices/", {"customer": HUGE, "number": "X-1", "issue_date": "2026-01-01",
-                                               "due_date": "2026-02-01", "amount": "10.00"}, format="json")  # fmt: skip
+    created = api_a.post(
+        "/api/v1/invoices/",
+        {"customer": HUGE, "number": "X-1", "issue_date": "2026-01-01", "due_date": "2026-02-01", "amount": "10.00"},
+        format="json",
+    )
     assert "customer" in refused_fields(created)
     contact = api_a.post("/api/v1/contacts/", {"customer": HUGE, "email": "x@example.com"}, format="json")
     assert "customer" in refused_fields(contact)
@@ -215,8 +238,7 @@ def test_a_row_with_a_nul_character_is_refused_with_a_row_error(world, api_a):
     batch = api_a.post("/api/v1/imports/", {"kind": "customers", "file": file}, format="multipart").json()
     assert batch["invalid"] == 1 and batch["errors"][0]["row"] == 2 and batch["errors"][0]["column"] == "name"
     assert "NUL character" in batch["errors"][0]["message"]
-    confirmed = api_a.post(f"/api/v1/imports/{batch['id']}/confirm/", {"skip_invalid": True, "rows": 1},
-                           format="json")  # fmt: skip
+    confirmed = api_a.post(f"/api/v1/imports/{batch['id']}/confirm/", {"skip_invalid": True, "rows": 1}, format="json")
     assert confirmed.status_code == 202, confirmed.json()
     run_import_batch(batch["id"])  # the worker
     names = set(Customer.objects.filter(organization=world.org_a).values_list("name", flat=True))

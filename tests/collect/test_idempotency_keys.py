@@ -19,8 +19,13 @@ pytestmark = pytest.mark.django_db
 
 
 def invoice_body(number: str = "2026-900", amount: str = "250.00") -> dict:
-    return {"number": number, "customer_ref": "C-1", "issue_date": "2026-11-01", "due_date": "2026-11-30",
-            "amount": amount}  # fmt: skip
+    return {
+        "number": number,
+        "customer_ref": "C-1",
+        "issue_date": "2026-11-01",
+        "due_date": "2026-11-30",
+        "amount": amount,
+    }
 
 
 def post_invoice(client, key: str, body: dict):
@@ -47,8 +52,9 @@ def test_same_key_with_another_body_is_refused(world, api_a):
 
 def test_same_key_on_another_path_is_refused(world, api_a):
     assert post_invoice(api_a, "k-1", invoice_body()).status_code == 201
-    response = api_a.post("/api/v1/customers/", {"name": "X", "external_ref": "X"}, format="json",
-                          HTTP_IDEMPOTENCY_KEY="k-1")  # fmt: skip
+    response = api_a.post(
+        "/api/v1/customers/", {"name": "X", "external_ref": "X"}, format="json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
     assert response.status_code == 422
 
 
@@ -166,8 +172,9 @@ def test_import_upload_is_idempotent(world, api_a):
 
     def upload(content: bytes):
         file = SimpleUploadedFile("c.csv", content, content_type="text/csv")
-        return api_a.post("/api/v1/imports/", {"kind": "customers", "file": file}, format="multipart",
-                          HTTP_IDEMPOTENCY_KEY="upload-1")  # fmt: skip
+        return api_a.post(
+            "/api/v1/imports/", {"kind": "customers", "file": file}, format="multipart", HTTP_IDEMPOTENCY_KEY="upload-1"
+        )
 
     first = upload(b"external_ref;name\nC-7;Seven\n")
     again = upload(b"external_ref;name\nC-7;Seven\n")

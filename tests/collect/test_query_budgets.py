@@ -37,28 +37,59 @@ def grow(world, count: int) -> None:
         InvoiceFactory(customer=customer, next_follow_up_at=now + timedelta(days=2))
         PaymentFactory(invoice=invoice, amount=Decimal("1.00"))
         dispatch = Dispatch.objects.create(
-            organization=organization, customer=customer, invoice=invoice, step=step, channel="email",
-            status=DispatchStatus.SENT, scheduled_for=now, subject="Reminder", recipients=[contact.email],
-        )  # fmt: skip
+            organization=organization,
+            customer=customer,
+            invoice=invoice,
+            step=step,
+            channel="email",
+            status=DispatchStatus.SENT,
+            scheduled_for=now,
+            subject="Reminder",
+            recipients=[contact.email],
+        )
         DispatchInvoice.objects.create(organization=organization, dispatch=dispatch, invoice=invoice, open_amount=1)
-        Task.objects.create(organization=organization, customer=customer, invoice=invoice, dispatch=dispatch,
-                            title="Call", assigned_to=world.manager_a)  # fmt: skip
+        Task.objects.create(
+            organization=organization,
+            customer=customer,
+            invoice=invoice,
+            dispatch=dispatch,
+            title="Call",
+            assigned_to=world.manager_a,
+        )
         # Every other customer signed a mandate (its invoices wait for direct debit); the others are invited.
         mandate = Mandate.objects.create(
-            organization=organization, customer=customer, profile=a.profile, state="invited" if index % 2 else "signed",
-            reference=f"MNDT-{customer.pk:06d}", debtor_name=customer.name, iban="BE68539007547034",
-            signed_at=now, signature_method="typed_name", signer_name=customer.name, language="en",
-        )  # fmt: skip
+            organization=organization,
+            customer=customer,
+            profile=a.profile,
+            state="invited" if index % 2 else "signed",
+            reference=f"MNDT-{customer.pk:06d}",
+            debtor_name=customer.name,
+            iban="BE68539007547034",
+            signed_at=now,
+            signature_method="typed_name",
+            signer_name=customer.name,
+            language="en",
+        )
         Invitation.objects.create(organization=organization, campaign=a.campaign, customer=customer, mandate=mandate)
         if index % 2 == 0:
             CollectionItem.objects.create(
-            organization=organization, batch=a.batch, invoice=invoice, mandate=mandate, customer=customer,
-            amount=Decimal("1.00"), end_to_end_id=f"E2E-{customer.pk}", sequence_type="FRST",
-        )  # fmt: skip
+                organization=organization,
+                batch=a.batch,
+                invoice=invoice,
+                mandate=mandate,
+                customer=customer,
+                amount=Decimal("1.00"),
+                end_to_end_id=f"E2E-{customer.pk}",
+                sequence_type="FRST",
+            )
         StoredEmail.objects.create(
-            organization=organization, from_email="x@example.com", to=[contact.email], subject="Reminder",
-            text_body="Please pay", message_id=f"<{customer.pk}@test>",
-        )  # fmt: skip
+            organization=organization,
+            from_email="x@example.com",
+            to=[contact.email],
+            subject="Reminder",
+            text_body="Please pay",
+            message_id=f"<{customer.pk}@test>",
+        )
         log_action(organization=organization, subject=customer, code="customer.updated")
         log_action(organization=organization, subject=invoice, code="invoice.created")
     BulkJob.objects.create(organization=organization, action="assign_account_manager", selected_ids=[])
@@ -66,9 +97,11 @@ def grow(world, count: int) -> None:
 
 def _step(plan):
     step, _ = FollowUpStep.objects.get_or_create(
-        organization=plan.organization, plan=plan, position=1,
+        organization=plan.organization,
+        plan=plan,
+        position=1,
         defaults={"name": "Friendly reminder", "offset_days": 1, "purpose": "reminder_1"},
-    )  # fmt: skip
+    )
     FollowUpStep.objects.get_or_create(
         organization=plan.organization, plan=plan, position=2, defaults={"name": "Second", "offset_days": 14}
     )
@@ -84,14 +117,26 @@ def grow_customer(world, count: int) -> None:
         invoice = InvoiceFactory(customer=a.customer, next_follow_up_at=now + timedelta(days=1, minutes=index))
         PaymentFactory(invoice=invoice, amount=Decimal("1.00"))
         dispatch = Dispatch.objects.create(
-            organization=world.org_a, customer=a.customer, invoice=invoice, step=step, channel="email",
-            status=DispatchStatus.SENT, scheduled_for=now, subject="Reminder",
-        )  # fmt: skip
+            organization=world.org_a,
+            customer=a.customer,
+            invoice=invoice,
+            step=step,
+            channel="email",
+            status=DispatchStatus.SENT,
+            scheduled_for=now,
+            subject="Reminder",
+        )
         DispatchInvoice.objects.create(organization=world.org_a, dispatch=dispatch, invoice=invoice, open_amount=1)
         Mandate.objects.create(
-            organization=world.org_a, customer=a.customer, profile=a.profile, state="cancelled",
-            reference=f"MNDT-X{invoice.pk:06d}", debtor_name="Debtor", iban="BE68539007547034", language="en",
-        )  # fmt: skip
+            organization=world.org_a,
+            customer=a.customer,
+            profile=a.profile,
+            state="cancelled",
+            reference=f"MNDT-X{invoice.pk:06d}",
+            debtor_name="Debtor",
+            iban="BE68539007547034",
+            language="en",
+        )
         log_action(organization=world.org_a, subject=a.customer, code="customer.updated")
         log_action(organization=world.org_a, subject=invoice, code="invoice.created")
 
@@ -103,9 +148,15 @@ def grow_invoice(world, count: int) -> None:
     for _index in range(count):
         PaymentFactory(invoice=a.invoice, amount=Decimal("0.01"))
         dispatch = Dispatch.objects.create(
-            organization=world.org_a, customer=a.customer, invoice=InvoiceFactory(customer=a.customer), step=step,
-            channel="email", status=DispatchStatus.SENT, scheduled_for=now, subject="Reminder",
-        )  # fmt: skip
+            organization=world.org_a,
+            customer=a.customer,
+            invoice=InvoiceFactory(customer=a.customer),
+            step=step,
+            channel="email",
+            status=DispatchStatus.SENT,
+            scheduled_for=now,
+            subject="Reminder",
+        )
         DispatchInvoice.objects.create(organization=world.org_a, dispatch=dispatch, invoice=a.invoice, open_amount=1)
         log_action(organization=world.org_a, subject=a.invoice, code="invoice.updated")
 

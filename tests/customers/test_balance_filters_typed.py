@@ -71,8 +71,9 @@ def test_the_api_refuses_what_is_not_the_machine_form_rather_than_guess(big_and_
 
 
 def test_a_bulk_job_reads_the_filter_as_the_page_meant_it(big_and_small, world):
-    filterset = CustomerFilter({"balance_min": "1.000"}, queryset=Customer.objects.all(), organization=world.org_a,
-                               language="nl")  # fmt: skip
+    filterset = CustomerFilter(
+        {"balance_min": "1.000"}, queryset=Customer.objects.all(), organization=world.org_a, language="nl"
+    )
     query = machine_query(filterset)
     assert query["balance_min"] == "1000.00"
     chosen = selection_queryset(organization=world.org_a, ids=[], filter_query=query.urlencode(), select_all=True)

@@ -21,10 +21,24 @@ DUE = dt.date(2026, 11, 17)
 @pytest.fixture
 def two_currencies(world):
     customer = CustomerFactory(organization=world.org_a, name="Twee Munten BV")
-    eur = invoice_create(organization=world.org_a, customer=customer, number="M-EUR", issue_date=DUE, due_date=DUE,
-                         amount=Decimal("100.00"), currency="EUR")  # fmt: skip
-    usd = invoice_create(organization=world.org_a, customer=customer, number="M-USD", issue_date=DUE, due_date=DUE,
-                         amount=Decimal("5000.00"), currency="USD")  # fmt: skip
+    eur = invoice_create(
+        organization=world.org_a,
+        customer=customer,
+        number="M-EUR",
+        issue_date=DUE,
+        due_date=DUE,
+        amount=Decimal("100.00"),
+        currency="EUR",
+    )
+    usd = invoice_create(
+        organization=world.org_a,
+        customer=customer,
+        number="M-USD",
+        issue_date=DUE,
+        due_date=DUE,
+        amount=Decimal("5000.00"),
+        currency="USD",
+    )
     return customer, eur, usd
 
 

@@ -33,8 +33,9 @@ def people(world):
     contact_create(customer=found["email"], name="Bob", email="bob.peeters@gamma-logistics.be")
     customer_create(organization=org, name="Someone else", external_ref="K-5")
     # Another organization's customer matching every term is never shown.
-    other = customer_create(organization=world.org_b, name="Van Houtte BV", external_ref="ERP-77Q-ZULU",
-                            vat_number="BE0477123456")  # fmt: skip
+    other = customer_create(
+        organization=world.org_b, name="Van Houtte BV", external_ref="ERP-77Q-ZULU", vat_number="BE0477123456"
+    )
     contact_create(customer=other, name="X", email="ann.peeters@gamma-logistics.be")
     return found
 
@@ -109,8 +110,9 @@ def test_the_trigram_migration_leaves_sqlite_working(world):
     call_command("migrate", "customers", "0005", verbosity=0)
     customer = customer_create(organization=world.org_a, name="After Migration", external_ref="M-1")
     contact_create(customer=customer, name="M", email="m@after.example")
-    found = CustomerFilter({"search": "AFTER.ex"}, queryset=Customer.objects.filter(organization=world.org_a),
-                           organization=world.org_a).qs  # fmt: skip
+    found = CustomerFilter(
+        {"search": "AFTER.ex"}, queryset=Customer.objects.filter(organization=world.org_a), organization=world.org_a
+    ).qs
     assert list(found) == [customer]
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:

@@ -76,8 +76,16 @@ def test_a_form_with_errors_links_each_error_to_its_field(world, live_server, pa
 
 
 def test_the_signing_page_with_errors_is_accessible_and_focuses_the_errors(world, live_server, page):
-    customer = CustomerFactory(organization=world.org_a, name="Camille Dubois", type="person", language="en",
-                               street="Rue Haute 8", postal_code="1000", city="Bruxelles", country="BE")  # fmt: skip
+    customer = CustomerFactory(
+        organization=world.org_a,
+        name="Camille Dubois",
+        type="person",
+        language="en",
+        street="Rue Haute 8",
+        postal_code="1000",
+        city="Bruxelles",
+        country="BE",
+    )
     ContactFactory(customer=customer, email="camille@example.be")
     mandate = mandate_prepare(organization=world.org_a, customer=customer, profile=world.a.profile)
     page.goto(live_server.url + signing_path(mandate))

@@ -20,24 +20,42 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def signed_customer(world, name: str, number: int):
-    customer = customer_create(organization=world.org_a, name=name, external_ref=f"DD-{number}", language="en",
-                               country="BE")  # fmt: skip
+    customer = customer_create(
+        organization=world.org_a, name=name, external_ref=f"DD-{number}", language="en", country="BE"
+    )
     contact_create(customer=customer, name=name, email=f"finance{number}@debtor.example")
     profile = world.a.profile
     (reference,) = references_allocate(organization=world.org_a, prefix=profile.reference_prefix)
-    mandate = Mandate.objects.create(organization=world.org_a, customer=customer, profile=profile,
-                                     reference=reference, debtor_name=name, iban="BE68539007547034",
-                                     language="en")  # fmt: skip
-    mandate_transition(mandate=mandate, to="signed", signature_method="typed_name", signer_name=name,
-                       signed_at=timezone.now() - timedelta(days=1))  # fmt: skip
+    mandate = Mandate.objects.create(
+        organization=world.org_a,
+        customer=customer,
+        profile=profile,
+        reference=reference,
+        debtor_name=name,
+        iban="BE68539007547034",
+        language="en",
+    )
+    mandate_transition(
+        mandate=mandate,
+        to="signed",
+        signature_method="typed_name",
+        signer_name=name,
+        signed_at=timezone.now() - timedelta(days=1),
+    )
     return customer
 
 
 def invoice(world, customer, number: str, amount: str, due_in_days: int):
     today = timezone.localdate()
-    return invoice_create(organization=world.org_a, customer=customer, number=number, amount=Decimal(amount),
-                          issue_date=today - timedelta(days=30), due_date=today + timedelta(days=due_in_days),
-                          currency="EUR")  # fmt: skip
+    return invoice_create(
+        organization=world.org_a,
+        customer=customer,
+        number=number,
+        amount=Decimal(amount),
+        issue_date=today - timedelta(days=30),
+        due_date=today + timedelta(days=due_in_days),
+        currency="EUR",
+    )
 
 
 def test_preview_exclude_a_customer_and_create_the_batch(world, live_server, page):

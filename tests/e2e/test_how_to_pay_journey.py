@@ -20,9 +20,13 @@ def test_add_a_bank_account_and_see_how_to_pay_on_an_invoice(world, live_server,
     world.org_a.save()
     world.a.bank_account.delete()  # the journey starts without one
     invoice = invoice_create(
-        organization=world.org_a, customer=world.a.customer, number="2026-0142", issue_date=date(2026, 10, 1),
-        due_date=date(2026, 10, 31), amount=Decimal("1210.00"),
-    )  # fmt: skip
+        organization=world.org_a,
+        customer=world.a.customer,
+        number="2026-0142",
+        issue_date=date(2026, 10, 1),
+        due_date=date(2026, 10, 31),
+        amount=Decimal("1210.00"),
+    )
     page.goto(f"{live_server.url}/")
     page.get_by_label("E-mail address").fill("owner@acme.example")
     page.get_by_label("Password").fill(PASSWORD)

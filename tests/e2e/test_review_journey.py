@@ -32,18 +32,35 @@ def mails_to(address):
 
 def test_review_a_plans_messages_and_approve_one_in_bulk(world, live_server, page):
     window = SendingWindow(zone=BRUSSELS)
-    moment = next_send_time(at=datetime.combine(date.today(), time(10, 0), tzinfo=BRUSSELS), window=window,
-                            country="BE")  # fmt: skip
+    moment = next_send_time(
+        at=datetime.combine(date.today(), time(10, 0), tzinfo=BRUSSELS), window=window, country="BE"
+    )
     plan = FollowUpPlan.objects.create(organization=world.org_a, name="Careful")
-    FollowUpStep.objects.create(organization=world.org_a, plan=plan, position=1, name="First reminder", offset_days=7,
-                                channel="email", purpose="reminder_1")  # fmt: skip
-    for name, address, number in (("Horizon Logistics NV", "anna@horizon.example", "H-1"),
-                                  ("Kade Bakery BV", "piet@kade.example", "K-1")):  # fmt: skip
-        customer = customer_create(organization=world.org_a, name=name, language="en", country="BE",
-                                   follow_up_plan=plan)  # fmt: skip
+    FollowUpStep.objects.create(
+        organization=world.org_a,
+        plan=plan,
+        position=1,
+        name="First reminder",
+        offset_days=7,
+        channel="email",
+        purpose="reminder_1",
+    )
+    for name, address, number in (
+        ("Horizon Logistics NV", "anna@horizon.example", "H-1"),
+        ("Kade Bakery BV", "piet@kade.example", "K-1"),
+    ):
+        customer = customer_create(
+            organization=world.org_a, name=name, language="en", country="BE", follow_up_plan=plan
+        )
         contact_create(customer=customer, name=name.split()[0], email=address)
-        invoice_create(organization=world.org_a, customer=customer, number=number, issue_date=date(2026, 9, 1),
-                       due_date=moment.date() - timedelta(days=12), amount=1250)  # fmt: skip
+        invoice_create(
+            organization=world.org_a,
+            customer=customer,
+            number=number,
+            issue_date=date(2026, 9, 1),
+            due_date=moment.date() - timedelta(days=12),
+            amount=1250,
+        )
 
     page.goto(f"{live_server.url}/")
     page.get_by_label("E-mail address").fill("owner@acme.example")

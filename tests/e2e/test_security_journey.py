@@ -43,8 +43,16 @@ def visit(page, url: str) -> None:
 
 def test_main_pages_run_without_policy_violations(world, live_server, page):
     violations = watch_violations(page)
-    customer = CustomerFactory(organization=world.org_a, name="Camille Dubois", type="person", language="en",
-                               street="Rue Haute 8", postal_code="1000", city="Bruxelles", country="BE")  # fmt: skip
+    customer = CustomerFactory(
+        organization=world.org_a,
+        name="Camille Dubois",
+        type="person",
+        language="en",
+        street="Rue Haute 8",
+        postal_code="1000",
+        city="Bruxelles",
+        country="BE",
+    )
     ContactFactory(customer=customer, email="camille@example.be")
     mandate = mandate_prepare(organization=world.org_a, customer=customer, profile=world.a.profile)
     base = f"{live_server.url}/o/{world.org_a.slug}"

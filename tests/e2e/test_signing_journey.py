@@ -55,8 +55,16 @@ def test_a_debtor_signs_the_mandate_on_a_phone(world, live_server, page):
 
 def test_a_debtor_switches_the_page_to_dutch_and_signs_the_dutch_text(world, live_server, page):
     """The customer's language is German; the debtor reads and signs in Dutch, and everything after stays Dutch."""
-    customer = CustomerFactory(organization=world.org_a, name="Jeanne Peeters", type="person", language="de",
-                               street="Lindenlaan 4", postal_code="9000", city="Gent", country="BE")  # fmt: skip
+    customer = CustomerFactory(
+        organization=world.org_a,
+        name="Jeanne Peeters",
+        type="person",
+        language="de",
+        street="Lindenlaan 4",
+        postal_code="9000",
+        city="Gent",
+        country="BE",
+    )
     ContactFactory(customer=customer, email="jeanne@example.be")
     mandate = mandate_prepare(organization=world.org_a, customer=customer, profile=world.a.profile)
 

@@ -22,9 +22,15 @@ REFERENCE = "+++090/9337/55493+++"
 
 
 def create(world, number: str):
-    return invoice_create(organization=world.org_a, customer=world.a.customer, number=number,
-                          issue_date=date(2026, 11, 1), due_date=date(2026, 12, 1), amount=Decimal("10"),
-                          payment_reference=REFERENCE)  # fmt: skip
+    return invoice_create(
+        organization=world.org_a,
+        customer=world.a.customer,
+        number=number,
+        issue_date=date(2026, 11, 1),
+        due_date=date(2026, 12, 1),
+        amount=Decimal("10"),
+        payment_reference=REFERENCE,
+    )
 
 
 def test_the_second_of_two_simultaneous_creates_with_one_reference_gets_a_field_error(world):

@@ -92,11 +92,16 @@ def test_the_invoice_page_shows_reference_bank_details_and_the_qr_code(world, ac
     world.org_a.country = "BE"
     world.org_a.save()
     invoice = invoice_create(
-        organization=world.org_a, customer=world.a.customer, number="PAGE-1", issue_date=date(2026, 10, 1),
-        due_date=date(2026, 10, 31), amount=Decimal("42.00"),
-    )  # fmt: skip
-    page = owner_a_client.get(reverse("invoices:detail", kwargs={"organization_slug": world.org_a.slug,
-                                                                 "pk": invoice.pk})).content.decode()  # fmt: skip
+        organization=world.org_a,
+        customer=world.a.customer,
+        number="PAGE-1",
+        issue_date=date(2026, 10, 1),
+        due_date=date(2026, 10, 31),
+        amount=Decimal("42.00"),
+    )
+    page = owner_a_client.get(
+        reverse("invoices:detail", kwargs={"organization_slug": world.org_a.slug, "pk": invoice.pk})
+    ).content.decode()
     assert invoice.payment_reference_display.startswith("+++")
     assert invoice.payment_reference_display in page
     assert "BE71 0961 2345 6769" in page
@@ -110,9 +115,13 @@ def test_api_gives_the_qr_code_of_an_invoice_as_png_or_svg(world, account, api_a
     from invoices.services import invoice_create
 
     invoice = invoice_create(
-        organization=world.org_a, customer=world.a.customer, number="API-QR", issue_date=date(2026, 10, 1),
-        due_date=date(2026, 10, 31), amount=Decimal("42.00"),
-    )  # fmt: skip
+        organization=world.org_a,
+        customer=world.a.customer,
+        number="API-QR",
+        issue_date=date(2026, 10, 1),
+        due_date=date(2026, 10, 31),
+        amount=Decimal("42.00"),
+    )
     png = api_a.get(f"/api/v1/invoices/{invoice.pk}/payment-qr/")
     assert png.status_code == 200 and png["Content-Type"] == "image/png"
     assert decode(png.content).split("\n")[7] == "EUR42.00"
@@ -120,7 +129,12 @@ def test_api_gives_the_qr_code_of_an_invoice_as_png_or_svg(world, account, api_a
     assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
     assert api_a.get(f"/api/v1/invoices/{world.b.invoice.pk}/payment-qr/").status_code == 404
     usd = invoice_create(
-        organization=world.org_a, customer=world.a.customer, number="API-USD", issue_date=date(2026, 10, 1),
-        due_date=date(2026, 10, 31), amount=Decimal("42.00"), currency="USD",
-    )  # fmt: skip
+        organization=world.org_a,
+        customer=world.a.customer,
+        number="API-USD",
+        issue_date=date(2026, 10, 1),
+        due_date=date(2026, 10, 31),
+        amount=Decimal("42.00"),
+        currency="USD",
+    )
     assert api_a.get(f"/api/v1/invoices/{usd.pk}/payment-qr/").status_code == 404

@@ -62,8 +62,17 @@ def test_invoice_export_filters_on_status_and_search(world, owner_a_client, evil
     assert sorted(row[0] for row in read_csv_export(content)[1:]) == ["2026-001", "E-2026-1"]
     _response, content = _export(owner_a_client, world, "invoices", q="HYPERLINK", format="xlsx")
     header, *rows = read_xlsx(content)
-    assert header == ["number", "customer_ref", "issue_date", "due_date", "amount", "open_amount", "currency",
-                      "payment_reference", "status"]  # fmt: skip
+    assert header == [
+        "number",
+        "customer_ref",
+        "issue_date",
+        "due_date",
+        "amount",
+        "open_amount",
+        "currency",
+        "payment_reference",
+        "status",
+    ]
     assert [row[0] for row in rows] == ["E-2026-1"] and rows[0][4] == 1234.5 and rows[0][-1] == "open"
 
 

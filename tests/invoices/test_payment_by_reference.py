@@ -14,9 +14,15 @@ from invoices.services import invoice_create
 
 @pytest.fixture
 def invoice(world):
-    return invoice_create(organization=world.org_a, customer=world.a.customer, number="REF-1",
-                          issue_date=date(2026, 10, 1), due_date=date(2026, 10, 31), amount=Decimal("250.00"),
-                          payment_reference="+++090/9337/55493+++")  # fmt: skip
+    return invoice_create(
+        organization=world.org_a,
+        customer=world.a.customer,
+        number="REF-1",
+        issue_date=date(2026, 10, 1),
+        due_date=date(2026, 10, 31),
+        amount=Decimal("250.00"),
+        payment_reference="+++090/9337/55493+++",
+    )
 
 
 @pytest.mark.parametrize("written", ["+++090/9337/55493+++", "090 9337 55493", "090/9337/55493"])
@@ -51,11 +57,13 @@ def test_the_invoices_page_records_a_payment_by_reference(world, owner_a_client,
         "Record payment by reference"
         in owner_a_client.get(reverse("invoices:list", kwargs={"organization_slug": world.org_a.slug})).content.decode()
     )
-    response = owner_a_client.post(url, {"reference": "+++090/9337/55493+++", "amount": "", "paid_on": "02-11-2026",
-                                         "method": "bank_transfer"})  # fmt: skip
+    response = owner_a_client.post(
+        url, {"reference": "+++090/9337/55493+++", "amount": "", "paid_on": "02-11-2026", "method": "bank_transfer"}
+    )
     assert response.status_code == 302
-    assert response["Location"] == reverse("invoices:detail", kwargs={"organization_slug": world.org_a.slug,
-                                                                      "pk": invoice.pk})  # fmt: skip
+    assert response["Location"] == reverse(
+        "invoices:detail", kwargs={"organization_slug": world.org_a.slug, "pk": invoice.pk}
+    )
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.PAID  # empty amount: the whole open amount
     assert invoice.payments.get().reference == "+++090/9337/55493+++"
@@ -63,7 +71,8 @@ def test_the_invoices_page_records_a_payment_by_reference(world, owner_a_client,
 
 def test_the_form_says_when_no_invoice_has_the_reference(world, owner_a_client, invoice):
     url = reverse("invoices:payment-by-reference", kwargs={"organization_slug": world.org_a.slug})
-    response = owner_a_client.post(url, {"reference": "RF18 5390 0754 7034", "amount": "10", "paid_on": "02-11-2026",
-                                         "method": "bank_transfer"})  # fmt: skip
+    response = owner_a_client.post(
+        url, {"reference": "RF18 5390 0754 7034", "amount": "10", "paid_on": "02-11-2026", "method": "bank_transfer"}
+    )
     assert response.status_code == 400
     assert response.context["form"].errors["reference"] == ["No invoice has this payment reference."]

@@ -17,8 +17,15 @@ from organizations.models import PaymentReferenceFormat
 
 
 def _create(organization, customer, number, **extra):
-    return invoice_create(organization=organization, customer=customer, number=number, issue_date=date(2026, 10, 1),
-                          due_date=date(2026, 10, 31), amount=Decimal("121.00"), **extra)  # fmt: skip
+    return invoice_create(
+        organization=organization,
+        customer=customer,
+        number=number,
+        issue_date=date(2026, 10, 1),
+        due_date=date(2026, 10, 31),
+        amount=Decimal("121.00"),
+        **extra,
+    )
 
 
 @pytest.mark.parametrize("written", ["+++090/9337/55493+++", "090/9337/55493", "090933755493", "***090/9337/55493***"])
@@ -82,13 +89,26 @@ def test_the_setting_none_gives_no_reference(world):
 
 def test_an_import_gets_references_in_bulk_and_may_bring_its_own(world):
     world.org_a.country = "BE"
-    made = [invoice_new(organization=world.org_a, customer=world.a.customer, number=f"IMP-{n}",
-                        issue_date=date(2026, 10, 1), due_date=date(2026, 10, 31), amount=Decimal("10"))
-            for n in range(3)]  # fmt: skip
+    made = [
+        invoice_new(
+            organization=world.org_a,
+            customer=world.a.customer,
+            number=f"IMP-{n}",
+            issue_date=date(2026, 10, 1),
+            due_date=date(2026, 10, 31),
+            amount=Decimal("10"),
+        )
+        for n in range(3)
+    ]
     own = invoice_new(
-        organization=world.org_a, customer=world.a.customer, number="IMP-OWN", issue_date=date(2026, 10, 1),
-        due_date=date(2026, 10, 31), amount=Decimal("10"), payment_reference="RF18 5390 0754 7034",
-    )  # fmt: skip
+        organization=world.org_a,
+        customer=world.a.customer,
+        number="IMP-OWN",
+        issue_date=date(2026, 10, 1),
+        due_date=date(2026, 10, 31),
+        amount=Decimal("10"),
+        payment_reference="RF18 5390 0754 7034",
+    )
     invoices_create_many(organization=world.org_a, invoices=[*made, own])
     stored = dict(Invoice.objects.filter(number__startswith="IMP-").values_list("number", "payment_reference"))
     assert stored["IMP-OWN"] == "RF18539007547034"
@@ -127,8 +147,14 @@ def test_invoice_list_finds_an_invoice_by_its_reference_as_printed(world, client
 
 
 def test_api_shows_the_reference_read_only_and_accepts_a_valid_one_at_creation(world, api_a):
-    data = {"customer": world.a.customer.pk, "number": "API-1", "issue_date": "2026-10-01", "due_date": "2026-10-31",
-            "amount": "50.00", "payment_reference": "RF18 5390 0754 7034"}  # fmt: skip
+    data = {
+        "customer": world.a.customer.pk,
+        "number": "API-1",
+        "issue_date": "2026-10-01",
+        "due_date": "2026-10-31",
+        "amount": "50.00",
+        "payment_reference": "RF18 5390 0754 7034",
+    }
     created = api_a.post("/api/v1/invoices/", data, format="json")
     assert created.status_code == 201, created.json()
     assert created.json()["payment_reference"] == "RF18539007547034"
@@ -145,16 +171,19 @@ def test_an_import_file_may_bring_references_which_are_checked_per_row(world):
     from tests.spreadsheets import csv_bytes
 
     _create(world.org_a, world.a.customer, "TAKEN", payment_reference="RF18 5390 0754 7034")
-    content = csv_bytes([
-        ["number", "customer_ref", "issue_date", "due_date", "amount", "payment_reference"],
-        ["F-1", "C-1", "2026-10-01", "2026-10-31", "10.00", "+++090/9337/55493+++"],
-        ["F-2", "C-1", "2026-10-01", "2026-10-31", "10.00", "+++090/9337/55494+++"],
-        ["F-3", "C-1", "2026-10-01", "2026-10-31", "10.00", "090933755493"],
-        ["F-4", "C-1", "2026-10-01", "2026-10-31", "10.00", "RF18539007547034"],
-        ["F-5", "C-1", "2026-10-01", "2026-10-31", "10.00", ""],
-    ])  # fmt: skip
-    batch = import_batch_create(organization=world.org_a, kind="invoices", content=content, filename="f.csv",
-                                actor=world.owner_a.user)  # fmt: skip
+    content = csv_bytes(
+        [
+            ["number", "customer_ref", "issue_date", "due_date", "amount", "payment_reference"],
+            ["F-1", "C-1", "2026-10-01", "2026-10-31", "10.00", "+++090/9337/55493+++"],
+            ["F-2", "C-1", "2026-10-01", "2026-10-31", "10.00", "+++090/9337/55494+++"],
+            ["F-3", "C-1", "2026-10-01", "2026-10-31", "10.00", "090933755493"],
+            ["F-4", "C-1", "2026-10-01", "2026-10-31", "10.00", "RF18539007547034"],
+            ["F-5", "C-1", "2026-10-01", "2026-10-31", "10.00", ""],
+        ]
+    )
+    batch = import_batch_create(
+        organization=world.org_a, kind="invoices", content=content, filename="f.csv", actor=world.owner_a.user
+    )
     problems = {error["row"]: error["message"] for error in batch.summary["errors"]}
     assert "structured communication is not valid" in problems[3]
     assert problems[4] == "Invoice F-1 already has this payment reference."

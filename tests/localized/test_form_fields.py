@@ -86,10 +86,17 @@ def test_the_payment_form_renders_text_boxes_with_the_decimal_keypad_and_the_rea
 def test_the_invoice_form_reads_amounts_and_dates_as_typed(world):
     with translation.override("de"):
         form = InvoiceForm(
-            {"customer": world.a.customer.pk, "number": "2026-777", "issue_date": "01.12.2026",
-             "due_date": "31.12.2026", "amount": "1.234,56", "open_amount": "", "currency": "EUR"},
+            {
+                "customer": world.a.customer.pk,
+                "number": "2026-777",
+                "issue_date": "01.12.2026",
+                "due_date": "31.12.2026",
+                "amount": "1.234,56",
+                "open_amount": "",
+                "currency": "EUR",
+            },
             organization=world.org_a,
-        )  # fmt: skip
+        )
         assert form.is_valid(), form.errors
     assert form.cleaned_data["amount"] == Decimal("1234.56") == form.cleaned_data["open_amount"]
     assert form.cleaned_data["due_date"] == dt.date(2026, 12, 31)
@@ -97,8 +104,10 @@ def test_the_invoice_form_reads_amounts_and_dates_as_typed(world):
 
 def test_a_step_minimum_is_an_amount_in_the_readers_language(world):
     with translation.override("fr"):
-        form = StepForm({"name": "Rappel", "offset_days": "7", "channel": "task", "min_open_amount": "1 000,50"},
-                        organization=world.org_a)  # fmt: skip
+        form = StepForm(
+            {"name": "Rappel", "offset_days": "7", "channel": "task", "min_open_amount": "1 000,50"},
+            organization=world.org_a,
+        )
         form.is_valid()
     assert form.cleaned_data["min_open_amount"] == Decimal("1000.50")
 

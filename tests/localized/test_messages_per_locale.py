@@ -29,15 +29,29 @@ EXPECTED = {
 @pytest.mark.parametrize("language", EXPECTED)
 def test_a_reminder_e_mail_writes_money_and_dates_in_the_debtors_language(world, language):
     amount, due, _ = EXPECTED[language]
-    FollowUpStep.objects.create(organization=world.org_a, plan=world.a.plan, position=1, name="Reminder",
-                                offset_days=7, channel=StepChannel.EMAIL, purpose="reminder_1")  # fmt: skip
-    customer = customer_create(organization=world.org_a, name="Debtor", external_ref="L-1", language=language,
-                               country="BE")  # fmt: skip
+    FollowUpStep.objects.create(
+        organization=world.org_a,
+        plan=world.a.plan,
+        position=1,
+        name="Reminder",
+        offset_days=7,
+        channel=StepChannel.EMAIL,
+        purpose="reminder_1",
+    )
+    customer = customer_create(
+        organization=world.org_a, name="Debtor", external_ref="L-1", language=language, country="BE"
+    )
     contact_create(customer=customer, name="Debtor", email="debtor@example.be")
     # Thursday 10 December 2026, 09:30 in Brussels: 7 days after the due date.
     with time_machine.travel(datetime(2026, 12, 10, 8, 30, tzinfo=UTC), tick=False):
-        invoice_create(organization=world.org_a, customer=customer, number="L-2026-1", issue_date=date(2026, 11, 1),
-                       due_date=date(2026, 12, 3), amount=Decimal("1234.56"))  # fmt: skip
+        invoice_create(
+            organization=world.org_a,
+            customer=customer,
+            number="L-2026-1",
+            issue_date=date(2026, 11, 1),
+            due_date=date(2026, 12, 3),
+            amount=Decimal("1234.56"),
+        )
         call_command("run_followups", stdout=io.StringIO())
     mail = StoredEmail.objects.get(to=["debtor@example.be"])
     row = next(line for line in mail.text_body.splitlines() if line.startswith("L-2026-1"))

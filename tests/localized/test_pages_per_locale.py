@@ -40,8 +40,14 @@ def belgian(world):
         customer = CustomerFactory(organization=organization, name="Grote Klant NV")
         due = dt.date(2026, 11, 17)
         InvoiceFactory(customer=customer, number="EUR-1", amount=Decimal("2219684.75"), issue_date=due, due_date=due)
-        InvoiceFactory(customer=customer, number="USD-1", amount=Decimal("1250.50"), currency="USD",
-                       issue_date=due, due_date=dt.date(2026, 12, 20))  # fmt: skip
+        InvoiceFactory(
+            customer=customer,
+            number="USD-1",
+            amount=Decimal("1250.50"),
+            currency="USD",
+            issue_date=due,
+            due_date=dt.date(2026, 12, 20),
+        )
         customers_refresh_stats(customer_ids=[customer.pk])
         ledger_rebuild(organization=organization)
         log_action(organization=organization, subject=customer, code="customer.updated")

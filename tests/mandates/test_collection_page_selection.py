@@ -75,8 +75,9 @@ def test_preview_lists_each_debit_and_leaves_out_invoices_not_yet_due(world, own
 
 def test_exclusions_are_kept_across_a_re_preview_and_counted(world, owner_a_client, profile, invoices):
     customer = invoices["orbit"].customer_id
-    html = owner_a_client.post(url(world), form(profile, exclude_customer=customer,
-                                                exclude_invoice=invoices["due"].pk)).content.decode()  # fmt: skip
+    html = owner_a_client.post(
+        url(world), form(profile, exclude_customer=customer, exclude_invoice=invoices["due"].pk)
+    ).content.decode()
     assert re.search(rf'name="exclude_customer" value="{customer}" class="exclude-customer" checked', html)
     assert re.search(rf'name="exclude_invoice" value="{invoices["due"].pk}" class="exclude-invoice" checked', html)
     assert re.search(r'data-testid="preview-count">0<', html) and 'id="excluded-count">3<' in html
@@ -87,8 +88,10 @@ def test_exclusions_are_kept_across_a_re_preview_and_counted(world, owner_a_clie
 def test_creating_uses_the_previewed_debits_minus_exclusions(world, owner_a_client, profile, invoices, make_invoice):
     html = owner_a_client.post(url(world), form(profile)).content.decode()
     arrived = make_invoice(invoices["due"].customer, due=date(2026, 11, 30))  # after the preview
-    created = owner_a_client.post(url(world), {**form(profile, confirm="1"), **previewed_fields(html),
-                                               "exclude_invoice": [invoices["orbit_2"].pk]})  # fmt: skip
+    created = owner_a_client.post(
+        url(world),
+        {**form(profile, confirm="1"), **previewed_fields(html), "exclude_invoice": [invoices["orbit_2"].pk]},
+    )
     batch = CollectionBatch.objects.filter(organization=world.org_a).latest("id")
     assert created.status_code == 302 and created.url == url(world, "detail", batch.pk)
     assert set(batch.items.values_list("invoice_id", flat=True)) == {invoices["due"].pk, invoices["orbit"].pk}
@@ -116,13 +119,16 @@ def test_an_invoice_paid_after_the_preview_is_dropped_and_reported(world, owner_
 def test_a_changed_date_or_option_previews_again_instead_of_creating(world, owner_a_client, profile, invoices):
     html = owner_a_client.post(url(world), form(profile)).content.decode()
     before = CollectionBatch.objects.count()
-    changed = owner_a_client.post(url(world), {**form(profile, confirm="1", include_not_yet_due="on"),
-                                               **previewed_fields(html)})  # fmt: skip
+    changed = owner_a_client.post(
+        url(world), {**form(profile, confirm="1", include_not_yet_due="on"), **previewed_fields(html)}
+    )
     assert changed.status_code == 200 and 'data-testid="preview-changed"' in changed.content.decode()
     assert len(debit_rows(changed.content.decode())) == 4
     assert CollectionBatch.objects.count() == before
-    created = owner_a_client.post(url(world), {**form(profile, confirm="1", include_not_yet_due="on"),
-                                               **previewed_fields(changed.content.decode())})  # fmt: skip
+    created = owner_a_client.post(
+        url(world),
+        {**form(profile, confirm="1", include_not_yet_due="on"), **previewed_fields(changed.content.decode())},
+    )
     batch = CollectionBatch.objects.filter(organization=world.org_a).latest("id")
     assert created.status_code == 302 and batch.item_count == 4 and batch.include_not_yet_due
     detail = owner_a_client.get(created.url).content.decode()
@@ -134,9 +140,15 @@ def test_foreign_and_malformed_ids_in_the_form_change_nothing(world, owner_a_cli
     html = owner_a_client.post(url(world), form(profile)).content.decode()
     fields = previewed_fields(html)
     fields["previewed"] = [*fields["previewed"], str(foreign), "abc", str(2**40)]
-    created = owner_a_client.post(url(world), {**form(profile, confirm="1"), **fields,
-                                               "exclude_invoice": ["x", str(2**40)],
-                                               "exclude_customer": [str(world.b.customer.pk), "-1"]})  # fmt: skip
+    created = owner_a_client.post(
+        url(world),
+        {
+            **form(profile, confirm="1"),
+            **fields,
+            "exclude_invoice": ["x", str(2**40)],
+            "exclude_customer": [str(world.b.customer.pk), "-1"],
+        },
+    )
     assert created.status_code == 302
     batch = CollectionBatch.objects.filter(organization=world.org_a).latest("id")
     assert batch.item_count == 3 and batch.excluded_count == 0 and batch.dropped_invoices == []

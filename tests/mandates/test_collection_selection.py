@@ -65,8 +65,12 @@ def test_invoices_not_yet_due_are_not_debited_by_default(world, profile, due_dat
 
 def test_the_option_debits_invoices_not_yet_due(world, profile, due_dates):
     _customer, invoices = due_dates
-    batch = batch_build(organization=world.org_a, profile=profile, collection_date=COLLECTION_DATE,
-                        selection=Selection(include_not_yet_due=True))  # fmt: skip
+    batch = batch_build(
+        organization=world.org_a,
+        profile=profile,
+        collection_date=COLLECTION_DATE,
+        selection=Selection(include_not_yet_due=True),
+    )
     assert numbers(batch) == {invoice.number for invoice in invoices.values()}
     assert batch.include_not_yet_due is True and created_log(batch)["include_not_yet_due"] is True
 
@@ -79,16 +83,26 @@ def test_only_invoices_not_yet_due_is_nothing_to_collect(world, profile, make_cu
         batch_build(organization=world.org_a, profile=profile, collection_date=COLLECTION_DATE)
 
 
-def test_preview_lists_every_debit_with_totals_per_sequence_type(world, profile, make_customer, sign,
-                                                                 make_invoice, due_dates):  # fmt: skip
+def test_preview_lists_every_debit_with_totals_per_sequence_type(
+    world, profile, make_customer, sign, make_invoice, due_dates
+):
     first_customer, invoices = due_dates
     collected = make_customer("Orbit NV")
     mandate = sign(collected)
     Mandate.objects.filter(pk=mandate.pk).update(first_collection_at=date(2026, 6, 1))
     recurring = make_invoice(collected, amount="55.50", due=date(2026, 12, 1))
     preview = batch_preview(organization=world.org_a, profile=profile, collection_date=COLLECTION_DATE)
-    rows = {(c.invoice.number, c.invoice.due_date, c.invoice.open_amount, c.sequence_type, c.mandate.reference,
-             c.mandate.customer.name) for c in preview.candidates}  # fmt: skip
+    rows = {
+        (
+            c.invoice.number,
+            c.invoice.due_date,
+            c.invoice.open_amount,
+            c.sequence_type,
+            c.mandate.reference,
+            c.mandate.customer.name,
+        )
+        for c in preview.candidates
+    }
     first_reference = Mandate.objects.get(customer=first_customer).reference
     assert rows == {
         (invoices["past"].number, date(2026, 11, 20), Decimal("100.00"), "FRST", first_reference, first_customer.name),
@@ -96,12 +110,13 @@ def test_preview_lists_every_debit_with_totals_per_sequence_type(world, profile,
         (recurring.number, date(2026, 12, 1), Decimal("55.50"), "RCUR", mandate.reference, collected.name),
     }
     assert [(line.sequence_type, line.count, line.total) for line in preview.by_sequence] == [
-        ("FRST", 2, Decimal("120.00")), ("RCUR", 1, Decimal("55.50"))]  # fmt: skip
+        ("FRST", 2, Decimal("120.00")),
+        ("RCUR", 1, Decimal("55.50")),
+    ]
     assert (preview.count, preview.total, preview.customers, preview.not_yet_due) == (3, Decimal("175.50"), 2, 2)
 
 
-def test_excluded_invoices_and_customers_are_not_debited(world, profile, make_customer, sign, make_invoice,
-                                                         due_dates):  # fmt: skip
+def test_excluded_invoices_and_customers_are_not_debited(world, profile, make_customer, sign, make_invoice, due_dates):
     _customer, invoices = due_dates
     other = make_customer("Orbit NV")
     sign(other)
@@ -111,30 +126,36 @@ def test_excluded_invoices_and_customers_are_not_debited(world, profile, make_cu
     sign(third)
     kept = make_invoice(third, due=date(2026, 12, 3))
     selection = Selection.of(exclude_invoices=[invoices["on"].pk], exclude_customers=[other.pk])
-    preview = batch_preview(organization=world.org_a, profile=profile, collection_date=COLLECTION_DATE,
-                            selection=selection)  # fmt: skip
+    preview = batch_preview(
+        organization=world.org_a, profile=profile, collection_date=COLLECTION_DATE, selection=selection
+    )
     assert (preview.count, preview.excluded_count, len(preview.candidates)) == (2, 3, 5)
-    batch = batch_build(organization=world.org_a, profile=profile, collection_date=COLLECTION_DATE,
-                        selection=selection)  # fmt: skip
+    batch = batch_build(organization=world.org_a, profile=profile, collection_date=COLLECTION_DATE, selection=selection)
     assert numbers(batch) == {invoices["past"].number, kept.number}
     assert batch.excluded_count == 3
     log = created_log(batch)
     assert (log["excluded_invoices"], log["excluded_customers"], log["excluded_debits"]) == (1, 1, 3)
 
 
-def test_an_invoice_paid_after_the_preview_is_dropped_and_reported(world, profile, make_customer, sign,
-                                                                   make_invoice, due_dates):  # fmt: skip
+def test_an_invoice_paid_after_the_preview_is_dropped_and_reported(
+    world, profile, make_customer, sign, make_invoice, due_dates
+):
     _customer, invoices = due_dates
     preview = batch_preview(organization=world.org_a, profile=profile, collection_date=COLLECTION_DATE)
     previewed = [candidate.invoice.pk for candidate in preview.candidates]
     payment_record(invoice=invoices["past"], amount=Decimal("100.00"), paid_on=date(2026, 12, 2))
     arrived = make_invoice(invoices["past"].customer, due=date(2026, 11, 30))  # not in the preview
-    batch = batch_build(organization=world.org_a, profile=profile, collection_date=COLLECTION_DATE,
-                        selection=Selection.of(invoice_ids=previewed))  # fmt: skip
+    batch = batch_build(
+        organization=world.org_a,
+        profile=profile,
+        collection_date=COLLECTION_DATE,
+        selection=Selection.of(invoice_ids=previewed),
+    )
     assert numbers(batch) == {invoices["on"].number}
     assert arrived.number not in numbers(batch)
-    assert batch.dropped_invoices == [{"invoice": invoices["past"].pk, "number": invoices["past"].number,
-                                       "reason": "closed"}]  # fmt: skip
+    assert batch.dropped_invoices == [
+        {"invoice": invoices["past"].pk, "number": invoices["past"].number, "reason": "closed"}
+    ]
     assert created_log(batch)["dropped"] == [invoices["past"].number]
 
 
@@ -147,10 +168,10 @@ def test_pre_notification_lists_exactly_the_debits(world, profile, make_customer
     excluded = make_customer("Orbit NV", email="orbit@orbit.example")
     sign(excluded)
     make_invoice(excluded)
-    selection = Selection.of(include_not_yet_due=True, exclude_invoices=[invoices["past"].pk],
-                             exclude_customers=[excluded.pk])  # fmt: skip
-    batch = batch_build(organization=world.org_a, profile=profile, collection_date=COLLECTION_DATE,
-                        selection=selection)  # fmt: skip
+    selection = Selection.of(
+        include_not_yet_due=True, exclude_invoices=[invoices["past"].pk], exclude_customers=[excluded.pk]
+    )
+    batch = batch_build(organization=world.org_a, profile=profile, collection_date=COLLECTION_DATE, selection=selection)
     run_followups()
     (mail,) = [m for m in StoredEmail.objects.all() if "finance@lumen.example" in m.to]
     debited = {item.invoice.number: item.amount for item in batch.items.select_related("invoice")}

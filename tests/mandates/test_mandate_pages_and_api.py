@@ -92,8 +92,9 @@ def test_api_prepares_filters_and_shows_the_signing_url(api_a, world):
 
 def test_mandates_in_every_state_match_the_published_schema(api_a, world):
     customer = CustomerFactory(organization=world.org_a, type="company")
-    prepared = api_a.post("/api/v1/mandates/", {"customer": customer.pk, "profile": world.a.profile.pk},
-                          format="json").json()  # fmt: skip
+    prepared = api_a.post(
+        "/api/v1/mandates/", {"customer": customer.pk, "profile": world.a.profile.pk}, format="json"
+    ).json()
     assert prepared["signature_method"] == ""
     for row in api_a.get("/api/v1/mandates/").json()["results"]:
         assert_matches_schema(row, "Mandate")

@@ -23,16 +23,25 @@ GERMAN_LEGAL = "Ich ermächtige / Wir ermächtigen"
 
 @pytest.fixture
 def german_customer(world):
-    customer = CustomerFactory(organization=world.org_a, name="Jeanne Peeters", type="person", language="de",
-                               street="Lindenlaan 4", postal_code="9000", city="Gent", country="BE")  # fmt: skip
+    customer = CustomerFactory(
+        organization=world.org_a,
+        name="Jeanne Peeters",
+        type="person",
+        language="de",
+        street="Lindenlaan 4",
+        postal_code="9000",
+        city="Gent",
+        country="BE",
+    )
     ContactFactory(customer=customer, email="jeanne@example.be", name="Jeanne")
     return customer
 
 
 @pytest.fixture
 def german_mandate(world, german_customer):
-    return mandate_prepare(organization=world.org_a, customer=german_customer, profile=world.a.profile,
-                           actor=world.owner_a.user)  # fmt: skip
+    return mandate_prepare(
+        organization=world.org_a, customer=german_customer, profile=world.a.profile, actor=world.owner_a.user
+    )
 
 
 def sign_in_dutch(client, mandate) -> str:

@@ -136,8 +136,7 @@ def test_a_non_ascii_mac_is_an_unknown_link_not_a_server_error(client, prepared,
     assert client.get(f"/sign/{public}.{'9' * 40}.abc/").status_code == 404
 
 
-def test_over_the_limit_the_link_is_not_even_looked_up(client, settings, prepared, sign_url,
-                                                       django_assert_num_queries):  # fmt: skip
+def test_over_the_limit_the_link_is_not_even_looked_up(client, settings, prepared, sign_url, django_assert_num_queries):
     settings.SIGNING_RATE_LIMIT_PER_LINK = 1
     assert client.get(sign_url).status_code == 200
     with django_assert_num_queries(0):

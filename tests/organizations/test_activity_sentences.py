@@ -34,20 +34,65 @@ EXPANSIONS = {
 }
 # Every key the code base stores, with realistic values (booleans, ids, nested changes, lists, None).
 SAMPLE_DATA = {
-    "amount": "1234.50", "currency": "EUR", "open_amount": "0.00", "total": "99.90", "paid_on": "2026-03-01",
-    "until": "2026-04-30", "collection_date": "2026-03-05", "method": "bank_transfer", "status": "paid",
-    "from": "open", "to": "paid", "reason": "Agreed by phone", "reference": "+++090/9337/55493+++",
-    "dispatch": 136, "step": "Second reminder", "subject": "Your invoices", "notify": False, "created": True,
-    "name": "Acme", "email": "jan@example.com", "contact": "Jan Peeters", "file": "klanten.csv", "rows": 12,
-    "kind": "customers", "format": "xlsx", "new": 3, "updated": 2, "unchanged": 1, "skipped": 0,
-    "purpose": "reminder_1", "language": "nl", "fallback": "letter", "steps": ["-3 E-mail", "+7 Task for a person"],
+    "amount": "1234.50",
+    "currency": "EUR",
+    "open_amount": "0.00",
+    "total": "99.90",
+    "paid_on": "2026-03-01",
+    "until": "2026-04-30",
+    "collection_date": "2026-03-05",
+    "method": "bank_transfer",
+    "status": "paid",
+    "from": "open",
+    "to": "paid",
+    "reason": "Agreed by phone",
+    "reference": "+++090/9337/55493+++",
+    "dispatch": 136,
+    "step": "Second reminder",
+    "subject": "Your invoices",
+    "notify": False,
+    "created": True,
+    "name": "Acme",
+    "email": "jan@example.com",
+    "contact": "Jan Peeters",
+    "file": "klanten.csv",
+    "rows": 12,
+    "kind": "customers",
+    "format": "xlsx",
+    "new": 3,
+    "updated": 2,
+    "unchanged": 1,
+    "skipped": 0,
+    "purpose": "reminder_1",
+    "language": "nl",
+    "fallback": "letter",
+    "steps": ["-3 E-mail", "+7 Task for a person"],
     "changes": {"due_date": ["2026-01-01", "2026-02-01"], "follow_up_paused": ["False", "True"], "name": ["A", "B"]},
-    "task": "Call the customer", "payment": 4, "batch": 7, "debits": 5, "invitations": 9, "customers": 40,
-    "succeeded": 39, "failed": 1, "action": "assign_account_manager", "filter": "status=open", "mandate": "MD-1",
-    "profile": "Core", "campaign": "Spring", "reason_code": "AC04", "end_to_end_id": "E2E-1", "invoices": 3,
-    "account_manager": "Eva", "follow_up_plan": None, "scope": "read", "prefix": "ab12cd34", "number": "F-1",
-    "detail": "550 mailbox unavailable", "some_new_flag": True, "nested": {"inner_key": False},
-}  # fmt: skip
+    "task": "Call the customer",
+    "payment": 4,
+    "batch": 7,
+    "debits": 5,
+    "invitations": 9,
+    "customers": 40,
+    "succeeded": 39,
+    "failed": 1,
+    "action": "assign_account_manager",
+    "filter": "status=open",
+    "mandate": "MD-1",
+    "profile": "Core",
+    "campaign": "Spring",
+    "reason_code": "AC04",
+    "end_to_end_id": "E2E-1",
+    "invoices": 3,
+    "account_manager": "Eva",
+    "follow_up_plan": None,
+    "scope": "read",
+    "prefix": "ab12cd34",
+    "number": "F-1",
+    "detail": "550 mailbox unavailable",
+    "some_new_flag": True,
+    "nested": {"inner_key": False},
+}
 
 
 def codes_in_source() -> set[str]:
@@ -100,8 +145,15 @@ def test_unknown_codes_read_as_a_sentence():
 
 @pytest.mark.django_db
 def test_a_payment_reads_in_the_readers_language(world):
-    data = {"amount": "1234.5", "currency": "EUR", "paid_on": "2026-03-01", "method": "bank_transfer",
-            "reference": "", "open_amount": "0.00", "status": "paid"}  # fmt: skip
+    data = {
+        "amount": "1234.5",
+        "currency": "EUR",
+        "paid_on": "2026-03-01",
+        "method": "bank_transfer",
+        "reference": "",
+        "open_amount": "0.00",
+        "status": "paid",
+    }
     entry = log_action(organization=world.org_a, subject=world.a.customer, code="invoice.payment_recorded", data=data)
     with translation.override("en"):
         assert entry.describe() == "Payment of €1,234.50 recorded (Bank transfer, paid on 3/1/2026)"
@@ -113,8 +165,10 @@ def test_a_payment_reads_in_the_readers_language(world):
 @pytest.mark.django_db
 def test_changes_name_fields_and_format_their_values(world):
     entry = log_action(
-        organization=world.org_a, subject=world.a.customer, code="invoice.updated",
+        organization=world.org_a,
+        subject=world.a.customer,
+        code="invoice.updated",
         data={"changes": {"due_date": ["2026-01-01", "2026-02-01"], "follow_up_paused": ["False", "True"]}},
-    )  # fmt: skip
+    )
     with translation.override("en"):
         assert entry.details() == "Due date: 1/1/2026 → 2/1/2026 · Follow-up paused: no → yes"

@@ -52,16 +52,41 @@ def make_invoice(world, debtor):
 @pytest.fixture
 def reviewed(world):
     """A plan that reviews its messages before sending, a Dutch-speaking customer on it, and a 10-day-old invoice."""
-    plan = FollowUpPlan.objects.create(organization=world.org_a, name="Reviewed", grouping=Grouping.PER_CUSTOMER,
-                                       review_before_sending=True)  # fmt: skip
+    plan = FollowUpPlan.objects.create(
+        organization=world.org_a, name="Reviewed", grouping=Grouping.PER_CUSTOMER, review_before_sending=True
+    )
     for position, (name, offset, channel, purpose) in enumerate(
-        [("Reminder", 7, StepChannel.EMAIL, "reminder_1"), ("Second reminder", 21, StepChannel.EMAIL, "reminder_2"),
-         ("Call", 30, StepChannel.TASK, "")], start=1):  # fmt: skip
-        FollowUpStep.objects.create(organization=world.org_a, plan=plan, position=position, name=name,
-                                    offset_days=offset, channel=channel, purpose=purpose)  # fmt: skip
-    customer = customer_create(organization=world.org_a, name="Atelier Janssens", external_ref="AJ-1", language="nl",
-                               country="BE", follow_up_plan=plan)  # fmt: skip
+        [
+            ("Reminder", 7, StepChannel.EMAIL, "reminder_1"),
+            ("Second reminder", 21, StepChannel.EMAIL, "reminder_2"),
+            ("Call", 30, StepChannel.TASK, ""),
+        ],
+        start=1,
+    ):
+        FollowUpStep.objects.create(
+            organization=world.org_a,
+            plan=plan,
+            position=position,
+            name=name,
+            offset_days=offset,
+            channel=channel,
+            purpose=purpose,
+        )
+    customer = customer_create(
+        organization=world.org_a,
+        name="Atelier Janssens",
+        external_ref="AJ-1",
+        language="nl",
+        country="BE",
+        follow_up_plan=plan,
+    )
     contact_create(customer=customer, name="Jan Janssens", email="jan@janssens.example")
-    invoice = invoice_create(organization=world.org_a, customer=customer, number="AJ-100", issue_date=date(2026, 10, 1),
-                             due_date=date(2026, 11, 13), amount=Decimal("1250.00"))  # fmt: skip
+    invoice = invoice_create(
+        organization=world.org_a,
+        customer=customer,
+        number="AJ-100",
+        issue_date=date(2026, 10, 1),
+        due_date=date(2026, 11, 13),
+        amount=Decimal("1250.00"),
+    )
     return plan, customer, invoice

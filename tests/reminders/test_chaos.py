@@ -73,7 +73,7 @@ def test_a_message_the_provider_accepted_twice_is_a_duplicate(decided):
         (DispatchStatus.UNCERTAIN, "The worker stopped", 1, 1),  # in doubt, but no task for a person
         (DispatchStatus.SENT, "", 1, 2),  # a due invoice that never got a message
     ],
-)  # fmt: skip
+)
 def test_lost_messages_are_counted(decided, status, reason, copies, expected):
     ended(decided, status, reason)
     outcome = judge(at_provider(decided, copies), expected=expected, dispatches=ours(decided))
@@ -108,13 +108,27 @@ def _free_port() -> int:
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="the chaos run starts a redis-server of its own")
 def test_a_small_chaos_run_sends_each_message_once_and_loses_none(tmp_path):
     server = _postgres_url().rsplit("/", 1)[0]
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))},
-           "CHAOS_MESSAGES": "200", "CHAOS_KILLS": "1", "CHAOS_REDIS_RESTARTS": "1", "CHAOS_TIME_LIMIT": "240",
-           "CHAOS_DATABASE_URL": f"{server}/collect_chaos_{os.getpid()}", "CHAOS_REDIS_PORT": str(_free_port()),
-           "CHAOS_PROVIDER_PORT": str(_free_port()), "CHAOS_DIR": str(tmp_path)}  # fmt: skip
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))},
+        "CHAOS_MESSAGES": "200",
+        "CHAOS_KILLS": "1",
+        "CHAOS_REDIS_RESTARTS": "1",
+        "CHAOS_TIME_LIMIT": "240",
+        "CHAOS_DATABASE_URL": f"{server}/collect_chaos_{os.getpid()}",
+        "CHAOS_REDIS_PORT": str(_free_port()),
+        "CHAOS_PROVIDER_PORT": str(_free_port()),
+        "CHAOS_DIR": str(tmp_path),
+    }
     try:
-        run = subprocess.run([sys.executable, "-m", "collect.chaos"], cwd=ROOT, env=env, capture_output=True,
-                             text=True, timeout=420, check=False)  # fmt: skip
+        run = subprocess.run(
+            [sys.executable, "-m", "collect.chaos"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=420,
+            check=False,
+        )
     finally:
         _drop_database(env["CHAOS_DATABASE_URL"])
     print(run.stdout[-3000:])  # noqa: T201
@@ -140,8 +154,12 @@ def _drop_database(url: str) -> None:
     from psycopg import sql
 
     config = environ.Env.db_url_config(url)
-    server = {"host": config.get("HOST") or None, "port": config.get("PORT") or None,
-              "user": config.get("USER") or None, "password": config.get("PASSWORD") or None}  # fmt: skip
+    server = {
+        "host": config.get("HOST") or None,
+        "port": config.get("PORT") or None,
+        "user": config.get("USER") or None,
+        "password": config.get("PASSWORD") or None,
+    }
     with psycopg.connect(dbname="postgres", autocommit=True, **server) as maintenance:
         maintenance.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(config["NAME"])))
 

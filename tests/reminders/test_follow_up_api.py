@@ -89,8 +89,9 @@ def test_a_partial_update_with_an_incomplete_new_step_names_the_missing_fields(w
     assert response.status_code == 400, response.content
     assert set(response.json()["error"]["fields"]["steps"]["0"]) == {"name", "offset_days"}
     kept = plan.steps.create(organization=world.org_a, position=1, name="Call", offset_days=30, channel="task")
-    renamed = api_a.patch(f"/api/v1/follow-up-plans/{plan.pk}/", {"steps": [{"id": kept.pk, "name": "Phone"}]},
-                          format="json")  # fmt: skip
+    renamed = api_a.patch(
+        f"/api/v1/follow-up-plans/{plan.pk}/", {"steps": [{"id": kept.pk, "name": "Phone"}]}, format="json"
+    )
     assert renamed.status_code == 200, renamed.json()
     kept.refresh_from_db()
     assert (kept.name, kept.offset_days, kept.channel) == ("Phone", 30, "task")

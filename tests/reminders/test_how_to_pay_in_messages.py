@@ -26,14 +26,16 @@ from reminders.texts import sample_context, text_for
 @pytest.fixture
 def euro_account(world):
     """Organization A's euro account (BE71 0961 2345 6769), with a holder name of its own."""
-    return bank_account_save(organization=world.org_a, account=world.a.bank_account,
-                             data={"holder_name": "Acme Belgium NV"})  # fmt: skip
+    return bank_account_save(
+        organization=world.org_a, account=world.a.bank_account, data={"holder_name": "Acme Belgium NV"}
+    )
 
 
 def send(world, invoices, settings, backend="django.core.mail.backends.locmem.EmailBackend"):
     settings.EMAIL_BACKEND = backend
-    dispatch = reminder_send_now(organization=world.org_a, invoice_ids=[i.pk for i in invoices],
-                                 actor=world.owner_a.user)  # fmt: skip
+    dispatch = reminder_send_now(
+        organization=world.org_a, invoice_ids=[i.pk for i in invoices], actor=world.owner_a.user
+    )
     deliver_many(dispatch_ids=[dispatch.pk], now=timezone.now())
     dispatch.refresh_from_db()
     return dispatch
@@ -43,8 +45,7 @@ def decode(png: bytes) -> str:
     return zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))[0].text
 
 
-def test_a_reminder_shows_amount_iban_bic_reference_and_the_qr_code_inline(world, euro_account, make_invoice,
-                                                                           settings):  # fmt: skip
+def test_a_reminder_shows_amount_iban_bic_reference_and_the_qr_code_inline(world, euro_account, make_invoice, settings):
     world.org_a.country = "BE"
     world.org_a.save()
     invoice = make_invoice("2026-0142", date(2026, 10, 15), amount="1210.00")
@@ -68,8 +69,9 @@ def test_a_reminder_shows_amount_iban_bic_reference_and_the_qr_code_inline(world
     )
 
 
-def test_grouped_invoices_get_one_transfer_each_with_its_own_reference_and_code(world, euro_account, make_invoice,
-                                                                                settings):  # fmt: skip
+def test_grouped_invoices_get_one_transfer_each_with_its_own_reference_and_code(
+    world, euro_account, make_invoice, settings
+):
     first = make_invoice("2026-0142", date(2026, 10, 15))
     second = make_invoice("2026-0188", date(2026, 10, 20))
     send(world, [first, second], settings)
@@ -95,10 +97,18 @@ def test_without_a_bank_account_the_block_is_left_out(world, make_invoice, setti
 def test_other_currencies_get_that_currencys_account_and_no_qr_code(world, euro_account, debtor, settings):
     from invoices.services import invoice_create
 
-    bank_account_save(organization=world.org_a, data={"currency": "GBP", "iban": "GB33BUKB20201555555555",
-                                                      "bic": "BUKBGB22"})  # fmt: skip
-    invoice = invoice_create(organization=world.org_a, customer=debtor, number="UK-1", issue_date=date(2026, 10, 1),
-                             due_date=date(2026, 10, 15), amount=Decimal("80.00"), currency="GBP")  # fmt: skip
+    bank_account_save(
+        organization=world.org_a, data={"currency": "GBP", "iban": "GB33BUKB20201555555555", "bic": "BUKBGB22"}
+    )
+    invoice = invoice_create(
+        organization=world.org_a,
+        customer=debtor,
+        number="UK-1",
+        issue_date=date(2026, 10, 1),
+        due_date=date(2026, 10, 15),
+        amount=Decimal("80.00"),
+        currency="GBP",
+    )
     send(world, [invoice], settings)
     message = mail.outbox[-1]
     assert "GB33 BUKB 2020 1555 5555 55" in message.body and "BUKBGB22" in message.body
@@ -111,8 +121,9 @@ def test_the_outgoing_mail_page_shows_the_qr_code(world, euro_account, make_invo
     send(world, [invoice], settings, backend="mailroom.backends.DatabaseEmailBackend")
     stored = StoredEmail.objects.filter(organization=world.org_a).latest("id")
     assert [a["mimetype"] for a in stored.attachments if a.get("content_id")] == ["image/png"]
-    page = owner_a_client.get(reverse("mailroom:detail", kwargs={"organization_slug": world.org_a.slug,
-                                                                 "pk": stored.pk})).content.decode()  # fmt: skip
+    page = owner_a_client.get(
+        reverse("mailroom:detail", kwargs={"organization_slug": world.org_a.slug, "pk": stored.pk})
+    ).content.decode()
     assert "data:image/png;base64," in page
 
 
@@ -121,8 +132,10 @@ def test_every_default_asking_for_payment_has_the_block_and_the_preview_shows_it
     for purpose in ("invoice", "pre_due", "reminder_1", "reminder_2", "final_notice", "payment_plan"):
         text = text_for(organization=world.org_a, purpose=purpose, language=language)
         assert "{payment_details}" in text.body, purpose
-    body = render_text(text_for(organization=world.org_a, purpose="reminder_1", language=language).body,
-                       sample_context(organization=world.org_a, language=language))  # fmt: skip
+    body = render_text(
+        text_for(organization=world.org_a, purpose="reminder_1", language=language).body,
+        sample_context(organization=world.org_a, language=language),
+    )
     assert "BE71 0961 2345 6769" in body
 
 

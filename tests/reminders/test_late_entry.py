@@ -36,22 +36,41 @@ def run_pass(now):
 def three_steps(world):
     plan = FollowUpPlan.objects.create(organization=world.org_a, name="Three steps", grouping=Grouping.PER_CUSTOMER)
     for position, (name, offset, purpose) in enumerate(STEPS, start=1):
-        FollowUpStep.objects.create(organization=world.org_a, plan=plan, position=position, name=name,
-                                    offset_days=offset, channel=StepChannel.EMAIL, purpose=purpose)  # fmt: skip
+        FollowUpStep.objects.create(
+            organization=world.org_a,
+            plan=plan,
+            position=position,
+            name=name,
+            offset_days=offset,
+            channel=StepChannel.EMAIL,
+            purpose=purpose,
+        )
     return plan
 
 
 @pytest.fixture
 def debtor(world, three_steps):
-    customer = customer_create(organization=world.org_a, name="Bakkerij Peeters", external_ref="BP-1", language="nl",
-                               country="BE", follow_up_plan=three_steps)  # fmt: skip
+    customer = customer_create(
+        organization=world.org_a,
+        name="Bakkerij Peeters",
+        external_ref="BP-1",
+        language="nl",
+        country="BE",
+        follow_up_plan=three_steps,
+    )
     contact_create(customer=customer, name="An Peeters", email="an@peeters.example")
     return customer
 
 
 def invoice(world, customer, number, due):
-    return invoice_create(organization=world.org_a, customer=customer, number=number, issue_date=date(2026, 6, 1),
-                          due_date=due, amount=Decimal("800.00"))  # fmt: skip
+    return invoice_create(
+        organization=world.org_a,
+        customer=customer,
+        number=number,
+        issue_date=date(2026, 6, 1),
+        due_date=due,
+        amount=Decimal("800.00"),
+    )
 
 
 def subjects():
@@ -130,10 +149,15 @@ def test_an_imported_long_overdue_invoice_gets_the_first_reminder_first(world, d
     from invoices.models import Invoice
     from tests.spreadsheets import csv_bytes
 
-    content = csv_bytes([["number", "customer_ref", "issue_date", "due_date", "amount", "open_amount", "currency"],
-                         ["IMP-90", "BP-1", "2026-06-01", "2026-08-25", "800.00", "800.00", "EUR"]])  # fmt: skip
-    batch = import_batch_create(organization=world.org_a, kind="invoices", content=content, filename="old.csv",
-                                actor=world.owner_a.user)  # fmt: skip
+    content = csv_bytes(
+        [
+            ["number", "customer_ref", "issue_date", "due_date", "amount", "open_amount", "currency"],
+            ["IMP-90", "BP-1", "2026-06-01", "2026-08-25", "800.00", "800.00", "EUR"],
+        ]
+    )
+    batch = import_batch_create(
+        organization=world.org_a, kind="invoices", content=content, filename="old.csv", actor=world.owner_a.user
+    )
     assert import_batch_confirm(batch=batch, skip_invalid=False, actor=world.owner_a.user).imported
     run_pass(at(2026, 11, 23, 10, 0))
     assert subjects() == ["Betalingsherinnering – Acme Belgium"]

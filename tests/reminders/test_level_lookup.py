@@ -15,12 +15,18 @@ pytestmark = pytest.mark.django_db
 
 def message(invoice, step, status, *, listing=()):
     dispatch = Dispatch.objects.create(
-        organization=invoice.organization, customer=invoice.customer, invoice=invoice, step=step, channel="email",
-        status=status, scheduled_for=timezone.now(),
-    )  # fmt: skip
+        organization=invoice.organization,
+        customer=invoice.customer,
+        invoice=invoice,
+        step=step,
+        channel="email",
+        status=status,
+        scheduled_for=timezone.now(),
+    )
     for listed in (invoice, *listing):
-        DispatchInvoice.objects.create(organization=invoice.organization, dispatch=dispatch, invoice=listed,
-                                       open_amount=listed.open_amount)  # fmt: skip
+        DispatchInvoice.objects.create(
+            organization=invoice.organization, dispatch=dispatch, invoice=listed, open_amount=listed.open_amount
+        )
 
 
 def test_levels_of_many_invoices_come_from_one_query(plan, make_invoice, django_assert_num_queries):

@@ -28,14 +28,21 @@ def at(text: str) -> datetime:
 
 
 def owed(world, customer, number: str, due: date, amount: str = "500.00"):
-    return invoice_create(organization=world.org_a, customer=customer, number=number, issue_date=date(2026, 1, 1),
-                          due_date=due, amount=Decimal(amount))  # fmt: skip
+    return invoice_create(
+        organization=world.org_a,
+        customer=customer,
+        number=number,
+        issue_date=date(2026, 1, 1),
+        due_date=due,
+        amount=Decimal(amount),
+    )
 
 
 @pytest.fixture
 def dutch_debtor(world):
-    customer = customer_create(organization=world.org_a, name="Bakkerij Peeters", external_ref="P-1", language="nl",
-                               country="BE")  # fmt: skip
+    customer = customer_create(
+        organization=world.org_a, name="Bakkerij Peeters", external_ref="P-1", language="nl", country="BE"
+    )
     contact_create(customer=customer, name="Jan Peeters", email="jan@peeters.example")
     return customer
 
@@ -43,8 +50,15 @@ def dutch_debtor(world):
 def test_a_reminder_sent_by_the_background_job_writes_amounts_and_dates_as_in_belgium(
     world, dutch_debtor, owner_a_client
 ):
-    FollowUpStep.objects.create(organization=world.org_a, plan=world.a.plan, position=1, name="Herinnering",
-                                offset_days=7, channel=StepChannel.EMAIL, purpose="reminder_1")  # fmt: skip
+    FollowUpStep.objects.create(
+        organization=world.org_a,
+        plan=world.a.plan,
+        position=1,
+        name="Herinnering",
+        offset_days=7,
+        channel=StepChannel.EMAIL,
+        purpose="reminder_1",
+    )
     # Thursday 10 December 2026, 09:30 in Brussels: the reminder 7 days after the due date is due.
     with time_machine.travel(at("2026-12-10T08:30:00"), tick=False):
         owed(world, dutch_debtor, "2026-0042", date(2026, 12, 3), amount="1234.56")
@@ -70,8 +84,13 @@ def test_days_overdue_count_in_brussels_on_the_night_summer_time_ends(world, dut
     invoice = owed(world, dutch_debtor, "2026-0099", date(2026, 10, 15), amount="80.00")
     with time_machine.travel(at("2026-10-24T22:30:00"), tick=False):
         body = "{days_overdue} dagen te laat: {amount_due}"
-        dispatch = reminder_send_now(organization=world.org_a, invoice_ids=[invoice.pk], actor=world.owner_a.user,
-                                     subject="Herinnering", body=body)  # fmt: skip
+        dispatch = reminder_send_now(
+            organization=world.org_a,
+            invoice_ids=[invoice.pk],
+            actor=world.owner_a.user,
+            subject="Herinnering",
+            body=body,
+        )
         deliver_one(dispatch_id=dispatch.pk)
     mail = StoredEmail.objects.get(to=["jan@peeters.example"])
     assert mail.text_body.strip() == "10 dagen te laat: €\xa080,00"
@@ -94,13 +113,19 @@ def upcoming_rows(client, world) -> dict[str, str]:
     ("today", "before", "after"),
     [
         # Summer time starts on Sunday 29 March 2026: Friday 27 is still CET, Monday 30 is CEST.
-        ("2026-03-25T10:00:00", ("S-1", date(2026, 3, 30), "27/03/2026 09:00 CET"),
-         ("S-2", date(2026, 4, 2), "30/03/2026 09:00 CEST")),
+        (
+            "2026-03-25T10:00:00",
+            ("S-1", date(2026, 3, 30), "27/03/2026 09:00 CET"),
+            ("S-2", date(2026, 4, 2), "30/03/2026 09:00 CEST"),
+        ),
         # Summer time ends on Sunday 25 October 2026: Friday 23 is CEST, Monday 26 is CET.
-        ("2026-10-21T10:00:00", ("W-1", date(2026, 10, 26), "23/10/2026 09:00 CEST"),
-         ("W-2", date(2026, 10, 29), "26/10/2026 09:00 CET")),
+        (
+            "2026-10-21T10:00:00",
+            ("W-1", date(2026, 10, 26), "23/10/2026 09:00 CEST"),
+            ("W-2", date(2026, 10, 29), "26/10/2026 09:00 CET"),
+        ),
     ],
-)  # fmt: skip
+)
 def test_upcoming_and_the_next_step_show_the_window_opening_in_local_time_across_the_clock_change(
     world, plan, debtor, owner_a_client, today, before, after
 ):
@@ -129,8 +154,15 @@ def test_a_pause_note_gives_the_date_as_the_organization_writes_it(world, plan, 
 def test_a_message_held_after_hours_says_when_it_goes_out_in_local_time(world, dutch_debtor):
     world.org_a.default_language = "en"
     world.org_a.save(update_fields=["default_language"])
-    FollowUpStep.objects.create(organization=world.org_a, plan=world.a.plan, position=1, name="Reminder",
-                                offset_days=7, channel=StepChannel.EMAIL, purpose="reminder_1")  # fmt: skip
+    FollowUpStep.objects.create(
+        organization=world.org_a,
+        plan=world.a.plan,
+        position=1,
+        name="Reminder",
+        offset_days=7,
+        channel=StepChannel.EMAIL,
+        purpose="reminder_1",
+    )
     owed(world, dutch_debtor, "2026-0123", date(2026, 10, 16))
     # Friday 23 October 2026, 17:30 summer time: the window has closed; it reopens on Monday, in winter time.
     with time_machine.travel(at("2026-10-23T15:30:00"), tick=False):

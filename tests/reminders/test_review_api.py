@@ -89,8 +89,9 @@ def test_a_plans_late_entry_step_and_review_switch_through_the_api(world, api_a,
     plan.refresh_from_db()
     assert (plan.late_entry_step, plan.review_before_sending) == (second, False)
     other_plan_step = world.a.plan.steps.create(organization=world.org_a, position=9, name="Elsewhere", offset_days=3)
-    response = api_a.patch(f"/api/v1/follow-up-plans/{plan.pk}/", {"late_entry_step": other_plan_step.pk},
-                           format="json")  # fmt: skip
+    response = api_a.patch(
+        f"/api/v1/follow-up-plans/{plan.pk}/", {"late_entry_step": other_plan_step.pk}, format="json"
+    )
     assert response.status_code == 400 and "late_entry_step" in response.json()["error"]["fields"]
     foreign = world.b.plan.steps.create(organization=world.org_b, position=9, name="Foreign", offset_days=3)
     response = api_a.patch(f"/api/v1/follow-up-plans/{plan.pk}/", {"late_entry_step": foreign.pk}, format="json")
@@ -99,8 +100,9 @@ def test_a_plans_late_entry_step_and_review_switch_through_the_api(world, api_a,
 
 def test_a_step_before_the_due_date_is_refused_as_late_entry_through_the_api(world, api_a, reviewed):
     plan = reviewed[0]
-    before = plan.steps.create(organization=world.org_a, position=0, name="Due soon", offset_days=-3,
-                               channel="email", purpose="pre_due")  # fmt: skip
+    before = plan.steps.create(
+        organization=world.org_a, position=0, name="Due soon", offset_days=-3, channel="email", purpose="pre_due"
+    )
     response = api_a.patch(f"/api/v1/follow-up-plans/{plan.pk}/", {"late_entry_step": before.pk}, format="json")
     assert response.status_code == 400
     assert response.json()["error"]["fields"]["late_entry_step"] == [

@@ -58,10 +58,12 @@ def test_approving_twice_sends_once_in_the_next_sending_window(world, reviewed):
     run_pass(MONDAY)
     (dispatch,) = awaiting(world)
     evening = at(2026, 11, 23, 19, 0)  # after the window: it goes out the next morning
-    first = dispatches_approve(organization=world.org_a, dispatch_ids=[dispatch.pk], actor=world.member_a.user,
-                               now=evening)  # fmt: skip
-    second = dispatches_approve(organization=world.org_a, dispatch_ids=[dispatch.pk], actor=world.owner_a.user,
-                                now=evening)  # fmt: skip
+    first = dispatches_approve(
+        organization=world.org_a, dispatch_ids=[dispatch.pk], actor=world.member_a.user, now=evening
+    )
+    second = dispatches_approve(
+        organization=world.org_a, dispatch_ids=[dispatch.pk], actor=world.owner_a.user, now=evening
+    )
     assert (first.done, second.done, second.unchanged) == ([dispatch.pk], [], [dispatch.pk])
     assert due_dispatch_ids(now=evening) == []
     for tick in (at(2026, 11, 24, 9, 0), at(2026, 11, 24, 9, 1), at(2026, 11, 25, 9, 0)):
@@ -83,8 +85,9 @@ def test_two_people_approving_at_once_send_once(world, reviewed):
     def approve(user):
         try:
             barrier.wait(timeout=10)
-            results.append(dispatches_approve(organization=world.org_a, dispatch_ids=[dispatch.pk], actor=user,
-                                              now=MONDAY))  # fmt: skip
+            results.append(
+                dispatches_approve(organization=world.org_a, dispatch_ids=[dispatch.pk], actor=user, now=MONDAY)
+            )
         finally:
             connection.close()
 
@@ -125,15 +128,17 @@ def test_skipping_sends_nothing_and_the_schedule_moves_on(world, reviewed):
 def test_a_postponed_message_comes_back_on_its_day_and_goes_out_once(world, reviewed):
     run_pass(MONDAY)
     (dispatch,) = awaiting(world)
-    dispatches_postpone(organization=world.org_a, dispatch_ids=[dispatch.pk], until=date(2026, 11, 26),
-                        actor=world.owner_a.user)  # fmt: skip
+    dispatches_postpone(
+        organization=world.org_a, dispatch_ids=[dispatch.pk], until=date(2026, 11, 26), actor=world.owner_a.user
+    )
     assert awaiting(world) == []
     assert list(awaiting_approval(organization=world.org_a, now=at(2026, 11, 25, 23, 59))) == []
     assert list(awaiting_approval(organization=world.org_a, now=at(2026, 11, 26, 0, 0))) == [dispatch]
     run_pass(at(2026, 11, 26, 10, 0))
     assert mails_to("jan@janssens.example") == []  # still waiting for a person
-    dispatches_approve(organization=world.org_a, dispatch_ids=[dispatch.pk], actor=world.owner_a.user,
-                       now=at(2026, 11, 26, 10, 0))  # fmt: skip
+    dispatches_approve(
+        organization=world.org_a, dispatch_ids=[dispatch.pk], actor=world.owner_a.user, now=at(2026, 11, 26, 10, 0)
+    )
     run_pass(at(2026, 11, 26, 10, 1))
     run_pass(at(2026, 11, 26, 10, 2))
     assert len(mails_to("jan@janssens.example")) == 1
@@ -186,8 +191,9 @@ def test_a_later_reminder_overtakes_the_one_still_awaiting_approval_so_one_level
     assert (entry.subject_id, entry.data["dispatch"]) == (reviewed[2].pk, first.pk)
     assert entry.data["by"] == "2. Second reminder"
     # A reviewer approving both (a page loaded before) sends the latest level only, once.
-    result = dispatches_approve(organization=world.org_a, dispatch_ids=[first.pk, second.pk], actor=world.owner_a.user,
-                                now=friday)  # fmt: skip
+    result = dispatches_approve(
+        organization=world.org_a, dispatch_ids=[first.pk, second.pk], actor=world.owner_a.user, now=friday
+    )
     assert (result.done, result.unchanged) == ([second.pk], [first.pk])
     for tick in (at(2026, 12, 4, 10, 1), at(2026, 12, 7, 9, 0)):
         run_pass(tick)

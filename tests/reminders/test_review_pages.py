@@ -24,11 +24,18 @@ MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/Brussels"))
 @pytest.fixture
 def two_waiting(world, reviewed):
     plan, customer, invoice = reviewed
-    other = customer_create(organization=world.org_a, name="Studio Maes", language="nl", country="BE",
-                            follow_up_plan=plan)  # fmt: skip
+    other = customer_create(
+        organization=world.org_a, name="Studio Maes", language="nl", country="BE", follow_up_plan=plan
+    )
     contact_create(customer=other, name="Els Maes", email="els@maes.example")
-    invoice_create(organization=world.org_a, customer=other, number="SM-7", issue_date=invoice.issue_date,
-                   due_date=invoice.due_date, amount=invoice.amount)  # fmt: skip
+    invoice_create(
+        organization=world.org_a,
+        customer=other,
+        number="SM-7",
+        issue_date=invoice.issue_date,
+        due_date=invoice.due_date,
+        amount=invoice.amount,
+    )
     return sorted(decide_due_cross_tenant(now=MONDAY), key=lambda dispatch: dispatch.customer.name)
 
 
@@ -96,12 +103,23 @@ def test_the_plan_page_offers_only_its_own_steps_as_late_entry(world, owner_a_cl
 
 def plan_data(plan, **changes):
     steps = list(plan.steps.order_by("position"))
-    data = {"name": plan.name, "grouping": plan.grouping, "fallback_channel": plan.fallback_channel,
-            "steps-TOTAL_FORMS": str(len(steps)), "steps-INITIAL_FORMS": str(len(steps))}  # fmt: skip
+    data = {
+        "name": plan.name,
+        "grouping": plan.grouping,
+        "fallback_channel": plan.fallback_channel,
+        "steps-TOTAL_FORMS": str(len(steps)),
+        "steps-INITIAL_FORMS": str(len(steps)),
+    }
     for index, step in enumerate(steps):
-        data.update({f"steps-{index}-id": str(step.pk), f"steps-{index}-name": step.name,
-                     f"steps-{index}-offset_days": str(step.offset_days), f"steps-{index}-channel": step.channel,
-                     f"steps-{index}-purpose": step.purpose})  # fmt: skip
+        data.update(
+            {
+                f"steps-{index}-id": str(step.pk),
+                f"steps-{index}-name": step.name,
+                f"steps-{index}-offset_days": str(step.offset_days),
+                f"steps-{index}-channel": step.channel,
+                f"steps-{index}-purpose": step.purpose,
+            }
+        )
     return {**data, **changes}
 
 
@@ -139,8 +157,9 @@ def test_a_message_whose_invoice_was_paid_meanwhile_says_so_and_sends_nothing(wo
 
 def test_a_step_before_the_due_date_is_no_late_entry_choice_on_the_plan_page(world, owner_a_client, reviewed):
     plan = reviewed[0]
-    before = plan.steps.create(organization=world.org_a, position=0, name="Due soon", offset_days=-3,
-                               channel="email", purpose="pre_due")  # fmt: skip
+    before = plan.steps.create(
+        organization=world.org_a, position=0, name="Due soon", offset_days=-3, channel="email", purpose="pre_due"
+    )
     target = reverse("follow_up:plan", args=[world.org_a.slug, plan.pk])
     choices = [label for _value, label in owner_a_client.get(target).context["form"].fields["late_entry_step"].choices]
     assert "0. Due soon" not in choices and "1. Reminder" in choices
@@ -154,17 +173,25 @@ def test_select_all_leaves_alone_what_the_reviewer_never_saw(world, client, revi
     from reminders.review import dispatches_postpone
 
     def waiting_customer(name, number, email):
-        customer = customer_create(organization=world.org_a, name=name, language="nl", country="BE",
-                                   follow_up_plan=reviewed[0])  # fmt: skip
+        customer = customer_create(
+            organization=world.org_a, name=name, language="nl", country="BE", follow_up_plan=reviewed[0]
+        )
         contact_create(customer=customer, name=name, email=email)
-        invoice_create(organization=world.org_a, customer=customer, number=number, issue_date=date(2026, 10, 1),
-                       due_date=date(2026, 11, 13), amount=Decimal("300.00"))  # fmt: skip
+        invoice_create(
+            organization=world.org_a,
+            customer=customer,
+            number=number,
+            issue_date=date(2026, 10, 1),
+            due_date=date(2026, 11, 13),
+            amount=Decimal("300.00"),
+        )
 
     with time_machine.travel(MONDAY, tick=False):
         waiting_customer("Studio Maes", "SM-7", "els@maes.example")
         janssens, maes = sorted(decide_due_cross_tenant(now=MONDAY), key=lambda dispatch: dispatch.customer.name)
-        dispatches_postpone(organization=world.org_a, dispatch_ids=[janssens.pk], until=date(2026, 11, 24),
-                            actor=world.owner_a.user)  # fmt: skip
+        dispatches_postpone(
+            organization=world.org_a, dispatch_ids=[janssens.pk], until=date(2026, 11, 24), actor=world.owner_a.user
+        )
     with time_machine.travel(MONDAY + timedelta(hours=1), tick=False):
         client.force_login(world.owner_a.user)
         seen = shown(client, world)  # lists Studio Maes only; Janssens comes back tomorrow
@@ -177,8 +204,11 @@ def test_select_all_leaves_alone_what_the_reviewer_never_saw(world, client, revi
         response = client.post(url(world), {"action": "approve", "select_all": "1", **seen}, follow=True)
     assert "1 message approved" in response.content.decode()
     statuses = dict(Dispatch.objects.filter(pk__in=[janssens.pk, maes.pk, late.pk]).values_list("pk", "status"))
-    assert statuses == {maes.pk: DispatchStatus.QUEUED, janssens.pk: DispatchStatus.AWAITING_APPROVAL,
-                        late.pk: DispatchStatus.AWAITING_APPROVAL}  # fmt: skip
+    assert statuses == {
+        maes.pk: DispatchStatus.QUEUED,
+        janssens.pk: DispatchStatus.AWAITING_APPROVAL,
+        late.pk: DispatchStatus.AWAITING_APPROVAL,
+    }
 
 
 def test_select_all_from_a_page_without_its_cutoff_is_refused(world, client, two_waiting):

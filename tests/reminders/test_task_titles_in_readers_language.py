@@ -73,11 +73,13 @@ def test_titles_stored_as_text_before_the_codes_are_recognized(task, world, owne
     from django.apps import apps
 
     migration = importlib.import_module("reminders.migrations.0011_task_titles_from_text")
-    Task.objects.filter(pk=task.pk).update(title="Zoek een geldig e-mailadres voor Lumen Design SRL", title_code="",
-                                           title_params={})  # fmt: skip
+    Task.objects.filter(pk=task.pk).update(
+        title="Zoek een geldig e-mailadres voor Lumen Design SRL", title_code="", title_params={}
+    )
     other = Task.objects.create(organization=world.org_a, customer=task.customer, title="Bel de klant terug")
-    someone_else = Task.objects.create(organization=world.org_a, customer=task.customer,
-                                       title="Find a valid e-mail address for Another Customer")  # fmt: skip
+    someone_else = Task.objects.create(
+        organization=world.org_a, customer=task.customer, title="Find a valid e-mail address for Another Customer"
+    )
     migration.recognize(apps, None)
     task.refresh_from_db()
     other.refresh_from_db()

@@ -26,8 +26,14 @@ on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="ad
 def other_session():
     """A connection of its own to the test database: another worker process, as far as PostgreSQL can tell."""
     settings = connection.settings_dict
-    return psycopg.connect(dbname=settings["NAME"], user=settings["USER"], password=settings["PASSWORD"],
-                           host=settings["HOST"] or None, port=settings["PORT"] or None, autocommit=True)  # fmt: skip
+    return psycopg.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        password=settings["PASSWORD"],
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+        autocommit=True,
+    )
 
 
 @pytest.fixture(autouse=True)
