@@ -3,10 +3,12 @@ follow-up plan for collection."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.utils import timezone
 from schwifty import IBAN
@@ -121,3 +123,10 @@ def english_staff(world):
     """Reasons are stored in the organization's language (Dutch in the world); these tests read them in English."""
     world.org_a.default_language = "en"
     world.org_a.save(update_fields=["default_language"])
+
+
+@pytest.fixture
+def wednesday_morning():
+    """Wednesday 2 December 2026, 10:00 in Brussels: a business day with December's collection dates ahead."""
+    with time_machine.travel(datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Europe/Brussels")), tick=False):
+        yield

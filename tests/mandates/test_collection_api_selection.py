@@ -3,25 +3,17 @@ excluded invoices and customers, ids of another organization."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pytest
-import time_machine
 
 from mandates.models import CollectionBatch
 from organizations.models import ActivityLog
 from reminders.models import Dispatch
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("wednesday_morning")]
 BATCHES = "/api/v1/collection-batches/"
 PREVIEW = "/api/v1/collection-batches/preview/"
-
-
-@pytest.fixture(autouse=True)
-def wednesday_morning():
-    with time_machine.travel(datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Europe/Brussels")), tick=False):
-        yield
 
 
 @pytest.fixture

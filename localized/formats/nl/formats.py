@@ -1,10 +1,11 @@
-# Django's own date rendering and date inputs, day first as in Europe (Collect's organizations are European).
-# Pages use the `localized` filters for country-specific forms; these cover anything left to Django.
-DATE_FORMAT = "d-m-Y"
-SHORT_DATE_FORMAT = "d-m-Y"
-DATETIME_FORMAT = "d-m-Y H:i"
-SHORT_DATETIME_FORMAT = "d-m-Y H:i"
-TIME_FORMAT = "H:i"
-DATE_INPUT_FORMATS = ["%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d"]
-DATETIME_INPUT_FORMATS = ["%d-%m-%Y %H:%M", "%d/%m/%Y %H:%M", "%d.%m.%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
-FIRST_DAY_OF_WEEK = 1
+# Django's date rendering for this language. Django reads every format from this module, so the shared ones
+# (localized/formats/day_first.py) are imported here.
+from localized.formats.day_first import (  # noqa: F401
+    DATE_INPUT_FORMATS,
+    DATETIME_INPUT_FORMATS,
+    FIRST_DAY_OF_WEEK,
+    TIME_FORMAT,
+)
+
+DATE_FORMAT = SHORT_DATE_FORMAT = "d-m-Y"
+DATETIME_FORMAT = SHORT_DATETIME_FORMAT = "d-m-Y H:i"
