@@ -11,7 +11,7 @@ per row; `per_row` writes the valid rows and answers each row's outcome.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -156,17 +156,18 @@ def bulk_upsert(*, importer: RowImporter, organization, records: list[dict], mod
         return outcome
 
 
-def bulk_response(
-    *,
-    importer: RowImporter,
-    organization,
-    records: list[dict],
-    mode: str,
-    actor,
-    find_ids: Callable[[list[str]], dict[str, int]],
-) -> Response:
-    """The API answer: 200 with every row's outcome, or 400 (all_or_nothing) with the invalid rows."""
+def bulk_request_response(*, request, serializer_class, importer: RowImporter, model, organization, actor) -> Response:
+    """`POST …/bulk/` of a scoped viewset: read the request, upsert its rows as the import does, and answer 200
+    with every row's outcome or 400 (all_or_nothing) with the invalid rows. `model` holds the importer's key."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    records, mode = serializer.validated_data["rows"], serializer.validated_data["mode"]
     outcome = bulk_upsert(importer=importer, organization=organization, records=records, mode=mode, actor=actor)
+
+    def find_ids(keys: list[str]) -> dict[str, int]:
+        found = model.objects.filter(organization=organization, **{f"{importer.key}__in": keys})
+        return dict(found.values_list(importer.key, "pk"))
+
     results = _results(importer, outcome, records, find_ids)
     failed = [result for result in results if result["status"] == ERROR]
     if not outcome.written:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collect.api.bulk import bulk_request_serializer
 from customers.imports import CustomerImporter
-from customers.models import Customer
-from organizations.models import Organization
 
 IMPORTER = CustomerImporter()
 HELP_TEXTS = {
@@ -17,8 +15,3 @@ HELP_TEXTS = {
     "account_manager_email": "The e-mail address of a member who manages this customer.",
 }
 CustomerBulkRequestSerializer = bulk_request_serializer("Customer", IMPORTER, HELP_TEXTS)
-
-
-def customer_ids_by_reference(*, organization: Organization, references: list[str]) -> dict[str, int]:
-    found = Customer.objects.filter(organization=organization, external_ref__in=references)
-    return dict(found.values_list("external_ref", "pk"))

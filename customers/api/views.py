@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from collect.api.bases import OrganizationScopedViewSet
-from collect.api.bulk import BulkRefusalSerializer, BulkResultSerializer, bulk_response
+from collect.api.bulk import BulkRefusalSerializer, BulkResultSerializer, bulk_request_response
 from customers.api import bulk as customer_bulk
 from customers.api.serializers import ContactSerializer, CustomerSerializer
 from customers.filters import CustomerFilter
@@ -65,16 +65,13 @@ class CustomerViewSet(OrganizationScopedViewSet):
     def bulk(self, request):
         """Create or update up to 1,000 customers by `external_ref`, as rows of the customer import (same checks,
         same activity entries). `mode`: `all_or_nothing` (any invalid row: 400, nothing written) or `per_row`."""
-        serializer = customer_bulk.CustomerBulkRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data, organization = serializer.validated_data, self.organization
-        return bulk_response(
+        return bulk_request_response(
+            request=request,
+            serializer_class=customer_bulk.CustomerBulkRequestSerializer,
             importer=customer_bulk.IMPORTER,
-            organization=organization,
-            records=data["rows"],
-            mode=data["mode"],
+            model=Customer,
+            organization=self.organization,
             actor=self.actor,
-            find_ids=lambda refs: customer_bulk.customer_ids_by_reference(organization=organization, references=refs),
         )
 
     def perform_create(self, serializer):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collect.api.bulk import bulk_request_serializer
 from invoices.imports import InvoiceImporter
-from invoices.models import Invoice
-from organizations.models import Organization
 
 IMPORTER = InvoiceImporter()
 HELP_TEXTS = {
@@ -18,8 +16,3 @@ HELP_TEXTS = {
     "currency": "A three-letter code; left out: the organization's currency, or unchanged.",
 }
 InvoiceBulkRequestSerializer = bulk_request_serializer("Invoice", IMPORTER, HELP_TEXTS)
-
-
-def invoice_ids_by_number(*, organization: Organization, numbers: list[str]) -> dict[str, int]:
-    found = Invoice.objects.filter(organization=organization, number__in=numbers)
-    return dict(found.values_list("number", "pk"))

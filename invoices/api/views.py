@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from collect.api.bases import OrganizationScopedViewSet
-from collect.api.bulk import BulkRefusalSerializer, BulkResultSerializer, bulk_response
+from collect.api.bulk import BulkRefusalSerializer, BulkResultSerializer, bulk_request_response
 from invoices.api import bulk as invoice_bulk
 from invoices.api.serializers import InvoiceSerializer, PaymentSerializer
 from invoices.filters import InvoiceFilter
@@ -65,16 +65,13 @@ class InvoiceViewSet(OrganizationScopedViewSet):
     def bulk(self, request):
         """Create or update up to 1,000 invoices by `number`, as rows of the invoice import (same checks, same
         activity entries). `mode`: `all_or_nothing` (any invalid row: 400, nothing written) or `per_row`."""
-        serializer = invoice_bulk.InvoiceBulkRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data, organization = serializer.validated_data, self.organization
-        return bulk_response(
+        return bulk_request_response(
+            request=request,
+            serializer_class=invoice_bulk.InvoiceBulkRequestSerializer,
             importer=invoice_bulk.IMPORTER,
-            organization=organization,
-            records=data["rows"],
-            mode=data["mode"],
+            model=Invoice,
+            organization=self.organization,
             actor=self.actor,
-            find_ids=lambda numbers: invoice_bulk.invoice_ids_by_number(organization=organization, numbers=numbers),
         )
 
     @extend_schema(request=PauseSerializer, responses=InvoiceSerializer)
