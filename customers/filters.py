@@ -146,8 +146,11 @@ class CustomerFilter(django_filters.FilterSet):
         # index scans. An OR with EXISTS on contacts scanned every customer instead, and a join would repeat a
         # customer per contact (DISTINCT).
         by_email = Contact.objects.filter(email__icontains=value)
+        # Always inside the tenant: the organization's contacts, or (a caller without one) the listed customers'.
         if self.organization is not None:
             by_email = by_email.filter(organization=self.organization)
+        else:
+            by_email = by_email.filter(customer_id__in=queryset.values("pk"))
         return queryset.filter(
             Q(name__icontains=value) | Q(external_ref__icontains=value) | Q(vat_number__icontains=value)
             | Q(InArray(F("pk"), by_email.order_by().values("customer_id")))

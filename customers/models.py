@@ -117,7 +117,9 @@ class CustomerBalance(models.Model):
         verbose_name_plural = _("customer balances")
         ordering = ["currency"]
         constraints = [
-            models.UniqueConstraint(fields=["customer", "currency"], name="customer_balance_per_currency"),
+            models.UniqueConstraint(
+                fields=["organization", "customer", "currency"], name="customer_balance_per_currency"
+            ),
         ]
         indexes = [models.Index(fields=["organization", "currency", "open_amount"], name="balance_by_currency")]
 
