@@ -10,13 +10,12 @@ from mandates.collection_selection import Selection
 from mandates.models import MandateProfile
 from mandates.returns import return_reason_choices
 from organizations.models import Organization
-
-# Ids posted from checkboxes and hidden inputs fit the database's integer column; anything else is ignored.
-MAX_ID = 2**31 - 1
+from organizations.parsing import parse_ids
 
 
 def posted_ids(values: list[str]) -> set[int]:
-    return {int(value) for value in values if value.isdigit() and 0 < int(value) <= MAX_ID}
+    """Ids posted from checkboxes and hidden inputs; anything that is not one (`²`, `-1`, `1e20`) is ignored."""
+    return set(parse_ids(values))
 
 
 class BatchForm(forms.Form):

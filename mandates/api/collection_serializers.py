@@ -9,10 +9,9 @@ from invoices.models import Invoice
 from mandates.collection_selection import Selection
 from mandates.models import CollectionBatch, CollectionItem, MandateProfile
 from mandates.returns import RETURN_REASONS
-from organizations.api.fields import IdRelatedField
+from organizations.api.fields import IdField, IdRelatedField
 
 # Ids fit the database's integer column; a request names at most this many.
-MAX_ID = 2**31 - 1
 MAX_IDS = 10_000
 
 
@@ -81,7 +80,7 @@ class CollectionBatchDetailSerializer(CollectionBatchSerializer):
 
 def _id_list(*, help_text: str) -> serializers.ListField:
     return serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        child=IdField(),
         required=False,
         max_length=MAX_IDS,
         help_text=help_text,
@@ -105,7 +104,7 @@ class CollectionBatchCreateSerializer(OrganizationScopedSerializer):
         "the collection date are debited.",
     )
     invoices = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        child=IdField(),
         required=False,
         allow_empty=False,
         max_length=MAX_IDS,
