@@ -17,7 +17,6 @@ from django.views import View
 from mandates import links, sepa
 from mandates.forms import LANGUAGE_CODES, DeclineForm, SigningForm
 from mandates.models import Mandate, MandateDocument
-from mandates.ratelimit import allow, client_ip
 from mandates.services import (
     LinkUnusable,
     MandateError,
@@ -31,6 +30,7 @@ from mandates.services import (
 )
 from mandates.texts import legal_paragraphs
 from mandates.views import pdf_response
+from organizations.ratelimit import allow, client_ip
 
 INITIAL_FIELDS = ("debtor_name", "debtor_street", "debtor_postal_code", "debtor_city", "debtor_country", "iban",
                   "bic")  # fmt: skip
