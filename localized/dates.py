@@ -11,7 +11,6 @@ import re
 
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_time as babel_format_time
-from babel.dates import get_timezone_name
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,7 +30,7 @@ def date_pattern(language: str | None = None, country: str | None = None) -> str
     return re.sub(r"(?<!y)yy(?!y)", "y", pattern)
 
 
-def input_placeholder(language: str | None = None) -> str:
+def input_placeholder() -> str:
     """What a date field shows empty, in the reader's words: `dd-mm-jjjj`, `jj-mm-aaaa`, `TT-MM-JJJJ`."""
     return _("dd-mm-yyyy")
 
@@ -56,7 +55,7 @@ def format_time(value: dt.datetime | dt.time | None, *, language=None, country=N
     return babel_format_time(value, format="HH:mm", locale=date_locale(language, country))
 
 
-def zone_label(value: dt.datetime | None = None, *, language=None, country=None) -> str:
+def zone_label(value: dt.datetime | None = None) -> str:
     """The active zone's short name at that instant: `CET` or `CEST` (winter or summer time)."""
     moment = timezone.localtime(value or timezone.now())
     return moment.tzname() or str(timezone.get_current_timezone())
@@ -69,11 +68,6 @@ def format_datetime(value: dt.datetime | None, *, with_zone: bool = False, langu
     day = format_date(value, language=language, country=country)
     text = f"{day} {format_time(value, language=language, country=country)}"
     return f"{text} {zone_label(value)}" if with_zone and timezone.is_aware(value) else text
-
-
-def format_zone_name(zone: str, *, language=None) -> str:
-    """A time zone as people name it: `Midden-Europese tijd` / `Central European Time`."""
-    return get_timezone_name(zone, locale=date_locale(language, ""), width="long")
 
 
 def parse_date(text: str | dt.date | None) -> dt.date | None:

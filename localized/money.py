@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from babel.numbers import format_currency, format_decimal, get_currency_symbol
+from babel.numbers import format_currency, format_decimal
 from django.utils.translation import gettext as _
 
 from localized.locales import number_locale, reader_language
@@ -121,7 +121,3 @@ def format_amount_input(value: Decimal | int | None, *, language: str | None = N
         return ""
     text = f"{Decimal(str(value)):.2f}"
     return text.replace(".", decimal_separator(language))
-
-
-def currency_symbol(currency: str, *, language: str | None = None, country: str | None = None) -> str:
-    return get_currency_symbol(currency.upper(), locale=number_locale(language, country))

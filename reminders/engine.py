@@ -21,7 +21,6 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
@@ -148,10 +147,6 @@ def _reached(invoice_ids: list[int]):
         .annotate(level=Max("dispatch__step__position"))
         .order_by()
     )
-
-
-def reached_levels(invoice_ids: list[int]) -> dict[int, int]:
-    return {row["invoice_id"]: row["level"] for row in _reached(invoice_ids)}
 
 
 def taken_levels(invoice_ids: list[int]) -> dict[int, int]:
@@ -306,11 +301,6 @@ def reschedule_organization(*, organization: Organization, chunk: int = 2000) ->
     return reschedule(invoice_ids=ids, chunk=chunk)
 
 
-def reschedule_customer(*, customer: Customer) -> int:
-    ids = list(Invoice.objects.filter(customer=customer, status=InvoiceStatus.OPEN).values_list("pk", flat=True))
-    return reschedule(invoice_ids=ids)
-
-
 def due_dispatch_ids(*, now: datetime, limit: int = 1000) -> list[int]:
     """Queued dispatches whose time has come (cross-tenant, oldest first)."""
     queued = Dispatch.objects.filter(status=DispatchStatus.QUEUED, next_attempt_at__lte=now)
@@ -352,10 +342,6 @@ def stuck_dispatches(*, now: datetime) -> list[int]:
     return list(
         Dispatch.objects.filter(status=DispatchStatus.SENDING, claimed_at__lt=now - LEASE).values_list("pk", flat=True)
     )
-
-
-def money_total(dispatch: Dispatch) -> Decimal:
-    return sum((item.open_amount for item in dispatch.items.all()), Decimal("0"))
 
 
 def upcoming(*, organization: Organization, now: datetime, days: int = 7) -> list[Invoice]:

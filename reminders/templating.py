@@ -143,7 +143,8 @@ class MessageContext:
                 "organization_vat": self.organization_vat, "invoice_number": oldest.number if oldest else "",
                 "invoice_due_date": _long_date(oldest.due_date) if oldest else "",
                 "invoice_count": str(len(self.invoices)),
-                "amount_due": money(total, currency), "days_overdue": str(oldest.days_overdue) if oldest else "0",
+                "amount_due": format_money(total, currency),
+                "days_overdue": str(oldest.days_overdue) if oldest else "0",
                 "oldest_due_date": _long_date(oldest.due_date) if oldest else "",
                 "collection_date": _long_date(self.collection_date) if self.collection_date else "",
                 "mandate_reference": self.mandate_reference, "creditor_id": self.creditor_id,
@@ -179,7 +180,7 @@ class MessageContext:
     def _table_text(self) -> str:
         rows = [
             f"{line.number:<16} {_date(line.due_date):>12} {line.days_overdue:>5} "
-            f"{money(line.open_amount, line.currency):>16}"
+            f"{format_money(line.open_amount, line.currency):>16}"
             for line in self.invoices
         ]
         header = f"{_('Invoice')!s:<16} {_('Due date')!s:>12} {_('Days')!s:>5} {_('Open amount')!s:>16}"
@@ -200,7 +201,7 @@ class MessageContext:
             f"<tr><td {cell.format('left')}>{escape(line.number)}</td>"
             f"<td {cell.format('left')}>{_date(line.due_date)}</td>"
             f"<td {cell.format('right')}>{line.days_overdue}</td>"
-            f"<td {cell.format('right')}>{escape(money(line.open_amount, line.currency))}</td></tr>"
+            f"<td {cell.format('right')}>{escape(format_money(line.open_amount, line.currency))}</td></tr>"
             for line in self.invoices
         )
         return f'<table style="border-collapse:collapse"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
@@ -219,11 +220,6 @@ def _moment(value: datetime) -> str:
 def _date(value: date) -> str:
     """`3/12/2026` (nl-BE, fr-BE), `03/12/2026` (en-BE), `03.12.2026` (de): in tables."""
     return dates.format_date(value)
-
-
-def money(amount: Decimal, currency: str) -> str:
-    """`€ 1.234,56` (nl-BE), `1 234,56 €` (fr-BE), `€1,234.56` (en)."""
-    return format_money(amount, currency or "EUR")
 
 
 def render_text(text: str, context: MessageContext) -> str:

@@ -13,13 +13,10 @@ from localized import dates, money
 register = template.Library()
 
 
-@register.filter
-def money_amount(amount, currency="EUR"):
+@register.filter(name="money")
+def amount_with_currency(amount, currency="EUR"):
     """`€ 1.234,56`: the amount with its currency, as the reader writes it."""
     return money.format_money(amount, currency or "EUR")
-
-
-register.filter("money", money_amount)
 
 
 @register.filter
@@ -35,13 +32,3 @@ def local_date(value, style="short"):
 @register.filter
 def local_datetime(value, with_zone=False):
     return dates.format_datetime(value, with_zone=bool(with_zone))
-
-
-@register.filter
-def local_time(value):
-    return dates.format_time(value)
-
-
-@register.simple_tag
-def zone_label(value=None):
-    return dates.zone_label(value)
