@@ -52,32 +52,3 @@ def render_task_title(code: str, params: dict[str, Any] | None, fallback: str = 
         return str(template) % (params or {})
     except (KeyError, TypeError, ValueError):
         return fallback
-
-
-def recognize_title(
-    title: str, *, customer_name: str, templates: dict[str, Any] | None = None, languages: tuple[str, ...] = ()
-) -> TaskTitle | None:
-    """The code and parameters of a title stored as text before the codes, if it is one of the templates in one of
-    `languages` and names the task's own customer; None when unsure (the text then stays as it is)."""
-    from django.conf import settings
-    from django.utils.translation import override
-
-    templates = templates or TASK_TITLES
-    languages = languages or tuple(code for code, _name in settings.LANGUAGES)
-    # The catch-all "<step>: <customer>" last, so a more specific sentence wins.
-    ordered = sorted(templates.items(), key=lambda item: item[0] == "step_task")
-    for code, template in ordered:
-        for language in languages:
-            with override(language):
-                pattern = _as_pattern(str(template))
-            if (match := pattern.fullmatch(title)) and match.groupdict().get("customer") == customer_name:
-                return TaskTitle(code, dict(match.groupdict()))
-    return None
-
-
-def _as_pattern(template: str):
-    import re
-
-    parts = re.split(r"%\((\w+)\)s", template)
-    regex = "".join(re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)" for index, part in enumerate(parts))
-    return re.compile(regex, re.S)
