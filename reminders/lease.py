@@ -13,14 +13,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from reminders.models import Lease
 
 TICK = "reminders.tick"
-# Longer than CELERY_TASK_TIME_LIMIT (10 minutes): a running tick is never taken for a dead one.
-TICK_TTL = timedelta(minutes=15)
+# The same rule as a delivery claim (reminders.E002): longer than CELERY_TASK_TIME_LIMIT, so a running tick is
+# never taken for a dead one.
+TICK_TTL = timedelta(seconds=settings.FOLLOW_UP_LEASE_SECONDS)
 
 
 def advisory_key(name: str) -> int:
