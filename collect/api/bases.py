@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from django.db.models import Model, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.renderers import JSONRenderer
 
 from collect.api.idempotency import idempotency_begin, replay_response
@@ -39,6 +41,8 @@ class OrganizationScopedMixin:
 
     organization: Organization
     membership: Membership | None
+    # What a member who may not change configuration is told (`require_configure`).
+    configure_refusal = gettext_lazy("Only owners and admins can change this.")
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -69,6 +73,11 @@ class OrganizationScopedMixin:
         context = super().get_serializer_context()
         context["organization"] = getattr(self, "organization", None)
         return context
+
+    def require_configure(self) -> None:
+        """Configuration is for owners and admins (or a read-write API key, which only they can create)."""
+        if self.membership is not None and not self.membership.can_configure:
+            raise PermissionDenied(self.configure_refusal)
 
     @property
     def actor(self):

@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
@@ -40,14 +40,15 @@ class MandateProfileViewSet(OrganizationScopedViewSet):
 
     model = MandateProfile
     serializer_class = MandateProfileSerializer
+    configure_refusal = _("Only owners and admins can change mandate profiles.")
 
     def perform_create(self, serializer):
-        self._require_configure()
+        self.require_configure()
         serializer.instance = profile_save(organization=self.organization, profile=None,
                                            data=serializer.validated_data, actor=self.actor)  # fmt: skip
 
     def perform_update(self, serializer):
-        self._require_configure()
+        self.require_configure()
         data = dict(serializer.validated_data)
         archived = data.pop("archived", None)
         profile = profile_save(organization=self.organization, profile=serializer.instance, data=data,
@@ -57,10 +58,6 @@ class MandateProfileViewSet(OrganizationScopedViewSet):
 
             profile_set_archived(profile=profile, archived=archived, actor=self.actor)
         serializer.instance = profile
-
-    def _require_configure(self):
-        if self.membership is not None and not self.membership.can_configure:
-            raise PermissionDenied(_("Only owners and admins can change mandate profiles."))
 
 
 def _raise_validation(error: MandateError) -> None:

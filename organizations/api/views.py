@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -63,17 +63,18 @@ class BankAccountViewSet(OrganizationScopedViewSet, mixins.DestroyModelMixin):
 
     model = BankAccount
     serializer_class = BankAccountSerializer
+    configure_refusal = _("Only owners and admins can change bank accounts.")
 
     def perform_create(self, serializer):
-        self._require_configure()
+        self.require_configure()
         serializer.instance = self._save(None, serializer.validated_data)
 
     def perform_update(self, serializer):
-        self._require_configure()
+        self.require_configure()
         serializer.instance = self._save(serializer.instance, serializer.validated_data)
 
     def perform_destroy(self, instance):
-        self._require_configure()
+        self.require_configure()
         bank_account_delete(account=instance, actor=self.actor)
 
     def _save(self, account, data):
@@ -81,7 +82,3 @@ class BankAccountViewSet(OrganizationScopedViewSet, mixins.DestroyModelMixin):
             return bank_account_save(organization=self.organization, account=account, data=data, actor=self.actor)
         except DjangoValidationError as error:
             raise ValidationError(error.message_dict) from error
-
-    def _require_configure(self):
-        if self.membership is not None and not self.membership.can_configure:
-            raise PermissionDenied(_("Only owners and admins can change bank accounts."))

@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -42,22 +41,18 @@ class FollowUpPlanViewSet(OrganizationScopedViewSet):
 
     model = FollowUpPlan
     serializer_class = FollowUpPlanSerializer
+    configure_refusal = _("Only owners and admins can change follow-up plans.")
 
     def scope_queryset(self, queryset):
         return queryset.prefetch_related("steps")
 
     def perform_create(self, serializer):
-        self._require_configure()
+        self.require_configure()
         self._write(serializer, None)
 
     def perform_update(self, serializer):
-        self._require_configure()
+        self.require_configure()
         self._write(serializer, serializer.instance)
-
-    def _require_configure(self):
-        """Plans are configuration: owners and admins (or a read-write API key, which only they can create)."""
-        if self.membership is not None and not self.membership.can_configure:
-            raise PermissionDenied(_("Only owners and admins can change follow-up plans."))
 
     def _write(self, serializer, plan):
         data = dict(serializer.validated_data)
