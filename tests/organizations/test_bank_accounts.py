@@ -142,3 +142,13 @@ def test_moving_a_default_into_a_currency_with_its_own_default_does_not_take_it_
     dollars.refresh_from_db()
     euro.refresh_from_db()
     assert dollars.is_default and not euro.is_default
+
+
+def test_a_member_may_read_but_not_change_bank_accounts_through_the_api(world, client):
+    client.force_login(world.member_a.user)
+    headers = {"HTTP_X_ORGANIZATION": world.org_a.slug}
+    assert client.get("/api/v1/bank-accounts/", **headers).status_code == 200
+    refused = client.post("/api/v1/bank-accounts/", {"currency": "USD", "iban": "NL91ABNA0417164300"}, **headers)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["message"] == "Only owners and admins can change bank accounts."
+    assert not BankAccount.objects.filter(organization=world.org_a, currency="USD").exists()
