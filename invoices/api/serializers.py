@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from collect.api.bases import OrganizationScopedSerializer
 from customers.models import Customer
-from invoices import references
 from invoices.models import Invoice, InvoiceStatus, Payment
 from invoices.selectors import invoice_for_reference
 from organizations.api.fields import IdRelatedField
@@ -102,12 +100,6 @@ class InvoiceSerializer(OrganizationScopedSerializer):
         if self.instance is not None:
             fields["payment_reference"].read_only = True
         return fields
-
-    def validate_payment_reference(self, value: str) -> str:
-        try:
-            return references.clean(value)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.messages) from error
 
     def validate_pdf(self, value):
         if value.size > MAX_PDF_BYTES:

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -67,18 +65,19 @@ class BankAccountViewSet(OrganizationScopedViewSet, mixins.DestroyModelMixin):
 
     def perform_create(self, serializer):
         self.require_configure()
-        serializer.instance = self._save(None, serializer.validated_data)
+        serializer.instance = bank_account_save(
+            organization=self.organization, data=serializer.validated_data, actor=self.actor
+        )
 
     def perform_update(self, serializer):
         self.require_configure()
-        serializer.instance = self._save(serializer.instance, serializer.validated_data)
+        serializer.instance = bank_account_save(
+            organization=self.organization,
+            account=serializer.instance,
+            data=serializer.validated_data,
+            actor=self.actor,
+        )
 
     def perform_destroy(self, instance):
         self.require_configure()
         bank_account_delete(account=instance, actor=self.actor)
-
-    def _save(self, account, data):
-        try:
-            return bank_account_save(organization=self.organization, account=account, data=data, actor=self.actor)
-        except DjangoValidationError as error:
-            raise ValidationError(error.message_dict) from error
