@@ -431,22 +431,29 @@ def _release(dispatch: Dispatch, hold: Hold) -> None:
     Dispatch.objects.filter(pk=dispatch.pk).update(**changes)
 
 
+def owed_invoices(items: list[DispatchInvoice], held: set[int] | None = None) -> list[Invoice]:
+    """The listed invoices that still call for a message now: open, owed, not paused, not left to direct debit
+    (`held`: ids a debit is requested for or that wait for collection; read here when not given)."""
+    held = held_for_collection_ids([item.invoice_id for item in items]) if held is None else held
+    return [
+        item.invoice
+        for item in items
+        if item.invoice_id not in held
+        and item.invoice.status == InvoiceStatus.OPEN
+        and item.invoice.open_amount > 0
+        and not item.invoice.follow_up_paused
+    ]
+
+
 def _still_owed(
     dispatch: Dispatch, items: list[DispatchInvoice] | None = None, held: set[int] | None = None
 ) -> list[Invoice]:
-    """The listed invoices that still call for this message, with their open amount as of now."""
+    """`owed_invoices` at send time, the message's items brought to the invoices' open amounts of now."""
     items = list(dispatch.items.select_related("invoice")) if items is None else items
-    # Direct debit takes care of these: a debit is requested or they wait for collection.
-    held = held_for_collection_ids([item.invoice_id for item in items]) if held is None else held
-    listed = []
+    listed = owed_invoices(items, held)
     for item in items:
-        invoice = item.invoice
-        if invoice.pk in held:
-            continue
-        if invoice.status == InvoiceStatus.OPEN and invoice.open_amount > 0 and not invoice.follow_up_paused:
-            if item.open_amount != invoice.open_amount:
-                type(item).objects.filter(pk=item.pk).update(open_amount=invoice.open_amount)
-            listed.append(invoice)
+        if item.invoice in listed and item.open_amount != item.invoice.open_amount:
+            type(item).objects.filter(pk=item.pk).update(open_amount=item.invoice.open_amount)
     return listed
 
 
@@ -461,7 +468,7 @@ def _nothing_owed_reason(dispatch: Dispatch) -> str:
     return _("Follow-up paused for these invoices before it went out.")
 
 
-def _contacts(dispatch: Dispatch) -> list[Contact]:
+def contacts_for(dispatch: Dispatch) -> list[Contact]:
     """The contacts that receive messages and have a valid address, oldest first."""
     contacts = Contact.objects.filter(customer=dispatch.customer, notify=True, email_status=EmailStatus.VALID)
     return list(contacts.order_by("id"))
@@ -480,7 +487,7 @@ def message_context(
     codes as inline images), for the messages that ask for payment."""
     organization, customer = dispatch.organization, dispatch.customer
     today = now.astimezone(organization.zone).date()
-    contacts = _contacts(dispatch) if contacts is None else contacts
+    contacts = contacts_for(dispatch) if contacts is None else contacts
     contact = contacts[0] if contacts else None
     ordered = sorted(listed, key=lambda i: (i.due_date, i.pk))
     lines = [
@@ -529,7 +536,7 @@ def render(
     """Subject, bodies, sender and recipients as they will be sent (`contacts`, `text`, `accounts`: read for a
     batch)."""
     organization = dispatch.organization
-    contacts = _contacts(dispatch) if contacts is None else contacts
+    contacts = contacts_for(dispatch) if contacts is None else contacts
     context = message_context(dispatch, listed, now, contacts, with_payment=True, accounts=accounts)
     if text is None:
         text = text_for(organization=organization, purpose=_purpose(dispatch), language=dispatch.customer.language)

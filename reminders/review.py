@@ -150,22 +150,23 @@ class ReviewRow:
 
 
 def review_rows(dispatches: list[Dispatch], *, now: datetime | None = None) -> list[ReviewRow]:
-    """Previews rendered as the delivery would render them now (contacts, texts and amounts of today)."""
-    from customers.models import Contact, EmailStatus
-    from reminders.delivery import render
+    """Previews rendered as the delivery would render them now: the same invoices (`owed_invoices`, direct debit's
+    left out), contacts and texts the delivery would use if it went out at this moment."""
+    from mandates.selectors import held_for_collection_ids
+    from reminders.delivery import contacts_for, owed_invoices, render
 
     now = now or timezone.now()
+    items_of = {
+        dispatch.pk: list(dispatch.items.select_related("invoice").order_by("invoice__due_date", "invoice_id"))
+        for dispatch in dispatches
+    }
+    held = held_for_collection_ids([item.invoice_id for items in items_of.values() for item in items])
     rows = []
     for dispatch in dispatches:
-        items = list(dispatch.items.select_related("invoice").order_by("invoice__due_date", "invoice_id"))
-        # What the message would list if it went out now (the delivery re-checks the same at send time).
-        owed = [item.invoice for item in items if _still_owed(item.invoice)]
+        items = items_of[dispatch.pk]
+        owed = owed_invoices(items, held)
         shown = owed or [item.invoice for item in items]
-        contacts = list(
-            Contact.objects.filter(customer=dispatch.customer, notify=True, email_status=EmailStatus.VALID).order_by(
-                "id"
-            )
-        )
+        contacts = contacts_for(dispatch)
         content = render(dispatch, shown, now, contacts=contacts)
         rows.append(
             ReviewRow(
@@ -182,9 +183,3 @@ def review_rows(dispatches: list[Dispatch], *, now: datetime | None = None) -> l
             )
         )
     return rows
-
-
-def _still_owed(invoice) -> bool:
-    from invoices.models import InvoiceStatus
-
-    return invoice.status == InvoiceStatus.OPEN and invoice.open_amount > 0 and not invoice.follow_up_paused

@@ -219,3 +219,16 @@ def test_select_all_from_a_page_without_its_cutoff_is_refused(world, client, two
     assert set(Dispatch.objects.filter(pk__in=[d.pk for d in two_waiting]).values_list("status", flat=True)) == {
         DispatchStatus.AWAITING_APPROVAL
     }
+
+
+def test_a_message_whose_invoice_direct_debit_took_over_says_so_as_the_delivery_would(world, client, two_waiting):
+    """The preview re-checks what the delivery re-checks: an invoice a debit was requested for is not owed by mail."""
+    from django.utils import timezone
+
+    from invoices.models import Invoice
+
+    janssens = two_waiting[0]
+    Invoice.objects.filter(pk=janssens.invoice.pk).update(collection_requested_at=timezone.now())
+    client.force_login(world.owner_a.user)
+    row = client.get(url(world)).content.decode().split(f'data-dispatch="{janssens.pk}"')[1].split("</tr>")[0]
+    assert "Nothing owed any more: it will not be sent" in row
