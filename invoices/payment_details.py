@@ -28,44 +28,10 @@ from invoices import references
 from invoices.models import Invoice
 from localized.money import format_money
 from organizations.bank_accounts import bank_account_for
+from organizations.banking import bic_needed
 from organizations.models import BankAccount, Organization
 
 EPC_MAX_AMOUNT = Decimal("999999999.99")
-# EEA countries, where EPC069-12 version 002 lets the BIC be left out.
-EEA_COUNTRIES = frozenset(
-    {
-        "AT",
-        "BE",
-        "BG",
-        "CY",
-        "CZ",
-        "DE",
-        "DK",
-        "EE",
-        "ES",
-        "FI",
-        "FR",
-        "GR",
-        "HR",
-        "HU",
-        "IE",
-        "IS",
-        "IT",
-        "LI",
-        "LT",
-        "LU",
-        "LV",
-        "MT",
-        "NL",
-        "NO",
-        "PL",
-        "PT",
-        "RO",
-        "SE",
-        "SI",
-        "SK",
-    }
-)
 
 
 def _line(value: str) -> str:
@@ -77,7 +43,7 @@ def epc_payload(*, account: BankAccount, amount: Decimal, reference: str = "", t
     nothing to pay, an amount above the maximum, or an account outside the EEA without BIC)."""
     if account.currency != "EUR" or not (Decimal("0.01") <= amount <= EPC_MAX_AMOUNT):
         return None
-    if not account.bic and account.iban[:2] not in EEA_COUNTRIES:
+    if not account.bic and bic_needed(account.iban):  # EPC069-12 version 002: no BIC needed inside the EEA
         return None
     structured, unstructured = "", _line(text)[:140]
     if references.is_valid_creditor(reference):

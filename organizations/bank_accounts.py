@@ -11,83 +11,29 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from schwifty import BIC, IBAN
-from schwifty import exceptions as schwifty_errors
 
+from organizations import banking
 from organizations.models import BankAccount, Organization
 from organizations.services import Actor, log_action
 
-_IBAN_SHAPE = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{1,30}")
-_BIC_SHAPE = re.compile(r"[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?")
 _CURRENCY_SHAPE = re.compile(r"[A-Z]{3}")
 FIELDS = ("currency", "iban", "bic", "holder_name", "is_default")
 
 
-def _compact(value: str) -> str:
-    return re.sub(r"[\s\-.]", "", value or "").upper()
-
-
 def clean_iban(value: str) -> str:
     """The IBAN upper-case without spaces; ValidationError saying what is wrong with it."""
-    compact = _compact(value)
-    if not _IBAN_SHAPE.fullmatch(compact):
-        raise ValidationError(
-            _("This is not an IBAN: it starts with a country code and two check digits, then letters and digits."),
-            code="iban_format",
-        )
-    iban = IBAN(compact, allow_invalid=True)
     try:
-        iban.validate()
-    except schwifty_errors.InvalidCountryCode:
-        raise ValidationError(
-            _("“%(country)s” is not a country that uses IBANs.") % {"country": compact[:2]}, code="iban_country"
-        ) from None
-    except schwifty_errors.InvalidLength:
-        raise ValidationError(
-            _("An IBAN from %(country)s has %(expected)s characters; this one has %(actual)s.")
-            % {"country": compact[:2], "expected": iban.spec.iban_length, "actual": len(compact)},
-            code="iban_length",
-        ) from None
-    except schwifty_errors.InvalidChecksumDigits:
-        raise ValidationError(
-            _("The IBAN's check digits do not match: please check the number for a typing error."),
-            code="iban_checksum",
-        ) from None
-    except schwifty_errors.SchwiftyException:
-        raise ValidationError(
-            _("This IBAN does not follow the format used in %(country)s.") % {"country": compact[:2]},
-            code="iban_format",
-        ) from None
-    return compact
+        return banking.check_iban(value)
+    except banking.AccountError as error:
+        raise ValidationError(error.message, code=error.code) from None
 
 
 def clean_bic(value: str) -> str:
-    """The BIC (8 or 11 characters) upper-case, or "" when empty. Unknown but well-formed BICs pass:
-    schwifty's bank registry is incomplete."""
-    compact = _compact(value)
-    if not compact:
-        return ""
-    if not _BIC_SHAPE.fullmatch(compact):
-        raise ValidationError(
-            _("This is not a BIC: it has 8 or 11 letters and digits, such as GEBABEBB or COBADEFFXXX."),
-            code="bic_format",
-        )
+    """The BIC (8 or 11 characters) upper-case, or "" when empty; unknown but well-formed BICs pass."""
     try:
-        BIC(compact)
-    except schwifty_errors.SchwiftyException:
-        raise ValidationError(
-            _("“%(country)s” in this BIC is not a country code.") % {"country": compact[4:6]}, code="bic_country"
-        ) from None
-    return compact
-
-
-def bic_for_iban(iban: str) -> str:
-    """The BIC schwifty's registry knows for this IBAN's bank, else ""."""
-    try:
-        bic = IBAN(iban).bic
-    except schwifty_errors.SchwiftyException:
-        return ""
-    return str(bic) if bic is not None else ""
+        return banking.check_bic(value)
+    except banking.AccountError as error:
+        raise ValidationError(error.message, code=error.code) from None
 
 
 def _clean(organization: Organization, account: BankAccount | None, data: dict[str, Any]) -> dict[str, Any]:
@@ -133,7 +79,7 @@ def bank_account_save(
         # Moving to another currency does not take that currency's default unless asked (or it has none).
         account.is_default = False
     if not account.bic:
-        account.bic = bic_for_iban(account.iban)
+        account.bic = banking.bic_for_iban(account.iban)
     siblings = BankAccount.objects.select_for_update().filter(organization=organization, currency=account.currency)
     siblings = siblings.exclude(pk=account.pk) if account.pk else siblings
     if not siblings.filter(is_default=True).exists():
