@@ -12,7 +12,9 @@ class CampaignsConfig(AppConfig):
         from campaigns.bulk_actions import INVITE_TO_SIGN
         from campaigns.models import Campaign
         from customers.bulk import register_bulk_action
-        from organizations.activity import ActivityText, register_activity_labels
+        from organizations.activity import ActivityText, count, register_activity_labels, register_activity_values, text
+
+        register_activity_values({"campaign": (_("Campaign"), text), "invitations": (_("Invitations"), count)})
 
         register_bulk_action(INVITE_TO_SIGN)
         register_activity_labels({

@@ -12,11 +12,13 @@ class CustomersConfig(AppConfig):
         from customers.bulk import register_bulk_action
         from customers.bulk_actions import ASSIGN_ACCOUNT_MANAGER
         from customers.models import Contact, Customer
-        from organizations.activity import ActivityText, register_activity_labels, register_activity_values
+        from organizations.activity import ActivityText, register_activity_labels, register_activity_values, text
 
         register_bulk_action(ASSIGN_ACCOUNT_MANAGER)
 
-        register_activity_values({"action": (_("Action"), _bulk_action_label)})
+        register_activity_values(
+            {"action": (_("Action"), _bulk_action_label), "account_manager": (_("Account manager"), text)}
+        )
         register_activity_labels(
             {
                 "customer.created": ActivityText(_("Customer %(name)s created"), _("Customer created")),

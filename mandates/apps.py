@@ -11,7 +11,26 @@ class MandatesConfig(AppConfig):
     def ready(self) -> None:
         from mandates import receivers  # noqa: F401  (connects the collection hand-over)
         from mandates.models import MandateProfile, MandateState, SignatureMethod
-        from organizations.activity import ActivityText, register_activity_labels
+        from organizations.activity import (
+            ActivityText,
+            count,
+            date,
+            register_activity_labels,
+            register_activity_values,
+            register_hidden_activity_keys,
+            text,
+        )
+
+        register_activity_values(
+            {
+                "collection_date": (_("Collection date"), date),
+                "profile": (_("Mandate profile"), text),
+                "mandate": (_("Mandate"), text),
+                "debits": (_("Debits"), count),
+                "reason_code": (_("Return reason"), text),
+            }
+        )
+        register_hidden_activity_keys("batch", "end_to_end_id")
 
         states = {"from": MandateState}
         register_activity_labels({

@@ -126,8 +126,14 @@ def readable(value: Any, context: RenderContext) -> str:
 
 ACTIVITY_LABELS: dict[str, ActivityText] = {}
 VALUE_KINDS: dict[str, ValueKind] = {}
-# Ids and internals: linked elsewhere (the dispatch) or meaningless to a reader.
-HIDDEN_KEYS = {"dispatch", "payment", "batch", "created", "end_to_end_id", "task_code", "params"}
+# Ids and internals: linked elsewhere or meaningless to a reader. Each app adds its own
+# (`register_hidden_activity_keys`).
+HIDDEN_KEYS = {"payment", "created"}
+
+
+def register_hidden_activity_keys(*keys: str) -> None:
+    """Data keys no reader should see (ids, internal codes): the app that logs them says so."""
+    HIDDEN_KEYS.update(keys)
 
 
 def register_activity_labels(labels: Mapping[str, Any], *, replace: bool = True) -> None:
@@ -264,7 +270,6 @@ register_activity_values(
         "open_amount": (_("Still owed"), money),
         "paid_on": (_("Paid on"), date),
         "until": (_("Until"), date),
-        "collection_date": (_("Collection date"), date),
         "reason": (_("Reason"), text),
         "reference": (_("Reference"), text),
         "name": (_("Name"), text),
@@ -273,17 +278,11 @@ register_activity_values(
         "notify": (_("Receives messages"), lambda value, context: yes_no(value)),
         "file": (_("File"), text),
         "subject": (_("Subject"), text),
-        "step": (_("Step"), text),
         "detail": (_("Detail"), text),
-        "profile": (_("Mandate profile"), text),
-        "campaign": (_("Campaign"), text),
-        "mandate": (_("Mandate"), text),
         "prefix": (_("Key prefix"), text),
         "language": (_("Language"), language),
         "format": (_("Format"), lambda value, context: str(value).upper()),
         "rows": (_("Rows"), count),
-        "debits": (_("Debits"), count),
-        "invitations": (_("Invitations"), count),
         "customers": (_("Customers"), count),
         "invoices": (_("Invoices"), count),
         "succeeded": (_("Succeeded"), count),
@@ -292,11 +291,6 @@ register_activity_values(
         "updated": (_("Updated"), count),
         "unchanged": (_("Unchanged"), count),
         "skipped": (_("Skipped"), count),
-        "steps": (_("Steps"), text),
         "filter": (_("Filter"), text),
-        "task": (_("Task"), text),
-        "reason_code": (_("Return reason"), text),
-        "account_manager": (_("Account manager"), text),
-        "follow_up_plan": (_("Follow-up plan"), text),
     }
 )

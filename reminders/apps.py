@@ -16,7 +16,13 @@ class RemindersConfig(AppConfig):
         from customers.bulk import register_bulk_action
         from customers.hooks import register_customer_follow_up_explainer
         from invoices.hooks import register_follow_up_explainer
-        from organizations.activity import ActivityText, register_activity_labels, register_activity_values
+        from organizations.activity import (
+            ActivityText,
+            register_activity_labels,
+            register_activity_values,
+            register_hidden_activity_keys,
+            text,
+        )
         from reminders import receivers  # noqa: F401  (connects the schedule receivers)
         from reminders.bulk_actions import ASSIGN_FOLLOW_UP_PLAN, SEND_REMINDER
         from reminders.collection_messages import PRE_NOTIFICATION_HANDLER
@@ -43,8 +49,13 @@ class RemindersConfig(AppConfig):
                 "purpose": (_("Message"), TemplatePurpose),
                 "fallback": (_("Fallback"), FallbackChannel),
                 "channel": (_("Channel"), StepChannel),
+                "step": (_("Step"), text),
+                "steps": (_("Steps"), text),
+                "task": (_("Task"), text),
+                "follow_up_plan": (_("Follow-up plan"), text),
             }
         )
+        register_hidden_activity_keys("dispatch", "task_code", "params")
         register_activity_labels({
             "template.saved": ActivityText(
                 _("Message template “%(purpose)s” saved in %(language)s"), _("Message template saved")
