@@ -8,27 +8,13 @@ pages pass the reader's language, everything else passes nothing.
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal
-
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
-from django.utils.translation import gettext as _
 
 from localized.forms import LocalDateField
-from localized.money import AmountError, parse_amount
-
-_MACHINE = re.compile(r"^-?\d{1,14}(\.\d{1,2})?$")
-
-
-def parse_machine_amount(text: str) -> Decimal:
-    """`1234.56` or `-10`: digits, an optional point and at most two decimals; anything else is refused."""
-    raw = str(text).strip()
-    if not _MACHINE.match(raw):
-        raise AmountError(_("Enter an amount such as 1234.56 (digits, a point before the decimals)."))
-    return Decimal(raw)
+from localized.money import AmountError, parse_amount, parse_machine_amount
 
 
 class AmountQueryField(forms.Field):

@@ -90,6 +90,18 @@ def parse_amount(text: str | Decimal | int | None, *, language: str | None = Non
         raise _refuse(language) from error
 
 
+_MACHINE = re.compile(r"^-?\d{1,14}(\.\d{1,2})?$")
+
+
+def parse_machine_amount(text: str) -> Decimal:
+    """The machine form that APIs and stored filters use, whatever the reader's language: `1234.56` or `-10`
+    (digits, an optional point and at most two decimals); anything else is refused."""
+    raw = str(text).strip()
+    if not _MACHINE.match(raw):
+        raise AmountError(_("Enter an amount such as 1234.56 (digits, a point before the decimals)."))
+    return Decimal(raw)
+
+
 def format_money(
     amount: Decimal | int | float | None,
     currency: str | None,
