@@ -1,9 +1,9 @@
 """Two-factor login (TOTP) for members, on django-otp: enrolment, recovery codes, the login gate.
 
 A member with a confirmed device is logged in by their password but not *verified* until they type a
-code from their app (or a recovery code); `TwoFactorMiddleware` sends every page of such a session to
-the verification step. An organization can require a device of its owners: an owner without one is sent
-to enrolment before any page of that organization opens. API keys never go through this; a browser
+code from their app (or a recovery code); `TwoFactorMiddleware` (organizations/middleware.py) sends every page
+of such a session to the verification step. An organization can require a device of its owners: an owner
+without one is sent to enrolment before any page of that organization opens. API keys never go through this; a browser
 session on the API is accepted only once verified (organizations/api/authentication.py).
 """
 
@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import math
 from base64 import b32encode
-from urllib.parse import urlencode
 
 import segno
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils import timezone
 from django_otp import devices_for_user, match_token, user_has_device
 from django_otp import login as otp_login
@@ -32,22 +29,6 @@ from organizations.services import log_action
 RECOVERY_CODE_COUNT = 10
 DEVICE_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"
-# Pages an unverified session may still open: logging in and out, the code step, public pages.
-OPEN_URL_NAMES = {
-    "login",
-    "logout",
-    "two-factor-verify",
-    "set_language",
-    "password_reset",
-    "password_reset_done",
-    "password_reset_confirm",
-    "password_reset_complete",
-    "healthz",
-    "sender-verify",
-}
-OPEN_PATH_PREFIXES = ("/api/", "/sign/", "/webhooks/", "/static/", "/i18n/")
-# What an owner who must enrol may open besides those.
-ENROLMENT_URL_NAMES = {"two-factor", "two-factor-setup", "two-factor-confirm"}
 
 
 def two_factor_enabled(user: AbstractBaseUser) -> bool:
@@ -154,43 +135,3 @@ def two_factor_disable(*, request, token: str) -> bool:
 
 def _clean(token: str) -> str:
     return "".join((token or "").split()).lower()
-
-
-def _must_enrol(request) -> bool:
-    organization = getattr(request, "organization", None)
-    membership = getattr(request, "membership", None)
-    return bool(
-        organization is not None
-        and organization.require_two_factor_for_owners
-        and membership is not None
-        and membership.role == Role.OWNER
-    )
-
-
-class TwoFactorMiddleware:
-    """Holds a password-only session at the code step, and owners who must enrol at enrolment.
-
-    Sits after OTPMiddleware (which sets `request.user.is_verified`) and OrganizationMiddleware
-    (which resolves `request.organization` and `request.membership` in its process_view).
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
-
-    def process_view(self, request, view_func, view_args, view_kwargs):
-        user = request.user
-        if not user.is_authenticated or request.path.startswith(OPEN_PATH_PREFIXES):
-            return None
-        url_name = request.resolver_match.url_name if request.resolver_match else None
-        if url_name in OPEN_URL_NAMES:
-            return None
-        if user.is_verified():
-            return None
-        if two_factor_enabled(user):
-            return redirect(f"{reverse('two-factor-verify')}?{urlencode({'next': request.get_full_path()})}")
-        if url_name not in ENROLMENT_URL_NAMES and _must_enrol(request):
-            return redirect(f"{reverse('two-factor')}?{urlencode({'next': request.get_full_path()})}")
-        return None
