@@ -137,21 +137,9 @@ class PlanBook:
         return self.plans.get(plan_id) if plan_id else self.default_plan
 
 
-def _reached(invoice_ids: list[int]):
-    """The highest step position each invoice reached (listed in a queued, sent or test dispatch)."""
-    return (
-        DispatchInvoice.objects.filter(
-            invoice_id__in=invoice_ids, dispatch__status__in=REACHED, dispatch__step__isnull=False
-        )  # fmt: skip
-        .values("invoice_id")
-        .annotate(level=Max("dispatch__step__position"))
-        .order_by()
-    )
-
-
 def taken_levels(invoice_ids: list[int]) -> dict[int, int]:
-    """The level each invoice's schedule continues from: the highest step it reached, or a later step whose
-    message it carried (one per (invoice, step), whatever became of it: failed, skipped, missed).
+    """The level each invoice's schedule continues from: the highest step whose message listed it or was keyed on
+    it, whatever became of that message (sent, or failed, skipped, missed: one per (invoice, step)).
 
     Such a step can never be decided again for this invoice, so waiting for it again would leave the invoice
     due on every tick until its next step; the schedule moves on to the next step instead.
@@ -162,14 +150,21 @@ def taken_levels(invoice_ids: list[int]) -> dict[int, int]:
     ids = list(invoice_ids)
     if not ids:
         return {}
+    # A grouped message is keyed on its oldest invoice, but every invoice it listed carried the step.
     carried = (
+        DispatchInvoice.objects.filter(invoice_id__in=ids, dispatch__step__isnull=False)
+        .values("invoice_id")
+        .annotate(level=Max("dispatch__step__position"))
+        .order_by()
+    )
+    keyed = (
         Dispatch.objects.filter(invoice_id__in=ids, step__isnull=False)
         .values("invoice_id")
         .annotate(level=Max("step__position"))
         .order_by()
     )
     levels: dict[int, int] = {}
-    for invoice_id, level in _reached(ids).union(carried, all=True).values_list("invoice_id", "level"):
+    for invoice_id, level in carried.union(keyed, all=True).values_list("invoice_id", "level"):
         levels[invoice_id] = max(levels.get(invoice_id, 0), level)
     return levels
 

@@ -243,3 +243,19 @@ def test_run_followups_prints_a_dry_run_and_writes_nothing(world, make_invoice):
     assert not Dispatch.objects.filter(manual=False).exists()
     call_command("run_followups", "--now", "2026-12-04T09:00:00+01:00", stdout=out)
     assert len(sent_to("camille@lumen.example")) == 1
+
+
+def test_an_invoice_listed_in_a_grouped_message_that_failed_moves_on_with_its_group(world, make_invoice):
+    """The message of a grouped plan is keyed on its oldest invoice; the others it listed carried the step too, so
+    their schedule and explanation move on to the next step instead of showing the failed one as due (in the past)."""
+    from reminders.engine import reschedule
+
+    oldest, younger = make_invoice("G-1", date(2026, 11, 2)), make_invoice("G-2", date(2026, 11, 10))
+    run_pass(at(2026, 11, 20, 10, 0))
+    dispatch = Dispatch.objects.get(customer__name="Lumen Design SRL")
+    assert dispatch.invoice_id == oldest.pk and dispatch.step.name == "Reminder"
+    Dispatch.objects.filter(pk=dispatch.pk).update(status=DispatchStatus.FAILED)
+    reschedule(invoice_ids=[oldest.pk, younger.pk])
+    younger.refresh_from_db()
+    assert explain(younger).step.name == "Second reminder"
+    assert younger.next_follow_up_at == at(2026, 12, 1, 9, 0)  # 10 November + 21 days, not the failed step again
