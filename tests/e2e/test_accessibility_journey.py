@@ -10,9 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from mandates.links import signing_path
-from mandates.services import mandate_prepare
 from tests.e2e.axe import assert_accessible, axe_violations, dangling_references, readable
-from tests.factories import PASSWORD, ContactFactory, CustomerFactory
+from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -75,19 +74,8 @@ def test_a_form_with_errors_links_each_error_to_its_field(world, live_server, pa
     assert_accessible(page, "customer form with errors")
 
 
-def test_the_signing_page_with_errors_is_accessible_and_focuses_the_errors(world, live_server, page):
-    customer = CustomerFactory(
-        organization=world.org_a,
-        name="Camille Dubois",
-        type="person",
-        language="en",
-        street="Rue Haute 8",
-        postal_code="1000",
-        city="Bruxelles",
-        country="BE",
-    )
-    ContactFactory(customer=customer, email="camille@example.be")
-    mandate = mandate_prepare(organization=world.org_a, customer=customer, profile=world.a.profile)
+def test_the_signing_page_with_errors_is_accessible_and_focuses_the_errors(world, live_server, page, mandate_to_sign):
+    mandate = mandate_to_sign
     page.goto(live_server.url + signing_path(mandate))
     assert_accessible(page, "signing page")
 

@@ -13,8 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from mandates.links import signing_path
-from mandates.services import mandate_prepare
-from tests.factories import PASSWORD, ContactFactory, CustomerFactory
+from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -41,20 +40,9 @@ def visit(page, url: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def test_main_pages_run_without_policy_violations(world, live_server, page):
+def test_main_pages_run_without_policy_violations(world, live_server, page, mandate_to_sign):
     violations = watch_violations(page)
-    customer = CustomerFactory(
-        organization=world.org_a,
-        name="Camille Dubois",
-        type="person",
-        language="en",
-        street="Rue Haute 8",
-        postal_code="1000",
-        city="Bruxelles",
-        country="BE",
-    )
-    ContactFactory(customer=customer, email="camille@example.be")
-    mandate = mandate_prepare(organization=world.org_a, customer=customer, profile=world.a.profile)
+    mandate = mandate_to_sign
     base = f"{live_server.url}/o/{world.org_a.slug}"
 
     log_in(page, live_server)
