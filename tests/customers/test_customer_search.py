@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from customers.filters import CustomerFilter
-from customers.models import Customer
+from customers.models import Contact, Customer
 from customers.services import contact_create, customer_create
 
 pytestmark = pytest.mark.django_db
@@ -98,9 +98,17 @@ def test_postgresql_search_reads_the_trigram_indexes(world, people):
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = qs.explain()
-    for index in ("customer_name_trgm", "customer_ref_trgm", "customer_vat_trgm", "contact_email_trgm"):
+    for index in ("customer_name_trgm", "customer_ref_trgm", "customer_vat_trgm"):
         assert index in plan, plan
     assert {c.name for c in qs} == {"Brasserie Van Houtte", "Van Houtte BV"}  # both organizations here
+    # The e-mail half is a sub-query whose plan depends on how it is narrowed (organization or listed customers,
+    # and a tiny test table makes their b-tree indexes cheaper); the predicate it runs must match the trigram
+    # index on its own.
+    contacts = Contact.objects.filter(email__icontains="gamma-logistics").order_by()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = contacts.explain()
+    assert "contact_email_trgm" in plan, plan
 
 
 @pytest.mark.django_db(transaction=True)
