@@ -37,6 +37,7 @@ STAMPS = {
     MandateState.SUSPENDED: "suspended_at",
     MandateState.EXPIRED: "expired_at",
 }
+STAMPED_FIELDS = ("state", *STAMPS.values(), "updated_at")
 # A signed mandate lapses after 36 months without a collection (EPC rulebook).
 DORMANT_MONTHS = 36
 USABLE = frozenset({MandateState.SIGNED, MandateState.SUSPENDED})
@@ -149,14 +150,19 @@ def references_allocate(*, organization: Organization, prefix: str, count: int =
 @transaction.atomic
 def mandate_transition(
     *, mandate: Mandate, to: str, actor: Any = None, now: datetime | None = None, data: dict | None = None,
-    code: str | None = None, **changes: Any,
+    code: str | None = None, only_from: tuple[str, ...] | None = None, **changes: Any,
 ) -> Mandate:  # fmt: skip
     """Move the mandate to state `to` (checked against mandates/states.py), with extra field changes.
 
-    Logged as `mandate.<to>` unless `code` names the event more precisely (`mandate.declined`).
+    Logged as `mandate.<to>` unless `code` names the event more precisely (`mandate.declined`). With `only_from`,
+    a mandate that another request has already moved on (found in another state once locked) is returned as it
+    is, without an error or a log line: for events that happen once however often the debtor triggers them.
     """
     now = now or timezone.now()
     locked = Mandate.objects.select_for_update().get(pk=mandate.pk)
+    if only_from is not None and locked.state not in only_from:
+        mandate.__dict__.update({name: getattr(locked, name) for name in STAMPED_FIELDS})
+        return locked
     check_transition(locked.state, to)
     previous = locked.state
     fields = {"state": to, **changes}
@@ -224,8 +230,11 @@ def link_problem(mandate: Mandate, *, now: datetime | None = None) -> str:
 
 def mandate_record_opened(*, mandate: Mandate, now: datetime | None = None) -> Mandate:
     """The first view of the signing page; later views change nothing."""
-    if mandate.state in (MandateState.PREPARED, MandateState.INVITED) and not link_problem(mandate, now=now):
-        return mandate_transition(mandate=mandate, to=MandateState.OPENED, actor=_debtor(mandate), now=now)
+    unopened = (MandateState.PREPARED, MandateState.INVITED)
+    if mandate.state in unopened and not link_problem(mandate, now=now):
+        return mandate_transition(
+            mandate=mandate, to=MandateState.OPENED, actor=_debtor(mandate), now=now, only_from=unopened
+        )
     return mandate
 
 
@@ -233,7 +242,10 @@ def mandate_record_signing_started(*, mandate: Mandate, now: datetime | None = N
     """The debtor's first interaction with the form (or first submission)."""
     mandate = mandate_record_opened(mandate=mandate, now=now)
     if mandate.state == MandateState.OPENED:
-        return mandate_transition(mandate=mandate, to=MandateState.SIGNING, actor=_debtor(mandate), now=now)
+        # The page's first-interaction ping and the form's submit can both get here for the same debtor.
+        return mandate_transition(
+            mandate=mandate, to=MandateState.SIGNING, actor=_debtor(mandate), now=now, only_from=(MandateState.OPENED,)
+        )
     return mandate
 
 

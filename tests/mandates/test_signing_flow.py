@@ -45,6 +45,24 @@ def test_the_first_interaction_records_signing_started(client, prepared, sign_ur
     assert codes(prepared) == ["mandate.prepared", "mandate.opened", "mandate.signing"]
 
 
+def test_two_requests_racing_to_start_signing_both_succeed(client, prepared, sign_url):
+    """The page's first-interaction ping and the submit of the form arrive together: both read "opened", one
+    moves the mandate on, and the other must not answer the debtor with a server error (it did: TransitionError)."""
+    from mandates.models import Mandate
+    from mandates.services import mandate_record_signing_started
+
+    client.get(sign_url)
+    first, second = Mandate.objects.get(pk=prepared.pk), Mandate.objects.get(pk=prepared.pk)
+    mandate_record_signing_started(mandate=first)
+    assert second.state == MandateState.OPENED  # read before the first request moved it on
+    mandate_record_signing_started(mandate=second)
+    assert second.state == MandateState.SIGNING and second.signing_started_at == first.signing_started_at
+    # The signing page goes on as usual for the late request.
+    response = client.post(sign_url, SIGNING_DATA)
+    assert response.status_code == 302
+    assert codes(prepared) == ["mandate.prepared", "mandate.opened", "mandate.signing", "mandate.signed"]
+
+
 def test_signing_stores_the_signature_the_pdf_and_mails_the_signed_copy(client, world, prepared, sign_url):
     client.get(sign_url)
     response = client.post(sign_url, SIGNING_DATA, HTTP_USER_AGENT="Mozilla/5.0 (iPhone)", REMOTE_ADDR="203.0.113.9")
