@@ -17,6 +17,8 @@ from localized.filters import AmountFilter, use_language
 from organizations.filters import IdFilter
 from organizations.parsing import parse_id
 
+# Search terms shorter than this match the start of the name or reference, not any part of four fields.
+SHORT_SEARCH = 3
 NONE = "none"
 YES_NO = [("true", _("Yes")), ("false", _("No"))]
 AGREEMENT_STATES = [
@@ -75,7 +77,8 @@ class CustomerFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_search",
         label=_("Search"),
-        help_text="Name, external reference, VAT number or contact e-mail.",
+        help_text="Any part of the name, external reference, VAT number or contact e-mail; a term of one or two "
+        "characters matches the start of the name or external reference.",
     )
     valid_email = BooleanChoiceFilter(
         field_name="has_valid_email",
@@ -141,6 +144,10 @@ class CustomerFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
+        if len(value) < SHORT_SEARCH:
+            # One or two characters: a substring match would hit a large share of every customer and no trigram
+            # index can narrow it, so a short term matches the start of the name or reference (migration 0007).
+            return queryset.filter(Q(name__istartswith=value) | Q(external_ref__istartswith=value))
         # One condition PostgreSQL answers from indexes alone (customers.migrations 0005: trigram indexes): the
         # three columns and the ids of customers with a matching contact e-mail are OR'ed as a BitmapOr of four
         # index scans. An OR with EXISTS on contacts scanned every customer instead, and a join would repeat a

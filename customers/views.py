@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from collect.pagination import CappedPaginator
 from customers.bulk import BULK_ACTIONS, bulk_action_get
-from customers.filters import NONE, CustomerFilter
+from customers.filters import NONE, SHORT_SEARCH, CustomerFilter
 from customers.forms import ContactForm, CustomerForm
 from customers.hooks import explain_follow_up
 from customers.jobs import bulk_job_create, selection_queryset
@@ -97,6 +97,7 @@ class CustomerListView(OrganizationView):
             "filter_query": filter_query.urlencode(),
             "bulk_actions": BULK_ACTIONS.values(), "nav": "customers",
         }  # fmt: skip
+        context["short_search"] = 0 < len(request.GET.get("search", "").strip()) < SHORT_SEARCH
         return render(request, "customers/customer_list.html", context)
 
 

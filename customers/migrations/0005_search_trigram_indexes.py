@@ -8,7 +8,8 @@ tests) has no pg_trgm and no GIN, so there the operations do nothing.
 
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
-from django.db.migrations.operations.base import Operation
+
+from customers.operations import OnPostgreSQL
 
 TRIGRAM_INDEXES = [
     ("customers_customer", "name", "customer_name_trgm"),
@@ -16,34 +17,6 @@ TRIGRAM_INDEXES = [
     ("customers_customer", "vat_number", "customer_vat_trgm"),
     ("customers_contact", "email", "contact_email_trgm"),
 ]
-
-
-class OnPostgreSQL(Operation):
-    """Runs the wrapped operations' database part on PostgreSQL only; they never change the migration state."""
-
-    reversible = True
-
-    def __init__(self, *operations):
-        self.operations = operations
-
-    def deconstruct(self):
-        return self.__class__.__qualname__, self.operations, {}
-
-    def state_forwards(self, app_label, state):
-        pass
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            for operation in self.operations:
-                operation.database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            for operation in reversed(self.operations):
-                operation.database_backwards(app_label, schema_editor, from_state, to_state)
-
-    def describe(self):
-        return "Trigram search indexes (PostgreSQL only)"
 
 
 class Migration(migrations.Migration):

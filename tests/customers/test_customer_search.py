@@ -59,6 +59,33 @@ def test_search_finds_by_each_field_case_insensitively(world, people, owner_a_cl
     assert [row["id"] for row in body["results"]] == [people[field].pk]
 
 
+def test_one_or_two_characters_match_the_start_of_a_name_or_reference(world, people, owner_a_client, api_a):
+    """A term like "be" is inside most names, e-mails and Belgian VAT numbers: a short term reads as a prefix."""
+    page = owner_a_client.get(reverse("customers:list", args=[world.org_a.slug]), {"search": "bE"})
+    # Beta (name) only: not Gamma's "...logistics.be" e-mail, not the "BE0477..." VAT number of Beta's reference K-3.
+    assert [c.name for c in page.context["customers"]] == ["Beta"]
+    assert 'data-testid="short-search-hint"' in page.content.decode()
+    body = api_a.get("/api/v1/customers/", {"search": "er"}).json()  # the reference ERP-77Q-Zulu
+    assert [row["id"] for row in body["results"]] == [people["ref"].pk]
+    # From three characters on, any part of any of the four fields again, and no hint.
+    page = owner_a_client.get(reverse("customers:list", args=[world.org_a.slug]), {"search": "eta"})
+    assert [c.name for c in page.context["customers"]] == ["Beta"]
+    assert "short-search-hint" not in page.content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the prefix indexes exist on PostgreSQL only")
+def test_postgresql_short_search_reads_the_prefix_indexes(world, people):
+    # Enough customers of the organization (and fresh statistics) that reading all of them would cost more.
+    Customer.objects.bulk_create(
+        Customer(organization=world.org_a, name=f"Zeta {n}", external_ref=f"Z-{n}") for n in range(2000)
+    )
+    qs = CustomerFilter({"search": "be"}, queryset=Customer.objects.filter(organization=world.org_a).order_by()).qs
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE customers_customer")
+        plan = qs.explain()
+    assert "customer_name_prefix" in plan and "customer_ref_prefix" in plan, plan
+
+
 def test_search_without_organization_still_matches_contacts(world, people):
     """The filter used without an organization (no request) keeps the e-mail half working."""
     found = CustomerFilter({"search": "gamma-logistics"}, queryset=Customer.objects.filter(organization=world.org_a))
