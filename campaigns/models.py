@@ -67,6 +67,7 @@ class Invitation(models.Model):
         ]
         indexes = [
             models.Index(fields=["organization", "campaign", "-last_action_at"], name="invitation_by_campaign"),
+            models.Index(fields=["organization", "campaign", "id"], name="invitation_in_order"),
             models.Index(fields=["next_reminder_at"], name="invitation_reminder_due"),
         ]
 

@@ -98,7 +98,9 @@ def invitations_for_campaign(*, campaign: Campaign, stage: str = "") -> QuerySet
         Invitation.objects.filter(organization_id=campaign.organization_id, campaign=campaign)
         .select_related("customer", "mandate")
         .annotate(stage=STAGE)
-        .order_by("customer__name", "pk")
+        # In the order they were invited (index invitation_in_order): sorting by the customer's name would sort
+        # every invitation of the campaign on each page view.
+        .order_by("pk")
     )
     if stage in STAGE_LABELS:
         queryset = queryset.filter(stage=stage)

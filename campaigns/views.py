@@ -42,16 +42,18 @@ class CampaignDetailView(OrganizationView):
     def get(self, request, organization_slug, pk):
         campaign = self.get_object()
         stage = request.GET.get("stage", "")
-        page = Paginator(invitations_for_campaign(campaign=campaign, stage=stage), PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
+        funnel = campaign_funnel(campaign=campaign)
+        paginator = Paginator(invitations_for_campaign(campaign=campaign, stage=stage), PAGE_SIZE)
+        if stage not in STAGE_LABELS:
+            paginator.count = funnel.invited  # the funnel counted them already (no second pass over the campaign)
+        page = paginator.get_page(request.GET.get("page"))
         for invitation in page.object_list:
             invitation.last_label, invitation.last_at = last_action(invitation)
             invitation.stage_label = STAGE_LABELS.get(invitation.stage, invitation.stage)
             waiting = invitation.stage in WAITING_STAGES
             invitation.link = signing_link(invitation.mandate) if waiting else ""
         context = {
-            "campaign": campaign, "funnel": campaign_funnel(campaign=campaign), "page_obj": page,
+            "campaign": campaign, "funnel": funnel, "page_obj": page,
             "invitations": page.object_list, "stage": stage, "stages": list(STAGE_LABELS.items()),
             "is_open": campaign.status == CampaignStatus.OPEN, "nav": "campaigns",
         }  # fmt: skip

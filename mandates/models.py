@@ -169,6 +169,7 @@ class Mandate(models.Model):
             models.Index(fields=["customer", "profile", "state"], name="mandate_by_customer"),
             models.Index(fields=["organization", "profile", "state"], name="mandate_by_profile"),
             models.Index(fields=["organization", "state", "-created_at"], name="mandate_by_state"),
+            models.Index(fields=["organization", "-created_at", "-id"], name="mandate_list"),
         ]
 
     def __str__(self) -> str:
