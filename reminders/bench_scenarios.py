@@ -343,6 +343,76 @@ def decide_100k(context: BenchContext) -> Outcome:
     return Outcome(elapsed_ms=engine_ms, extra=extra)
 
 
+# --- (2b) the real tick, with writes, while deliveries flow ---------------------------------------------
+
+TICK_LIMIT_S = 30
+TICK_DATABASE = "collect_bench_tick"
+TICK_DELIVERIES = 2000
+
+
+@scenario(
+    "follow_up.tick_100k",
+    f"One real tick (reminders.tasks.tick_run) on the day ~{DECIDE_DUE:,} invoices reach a step: decided, written "
+    f"in committed batches and rescheduled while {WORKERS} workers deliver {TICK_DELIVERIES:,} queued e-mails; "
+    f"on a throw-away copy of the bench database; target {TICK_LIMIT_S} s",
+    target_ms=TICK_LIMIT_S * 1000,
+    runs=1,
+    warmups=0,
+)
+def tick_100k(context: BenchContext) -> Outcome:
+    import json
+
+    from collect.bench.database import copy_database, drop_database
+
+    follow_up_setup(context.organization)
+    full_at = nth_due_moment(DECIDE_DUE)
+    if full_at is None:
+        return Outcome(ok=False, reason=f"fewer than {DECIDE_DUE:,} invoices are scheduled")
+    now = bench_day_moment(full_at)
+    due = due_count(now)
+    url = os.environ["DATABASE_URL"]
+    connection.close()  # PostgreSQL copies a database only while nobody is connected to it
+    copy_url = copy_database(url, TICK_DATABASE)
+    try:
+        environment = {
+            **os.environ,
+            "DATABASE_URL": copy_url,
+            "REDIS_URL": _redis_url(),
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        }
+        command = [
+            sys.executable,
+            "manage.py",
+            "bench_tick",
+            "--now",
+            now.isoformat(),
+            "--organization",
+            context.organization.slug,
+            "--user",
+            context.user.email,
+            "--deliveries",
+            str(TICK_DELIVERIES),
+        ]
+        # Our own interpreter and manage.py with fixed arguments.
+        finished = subprocess.run(  # noqa: S603
+            command,
+            cwd=settings.BASE_DIR,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=1200,
+        )
+    finally:
+        drop_database(copy_url)
+    if finished.returncode != 0 or not finished.stdout.strip():
+        return Outcome(ok=False, reason=f"bench_tick failed: {(finished.stderr or finished.stdout)[-400:]}")
+    report = json.loads(finished.stdout.strip().splitlines()[-1])
+    extra = {"bench_day": now.isoformat(), "due_invoices": due, **report}
+    if report["delivered_during_tick"] == 0:
+        return Outcome(ok=False, reason="no delivery finished while the tick ran", extra=extra)
+    return Outcome(elapsed_ms=report["tick_ms"], extra=extra)
+
+
 # --- (3, 4) delivery by real workers ------------------------------------------------------------------
 
 
