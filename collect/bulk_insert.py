@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection, models, transaction
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 from psycopg import sql
 
@@ -43,6 +44,53 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> li
             for row_id, row in zip(ids, rows, strict=True):
                 copy.write_row([row_id, *[fill(row) for fill in fillers]])
     return ids
+
+
+def insert_rows_skipping_conflicts(
+    model: type[models.Model], rows: Sequence[dict[str, Any]], *, returning: Sequence[str]
+) -> list[tuple]:
+    """New rows as {attname: value}; a row that meets a unique constraint (another writer got there first) is
+    skipped, as ON CONFLICT DO NOTHING. Returns (id, *returning) of the rows inserted, in no particular order.
+
+    PostgreSQL: COPY into a temporary table of the same columns, then one INSERT ... SELECT ... ON CONFLICT DO
+    NOTHING RETURNING, in a transaction (a savepoint inside the caller's): no model instances and no per-value
+    quoting, the costs of bulk_create at 100,000 rows. Elsewhere (SQLite) Django's insert with the same conflict
+    rule and RETURNING.
+    """
+    if not rows:
+        return []
+    meta = model._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    returned = [meta.pk, *(meta.get_field(name) for name in returning)]
+    if connection.vendor != "postgresql":
+        instances = [model(**row) for row in rows]
+        inserted = model._default_manager._insert(
+            instances, fields=fields, returning_fields=returned, on_conflict=OnConflict.IGNORE
+        )
+        return [tuple(row) for row in inserted if row]
+    now = timezone.now()
+    fillers = [_filler(field, now) for field in fields]
+    table = sql.Identifier(meta.db_table)
+    staging = sql.Identifier(f"staging_{meta.db_table}")
+    columns = sql.SQL(", ").join(sql.Identifier(field.column) for field in fields)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Same columns, no constraints; kept for the connection's life and emptied after each use.
+        cursor.execute(
+            sql.SQL("CREATE TEMPORARY TABLE IF NOT EXISTS {} AS SELECT {} FROM {} WITH NO DATA").format(
+                staging, columns, table
+            )
+        )
+        with cursor.cursor.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(staging, columns)) as copy:
+            for row in rows:
+                copy.write_row([fill(row) for fill in fillers])
+        cursor.execute(
+            sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT DO NOTHING RETURNING {}").format(
+                table, columns, columns, staging, sql.SQL(", ").join(sql.Identifier(field.column) for field in returned)
+            )
+        )
+        inserted = [tuple(row) for row in cursor.fetchall()]
+        cursor.execute(sql.SQL("TRUNCATE {}").format(staging))
+    return inserted
 
 
 def _filler(field: models.Field, now):

@@ -21,9 +21,9 @@ from operator import itemgetter
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
-from django.db.models.constants import OnConflict
 from django.utils.translation import gettext, override
 
+from collect.bulk_insert import insert_rows, insert_rows_skipping_conflicts
 from customers.models import Customer
 from invoices.models import Invoice, InvoiceStatus
 from mandates.selectors import collection_hold_sql
@@ -396,40 +396,39 @@ def _overtake_awaiting(inserted: list[Dispatch], organization: Organization) -> 
 
 
 def _record_batch(decisions: list[Decision], organization: Organization) -> list[Dispatch]:
-    dispatches = {
-        (decision.invoice_id, decision.step.pk): Dispatch(
-            organization=organization,
-            customer_id=decision.customer_id,
-            invoice_id=decision.invoice_id,
-            step=decision.step,
-            channel=decision.step.channel,
-            purpose=decision.purpose,
-            schedule_from=decision.schedule_from,
-            status=DispatchStatus.AWAITING_APPROVAL if decision.awaiting_approval else DispatchStatus.QUEUED,
-            scheduled_for=decision.scheduled_for,
-            next_attempt_at=decision.scheduled_for,
-        )  # fmt: skip
+    rows = {
+        (decision.invoice_id, decision.step.pk): {
+            "organization_id": organization.pk,
+            "customer_id": decision.customer_id,
+            "invoice_id": decision.invoice_id,
+            "step_id": decision.step.pk,
+            "channel": decision.step.channel,
+            "purpose": decision.purpose,
+            "schedule_from": decision.schedule_from,
+            "status": DispatchStatus.AWAITING_APPROVAL if decision.awaiting_approval else DispatchStatus.QUEUED,
+            "scheduled_for": decision.scheduled_for,
+            "next_attempt_at": decision.scheduled_for,
+        }
         for decision in decisions
     }
-    meta = Dispatch._meta
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
-    returning = [meta.pk, meta.get_field("invoice"), meta.get_field("step")]
-    rows = Dispatch.objects._insert(
-        list(dispatches.values()), fields=fields, returning_fields=returning, on_conflict=OnConflict.IGNORE
-    )
-    inserted = []
-    # A row that met the unique constraint returns nothing (with a single row Django gives None for it).
-    for pk, invoice_id, step_id in (row for row in rows if row):
-        dispatch = dispatches[(invoice_id, step_id)]
-        dispatch.pk = pk
-        dispatch._state.adding = False
-        inserted.append(dispatch)
+    # A (invoice, step) another tick decided first is skipped by the unique constraint: only what this call wrote
+    # comes back, and only those get items.
+    inserted = insert_rows_skipping_conflicts(Dispatch, list(rows.values()), returning=("invoice", "step"))
+    steps = {decision.step.pk: decision.step for decision in decisions}
     listed = {(decision.invoice_id, decision.step.pk): decision.listed for decision in decisions}
-    DispatchInvoice.objects.bulk_create([
-        DispatchInvoice(organization=organization, dispatch=dispatch, invoice_id=invoice_id, open_amount=amount)
-        for dispatch in inserted for invoice_id, amount in listed[(dispatch.invoice_id, dispatch.step_id)]
-    ])  # fmt: skip
-    return inserted
+    dispatches, items = [], []
+    for pk, invoice_id, step_id in inserted:
+        dispatch = Dispatch(pk=pk, **rows[(invoice_id, step_id)])
+        dispatch.step, dispatch.organization = steps[step_id], organization
+        dispatch._state.adding = False
+        dispatches.append(dispatch)
+        items += [
+            {"organization_id": organization.pk, "dispatch_id": pk, "invoice_id": listed_id, "open_amount": amount}
+            for listed_id, amount in listed[(invoice_id, step_id)]
+        ]
+    insert_rows(DispatchInvoice, items)
+    dispatches.sort(key=lambda dispatch: dispatch.pk)
+    return dispatches
 
 
 def describe(decisions: list[Decision]) -> list[str]:
