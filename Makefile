@@ -85,13 +85,14 @@ bench: $(VENV)/.test-installed
 # The load test (collect/load/run.py): gunicorn with production settings (LOAD_WORKERS x LOAD_THREADS, default 3 x 2)
 # on 127.0.0.1:LOAD_PORT, a Celery worker and beat, and Locust headless for LOAD_RUN_TIME with LOAD_USERS staff users
 # and one API integrator; everything stops by itself. Report per endpoint in bench-results/load.md. The database
-# (LOAD_DATABASE_URL, default the bench database) is created and filled (LOAD_SIZES) when missing.
-LOAD_DATABASE_URL ?= $(BENCH_DATABASE_URL)
+# (LOAD_DATABASE_URL, default collect_load) is made afresh for each run as a copy of the bench database (created and
+# filled with LOAD_SIZES when missing), so what a run writes (its ticks, messages, API posts) never changes the bench.
+LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/collect_load
 LOAD_USERS ?= 50
 LOAD_RUN_TIME ?= 3m
 
 load: $(VENV)/.test-installed
-	LOAD_DATABASE_URL=$(LOAD_DATABASE_URL) LOAD_USERS=$(LOAD_USERS) LOAD_RUN_TIME=$(LOAD_RUN_TIME) \
+	LOAD_DATABASE_URL=$(LOAD_DATABASE_URL) LOAD_COPY_OF=$(BENCH_DATABASE_URL) LOAD_USERS=$(LOAD_USERS) LOAD_RUN_TIME=$(LOAD_RUN_TIME) \
 		LOAD_SIZES="$(BENCH_SIZES)" $(PY) -m collect.load.run
 
 # The chaos run (collect/chaos.py): CHAOS_MESSAGES due messages delivered by real workers while they are SIGKILLed

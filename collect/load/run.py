@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
 BIN = Path(PY).parent
 DATABASE_URL = os.environ.get("LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/collect_bench")
+# When set (make load sets it to the bench database), the load database is made afresh as a copy of this one.
+COPY_OF = os.environ.get("LOAD_COPY_OF", "")
 SIZES = os.environ.get("LOAD_SIZES", "--organizations 10 --customers 200000 --invoices 1000000").split()
 USERS = int(os.environ.get("LOAD_USERS", "50"))
 SPAWN_RATE = os.environ.get("LOAD_SPAWN_RATE", "5")
@@ -59,9 +61,18 @@ def manage(*args: str, env: dict) -> str:
 
 
 def prepare(env: dict) -> dict[str, str]:
-    subprocess.run([PY, "-m", "collect.bench.database"], cwd=ROOT, env=env, check=True)  # noqa: S603
-    manage("migrate", "--noinput", env=env)
-    print(manage("generate_data", *SIZES, "--tenant", TENANT, "--if-missing", env=env).strip().splitlines()[-1])
+    source = {**env, "DATABASE_URL": COPY_OF} if COPY_OF else env
+    subprocess.run([PY, "-m", "collect.bench.database"], cwd=ROOT, env=source, check=True)  # noqa: S603
+    manage("migrate", "--noinput", env=source)
+    print(manage("generate_data", *SIZES, "--tenant", TENANT, "--if-missing", env=source).strip().splitlines()[-1])
+    if COPY_OF:
+        # Every run starts from the same data: the ticks, messages and API writes of a run stay in its copy.
+        import environ
+
+        from collect.bench.database import copy_database
+
+        copy_database(COPY_OF, environ.Env.db_url_config(DATABASE_URL)["NAME"])
+        print(f"load database: a fresh copy of {environ.Env.db_url_config(COPY_OF)['NAME']}")
     manage("collectstatic", "--noinput", env=env)
     key = (
         manage(
@@ -159,6 +170,27 @@ def report(stats_csv: Path, started: datetime, seconds: float) -> tuple[str, int
     return "\n".join(lines) + "\n", failures
 
 
+def background(env: dict, started: datetime) -> str:
+    """What the worker and beat did meanwhile: ticks run and skipped, messages decided and delivered."""
+    script = (
+        "from reminders.models import Dispatch;"
+        "from django.db.models import Count;"
+        f"new = Dispatch.objects.filter(created_at__gte={started.isoformat()!r});"
+        "print(new.count(), Dispatch.objects.filter(sent_at__gte="
+        f"{started.isoformat()!r}).count())"
+    )
+    decided, sent = manage("shell", "-c", script, env=env).strip().splitlines()[-1].split()
+    log = (WORK / "worker.log").read_text(errors="replace")
+    ticks = [line for line in log.splitlines() if "reminders.tick[" in line and "succeeded in" in line]
+    skipped = sum("'skipped': True" in line for line in ticks)
+    longest = max((float(line.split("succeeded in ")[1].split("s:")[0]) for line in ticks), default=0.0)
+    return (
+        f"\nMeanwhile the worker (queues deliver, celery, decide, bulk; concurrency 2) wrote {int(decided):,} messages "
+        f"decided by the ticks and sent {int(sent):,}; {len(ticks)} ticks ran (the longest {longest:.1f} s), {skipped} "
+        "of them skipped because another was still running.\n"
+    )
+
+
 def main() -> int:
     WORK.mkdir(parents=True, exist_ok=True)
     env = environment()
@@ -248,6 +280,7 @@ def main() -> int:
         text, failures = report(WORK / "locust_stats.csv", started, time.monotonic() - clock)
     finally:
         stop(processes)
+    text += background(env, started)
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(text)
     print(text)
