@@ -9,6 +9,7 @@ from django.urls import include, path
 from collect import views
 from invoices.views import DashboardView
 from organizations.account_views import TwoFactorVerifyView
+from organizations.team_views import InvitationAcceptView
 from organizations.views import OrganizationSwitchView, SenderVerifyView, home
 from reminders.follow_up_views import ActionsView, FollowUpOverviewView
 
@@ -40,6 +41,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("switch/", OrganizationSwitchView.as_view(), name="organization-switch"),
     path("verify-sender/<str:token>/", SenderVerifyView.as_view(), name="sender-verify"),
+    path("invitations/<str:token>/", InvitationAcceptView.as_view(), name="invitation-accept"),
     path("o/<slug:organization_slug>/", include(organization_patterns)),
     path("api/v1/", include("collect.api.urls")),
     path("sign/", include("mandates.signing_urls")),

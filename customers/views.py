@@ -28,7 +28,7 @@ from customers.services import (
 from customers.stats import customer_balances
 from localized.filters import machine_query
 from localized.money import format_amount_input
-from organizations.selectors import members_list, timeline_for_customer
+from organizations.selectors import account_managers_list, timeline_for_customer
 from organizations.views_base import OrganizationView
 
 PAGE_SIZE = 50
@@ -48,7 +48,7 @@ def filter_choices(organization) -> dict:
     return {
         "profile": [(str(p.pk), p.name) for p in profile_model.objects.filter(organization=organization)],
         "account_manager": [(NONE, _("None"))]
-        + [(str(m.pk), str(m.user)) for m in members_list(organization=organization)],
+        + [(str(m.pk), str(m.user)) for m in account_managers_list(organization=organization)],
         "follow_up_plan": [(NONE, _("Default plan"))]
         + [(str(p.pk), p.name) for p in plan_model.objects.filter(organization=organization)],
     }

@@ -71,3 +71,15 @@ def members_list(*, organization: Organization) -> QuerySet[Membership]:
         .distinct()
         .order_by("user__first_name", "user__email")
     )
+
+
+def account_managers_list(*, organization: Organization) -> QuerySet[Membership]:
+    """The members who reach the organization and are account managers: what account-manager pickers offer."""
+    return members_list(organization=organization).filter(is_account_manager=True)
+
+
+def team_activity(*, organization: Organization) -> QuerySet[ActivityLog]:
+    """Invitations, joins, changes and removals of members, newest first."""
+    return ActivityLog.objects.filter(organization=organization, code__startswith="member.").select_related(
+        "actor_user", "organization"
+    )
