@@ -17,6 +17,7 @@ organization_patterns = [
     path("", DashboardView.as_view(), name="dashboard"),
     path("customers/", include("customers.urls")),
     path("invoices/", include("invoices.urls")),
+    path("notes/", include("invoices.note_urls")),
     path("campaigns/", include("campaigns.urls")),
     path("imports/", include("invoices.import_urls")),
     path("configuration/", include("organizations.urls")),

@@ -6,6 +6,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from organizations.activity import activity_kind_filter
 from organizations.models import ActivityLog, ApiKey, Membership, Organization
 
 
@@ -60,6 +61,12 @@ def timeline_for_customer(*, organization: Organization, customer_id: int) -> Qu
     """Everything about a customer: its own changes and those of its invoices, payments, mandates, messages."""
     entries = ActivityLog.objects.filter(organization=organization, related_customer_id=customer_id)
     return entries.select_related("actor_user", "subject_type", "organization").prefetch_related("subject")
+
+
+def activity_of_kind(entries: QuerySet[ActivityLog], kind: str | None) -> QuerySet[ActivityLog]:
+    """A timeline narrowed to one kind (messages, payments, notes, tasks, changes); all for none or an unknown one."""
+    condition = activity_kind_filter(kind or "")
+    return entries if condition is None else entries.filter(condition)
 
 
 def members_list(*, organization: Organization) -> QuerySet[Membership]:

@@ -22,6 +22,7 @@ from customers.models import BulkJob
 from customers.stats import customers_refresh_stats
 from invoices.batches import import_batch_create
 from invoices.ledger import ledger_rebuild
+from invoices.models import Note
 from mailroom.models import StoredEmail
 from mandates.models import (
     CollectionBatch,
@@ -113,6 +114,7 @@ def build_tenant_objects(organization, *, prefix: str):
     bank_account = BankAccount.objects.create(
         organization=organization, currency="EUR", iban="BE71096123456769", bic="GKCCBEBB", is_default=True
     )
+    note = Note.objects.create(organization=organization, customer=customer, invoice=invoice, body="Called")
     # A pending invitation to join the tenant (Configuration > Members).
     member_invitation = MemberInvitation.objects.create(
         tenant=organization.tenant,
@@ -148,6 +150,7 @@ def build_tenant_objects(organization, *, prefix: str):
         email=email,
         bank_account=bank_account,
         member_invitation=member_invitation,
+        note=note,
     )
 
 
