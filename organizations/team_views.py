@@ -266,7 +266,8 @@ class InvitationAcceptView(View):
 
     def render(self, context, status=200):
         response = render(self.request, self.template, context, status=status)
-        # The token is in the URL: keep it out of caches and out of Referer headers of outgoing links.
+        # The token is in the URL: keep it out of caches and out of Referer headers to other sites ("no-referrer"
+        # would make browsers send `Origin: null` with the form, which the CSRF check refuses).
         response["Cache-Control"] = "no-store"
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"
         return response

@@ -108,7 +108,7 @@ def test_owner_invites_by_email_and_the_invitee_sets_a_password_and_lands_in_the
     invitee.logout()
     page = invitee.get(link)
     assert page.status_code == 200 and "Create my account and join" in page.content.decode()
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     response = invitee.post(
         link, {"first_name": "Nora", "last_name": "New", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
     )
