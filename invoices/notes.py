@@ -94,12 +94,12 @@ def _mention_mail(*, note: Note, member: Membership, organization: Organization)
     user = member.user
     if note.invoice_id:
         path = reverse("invoices:detail", args=[organization.slug, note.invoice_id])
-        about = _("invoice %(number)s of %(customer)s")
     else:
         path = reverse("customers:detail", args=[organization.slug, note.customer_id])
-        about = _("%(customer)s")
     with override(user.language or organization.default_language):
-        about = about % {"number": getattr(note.invoice, "number", ""), "customer": note.customer.name}
+        about = note.customer.name
+        if note.invoice_id:
+            about = _("invoice %(number)s of %(customer)s") % {"number": note.invoice.number, "customer": about}
         subject = _("%(author)s mentioned you in a note on %(about)s") % {
             "author": note.author_label or organization.name,
             "about": about,
