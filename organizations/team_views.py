@@ -13,6 +13,7 @@ from django.views import View
 
 from organizations.forms import AcceptInvitationForm, InviteForm, MemberAccessForm
 from organizations.models import InvitationStatus, MemberInvitation, Membership, Organization
+from organizations.ratelimit import allow, client_ip
 from organizations.selectors import members_list, team_activity
 from organizations.team import (
     MEMBER_WORK,
@@ -30,6 +31,8 @@ from organizations.team import (
 )
 from organizations.views_base import OrganizationView
 
+INVITATION_LINKS_PER_IP = 30  # link openings and form posts per address and window
+INVITATION_WINDOW = 600  # seconds
 ORGANIZATIONS_ORDERED = Prefetch("organizations", queryset=Organization.objects.order_by("name"))
 
 
@@ -225,6 +228,16 @@ class InvitationAcceptView(View):
         return self.handle(request, token, data=request.POST)
 
     def handle(self, request, token, data):
+        # Guessing links from one address: answered before the token is looked at.
+        if not allow(
+            scope="invitation-ip",
+            key=client_ip(request) or "unknown",
+            limit=INVITATION_LINKS_PER_IP,
+            window=INVITATION_WINDOW,
+        ):
+            return self.render(
+                {"error": _("Too many attempts. Wait a few minutes and open the link again.")}, status=429
+            )
         try:
             invitation = invitation_for_link(signed_token=token)
         except InvitationError as error:

@@ -323,3 +323,10 @@ def test_account_manager_pickers_offer_account_managers_only(world, owner_a_clie
     listing = owner_a_client.get("/o/acme-be/customers/").content.decode()
     assert "manager@acme.example" in listing or str(world.manager_a.user) in listing
     assert str(world.member_a.user) not in listing
+
+
+def test_opening_links_is_rate_limited_per_address(world, invitee):
+    for _attempt in range(30):
+        assert invitee.get("/invitations/guess/").status_code == 400
+    response = invitee.get("/invitations/guess/")
+    assert response.status_code == 429 and "Too many attempts" in response.content.decode()
