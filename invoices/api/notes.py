@@ -14,14 +14,16 @@ from organizations.filters import IdFilter
 
 class NoteSerializer(OrganizationScopedSerializer):
     body = serializers.CharField(max_length=MAX_LENGTH, help_text="Mention members with @ and their e-mail address.")
-    author = serializers.CharField(source="author_label", read_only=True)
+    author_name = serializers.CharField(
+        source="author_label", read_only=True, help_text="Who wrote it: a member's name, or an API key's name."
+    )
     mentions = serializers.PrimaryKeyRelatedField(
         many=True, read_only=True, help_text="Ids of the members (memberships) the note mentions; each got an e-mail."
     )
 
     class Meta:
         model = Note
-        fields = ["id", "customer", "invoice", "body", "author", "mentions", "created_at"]
+        fields = ["id", "customer", "invoice", "body", "author_name", "mentions", "created_at"]
         read_only_fields = ["created_at"]
         extra_kwargs = {
             "customer": {"required": False, "help_text": "The customer; leave out when giving `invoice`."},

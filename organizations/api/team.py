@@ -60,7 +60,7 @@ class MemberInvitationSerializer(serializers.ModelSerializer):
         required=False,
         help_text="Slugs of the organizations the member will reach when `all_organizations` is false.",
     )
-    invited_by = serializers.EmailField(source="invited_by.email", read_only=True, default=None)
+    invited_by = serializers.EmailField(source="invited_by.email", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = MemberInvitation

@@ -119,7 +119,7 @@ def test_api_creates_and_lists_notes_on_customers_and_invoices(world, api_a):
         world.a.invoice.pk,
         [world.manager_a.pk],
     )
-    assert body["author"] == "Acme ERP"
+    assert body["author_name"] == "Acme ERP"
     again = api_a.post(
         "/api/v1/notes/",
         {"invoice": world.a.invoice.pk, "body": "From the ERP, @manager"},
