@@ -32,7 +32,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -99,6 +99,10 @@ def _may_manage(*, manager: Membership, member: Membership) -> None:
         raise PermissionDenied(_("Only owners and admins manage the team."))
     if _rank(member.role) > _rank(manager.role):
         raise PermissionDenied(_("Only an owner can change or remove an owner."))
+    if not manager.all_organizations:
+        mine = set(reachable_organizations(manager).values_list("pk", flat=True))
+        if member.all_organizations or not set(member.organizations.values_list("pk", flat=True)) <= mine:
+            raise PermissionDenied(_("You can only change members whose organizations you reach yourself."))
 
 
 def _owners_left(membership: Membership) -> int:
@@ -154,30 +158,52 @@ def invitation_create(
     if errors := _email_taken(tenant_id=organization.tenant_id, email=email):
         raise ValidationError(errors)
     token, token_hash = _new_token()
-    now = timezone.now()
-    with transaction.atomic():
-        invitation = MemberInvitation.objects.create(
-            tenant_id=organization.tenant_id,
+    try:
+        invitation = _invitation_insert(
             organization=organization,
             email=email,
             role=role,
             is_account_manager=is_account_manager,
             all_organizations=all_organizations,
+            organizations=organizations,
             token_hash=token_hash,
-            invited_by=actor if isinstance(actor, AbstractBaseUser) else None,
-            sent_at=now,
-            expires_at=now + INVITATION_VALID,
-        )
-        if not all_organizations:
-            invitation.organizations.set(organizations)
-        log_action(
-            organization=organization,
-            subject=invitation,
-            code="member.invited",
             actor=actor,
-            data=_invitation_data(invitation, organizations),
         )
+    except IntegrityError as error:  # the same address invited at the same moment by someone else
+        raise ValidationError(_email_taken(tenant_id=organization.tenant_id, email=email)) from error
     _invitation_mail(invitation=invitation, token=token)
+    return invitation
+
+
+@transaction.atomic
+def _invitation_insert(
+    *,
+    organization: Organization,
+    email: str,
+    role: str,
+    is_account_manager: bool,
+    all_organizations: bool,
+    organizations: list[Organization],
+    token_hash: str,
+    actor: Actor,
+) -> MemberInvitation:
+    now = timezone.now()
+    invitation = MemberInvitation.objects.create(
+        tenant_id=organization.tenant_id,
+        organization=organization,
+        email=email,
+        role=role,
+        is_account_manager=is_account_manager,
+        all_organizations=all_organizations,
+        token_hash=token_hash,
+        invited_by=actor if isinstance(actor, AbstractBaseUser) else None,
+        sent_at=now,
+        expires_at=now + INVITATION_VALID,
+    )
+    if not all_organizations:
+        invitation.organizations.set(organizations)
+    data = _invitation_data(invitation, organizations)
+    log_action(organization=organization, subject=invitation, code="member.invited", actor=actor, data=data)
     return invitation
 
 

@@ -330,3 +330,18 @@ def test_opening_links_is_rate_limited_per_address(world, invitee):
         assert invitee.get("/invitations/guess/").status_code == 400
     response = invitee.get("/invitations/guess/")
     assert response.status_code == 429 and "Too many attempts" in response.content.decode()
+
+
+def test_an_admin_of_chosen_organizations_cannot_change_someone_who_reaches_more(world, admin_be, client):
+    client.force_login(admin_be.user)
+    url = reverse("configuration:member-edit", args=["acme-be", world.manager_a.pk])  # reaches every organization
+    assert client.post(url, {"role": "member", "organizations": [world.org_a.pk]}).status_code == 403
+    world.manager_a.refresh_from_db()
+    assert world.manager_a.all_organizations
+    mine = reverse("configuration:member-edit", args=["acme-be", world.member_a.pk])  # acme-be only, like the admin
+    assert (
+        client.post(mine, {"role": "member", "is_account_manager": "on", "organizations": [world.org_a.pk]}).status_code
+        == 302
+    )
+    world.member_a.refresh_from_db()
+    assert world.member_a.is_account_manager
