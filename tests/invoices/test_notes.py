@@ -65,6 +65,9 @@ def test_the_timeline_filters_by_kind(world, owner_a_client):
     assert "Task done" in timeline("tasks") and "Reminder sent" not in timeline("tasks")
     changes = timeline("changes")
     assert "Customer changed" in changes and "Only a note" not in changes and "Payment of" not in changes
+    invoice_page = reverse("invoices:detail", args=["acme-be", invoice.pk])
+    history = owner_a_client.get(f"{invoice_page}?kind=payments").content.decode().split('id="timeline"', 1)[1]
+    assert "Payment of" in history and "Reminder sent" not in history
     everything = timeline("")
     assert all(text in everything for text in ("Only a note", "Payment of", "Reminder sent", "Task done"))
 

@@ -321,8 +321,29 @@ def test_account_manager_pickers_offer_account_managers_only(world, owner_a_clie
     assert f'<option value="{world.manager_a.pk}"' in form
     assert f'<option value="{world.member_a.pk}"' not in form
     listing = owner_a_client.get("/o/acme-be/customers/").content.decode()
-    assert "manager@acme.example" in listing or str(world.manager_a.user) in listing
+    assert f'value="{world.manager_a.pk}"' in listing and str(world.manager_a.user) in listing
     assert str(world.member_a.user) not in listing
+    bulk = owner_a_client.post(
+        reverse("customers:bulk", args=["acme-be"]), {"action": "assign_account_manager", "ids": [world.a.customer.pk]}
+    )
+    choices = [str(m.user) for m in bulk.context["form"].fields["account_manager"].queryset]
+    assert choices == [str(world.manager_a.user)]
+    refused = owner_a_client.post(
+        reverse("customers:bulk", args=["acme-be"]),
+        {
+            "action": "assign_account_manager",
+            "ids": [world.a.customer.pk],
+            "confirm": "1",
+            "account_manager": world.member_a.pk,
+        },
+    )
+    assert refused.status_code == 400
+
+
+def test_the_customer_api_accepts_account_managers_only(world, api_a):
+    url = f"/api/v1/customers/{world.a.customer.pk}/"
+    assert api_a.patch(url, {"account_manager": world.member_a.pk}, format="json").status_code == 400
+    assert api_a.patch(url, {"account_manager": world.manager_a.pk}, format="json").status_code == 200
 
 
 def test_opening_links_is_rate_limited_per_address(world, invitee):
