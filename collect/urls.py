@@ -9,6 +9,7 @@ from django.urls import include, path
 from collect import views
 from invoices.views import DashboardView
 from organizations.account_views import TwoFactorVerifyView
+from organizations.team_views import InvitationAcceptView
 from organizations.views import OrganizationSwitchView, SenderVerifyView, home
 from reminders.follow_up_views import ActionsView, FollowUpOverviewView
 
@@ -16,6 +17,7 @@ organization_patterns = [
     path("", DashboardView.as_view(), name="dashboard"),
     path("customers/", include("customers.urls")),
     path("invoices/", include("invoices.urls")),
+    path("notes/", include("invoices.note_urls")),
     path("campaigns/", include("campaigns.urls")),
     path("imports/", include("invoices.import_urls")),
     path("configuration/", include("organizations.urls")),
@@ -40,6 +42,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("switch/", OrganizationSwitchView.as_view(), name="organization-switch"),
     path("verify-sender/<str:token>/", SenderVerifyView.as_view(), name="sender-verify"),
+    path("invitations/<str:token>/", InvitationAcceptView.as_view(), name="invitation-accept"),
     path("o/<slug:organization_slug>/", include(organization_patterns)),
     path("api/v1/", include("collect.api.urls")),
     path("sign/", include("mandates.signing_urls")),

@@ -12,9 +12,12 @@ class CustomersConfig(AppConfig):
         from customers.bulk import register_bulk_action
         from customers.bulk_actions import ASSIGN_ACCOUNT_MANAGER
         from customers.models import Contact, Customer
+        from customers.team import CUSTOMERS_WORK
         from organizations.activity import ActivityText, register_activity_labels, register_activity_values, text
+        from organizations.team import register_member_work
 
         register_bulk_action(ASSIGN_ACCOUNT_MANAGER)
+        register_member_work(CUSTOMERS_WORK)
 
         register_activity_values(
             {"action": (_("Action"), _bulk_action_label), "account_manager": (_("Account manager"), text)}

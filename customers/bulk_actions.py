@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from customers.bulk import BulkAction, ChunkResult
 from customers.services import customers_assign_account_manager
 from organizations.models import Membership
-from organizations.selectors import members_list
+from organizations.selectors import account_managers_list
 
 
 class AssignAccountManagerForm(forms.Form):
@@ -21,7 +21,7 @@ class AssignAccountManagerForm(forms.Form):
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["account_manager"]
-        field.queryset = members_list(organization=organization)
+        field.queryset = account_managers_list(organization=organization)
         field.label_from_instance = lambda membership: str(membership.user)
 
     def cleaned_params(self) -> dict:
@@ -31,16 +31,16 @@ class AssignAccountManagerForm(forms.Form):
 
 def apply_assign_account_manager(*, organization, customer_ids, params, actor) -> ChunkResult:
     manager_id = params.get("account_manager")
-    manager = members_list(organization=organization).filter(pk=manager_id).first() if manager_id else None
+    manager = account_managers_list(organization=organization).filter(pk=manager_id).first() if manager_id else None
     if manager_id and manager is None:
-        raise ValueError(gettext("This member no longer has access to the organization."))
+        raise ValueError(gettext("This member no longer has access to the organization or is no account manager."))
     customers_assign_account_manager(organization=organization, customer_ids=customer_ids, manager=manager,
                                      actor=actor)  # fmt: skip
     return ChunkResult(succeeded=len(customer_ids))
 
 
 def describe_assign_account_manager(params, organization) -> str:
-    manager = members_list(organization=organization).filter(pk=params.get("account_manager")).first()
+    manager = account_managers_list(organization=organization).filter(pk=params.get("account_manager")).first()
     if manager is None:
         return gettext("Remove the account manager")
     return gettext("Make %(name)s the account manager") % {"name": manager.user}

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Contact, Customer
@@ -18,7 +19,10 @@ class CustomerForm(forms.ModelForm):
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.organization = organization
-        self.fields["account_manager"].queryset = members_list(organization=organization)
+        # Account managers only; a customer keeps the one it has even when that member no longer is one.
+        current = Q(pk=self.instance.account_manager_id) if self.instance.account_manager_id else Q(pk__in=[])
+        managers = members_list(organization=organization).filter(Q(is_account_manager=True) | current)
+        self.fields["account_manager"].queryset = managers.select_related("user")
         self.fields["account_manager"].label_from_instance = lambda membership: str(membership.user)
         plans = self.fields["follow_up_plan"]
         plans.queryset = plans.queryset.filter(organization=organization)  # never another tenant's plans

@@ -28,7 +28,8 @@ from customers.services import (
 from customers.stats import customer_balances
 from localized.filters import machine_query
 from localized.money import format_amount_input
-from organizations.selectors import members_list, timeline_for_customer
+from organizations.activity import TIMELINE_KINDS
+from organizations.selectors import account_managers_list, activity_of_kind, timeline_for_customer
 from organizations.views_base import OrganizationView
 
 PAGE_SIZE = 50
@@ -48,7 +49,7 @@ def filter_choices(organization) -> dict:
     return {
         "profile": [(str(p.pk), p.name) for p in profile_model.objects.filter(organization=organization)],
         "account_manager": [(NONE, _("None"))]
-        + [(str(m.pk), str(m.user)) for m in members_list(organization=organization)],
+        + [(str(m.pk), str(m.user)) for m in account_managers_list(organization=organization)],
         "follow_up_plan": [(NONE, _("Default plan"))]
         + [(str(p.pk), p.name) for p in plan_model.objects.filter(organization=organization)],
     }
@@ -168,13 +169,18 @@ class CustomerDetailView(OrganizationView):
 
     def get(self, request, organization_slug, pk):
         customer = self.get_object()
+        kind = request.GET.get("kind", "")
         context = {
             "customer": customer,
             "balances": customer_balances(customer),
             "contacts": customer.contacts.all(),
             "invoices": customer.invoices.order_by("-due_date", "-id")[:100],
             "agreements": customer.mandates.select_related("profile") if hasattr(customer, "mandates") else [],
-            "activity": timeline_for_customer(organization=self.organization, customer_id=customer.pk)[:200],
+            "activity": activity_of_kind(
+                timeline_for_customer(organization=self.organization, customer_id=customer.pk), kind
+            )[:200],
+            "kind": kind,
+            "timeline_kinds": TIMELINE_KINDS,
             "follow_up": explain_follow_up(customer),
             "today": timezone.localdate(timezone=self.organization.zone),
             "nav": "customers",

@@ -10,7 +10,13 @@ class InvoicesConfig(AppConfig):
 
     def ready(self) -> None:
         from invoices.models import ImportKind, Invoice, InvoiceStatus, Payment, PaymentMethod
-        from organizations.activity import ActivityText, register_activity_labels, register_activity_values
+        from organizations.activity import (
+            ActivityText,
+            register_activity_labels,
+            register_activity_values,
+            register_hidden_activity_keys,
+            text,
+        )
 
         register_activity_values(
             {
@@ -18,8 +24,10 @@ class InvoicesConfig(AppConfig):
                 "status": (_("Status"), InvoiceStatus),
                 "kind": (_("Kind"), ImportKind),
                 "number": (_("Invoice number"), lambda value, context: str(value)),
+                "mentioned": (_("Mentioned"), text),
             }
         )
+        register_hidden_activity_keys("note_id")
         statuses = {"from": InvoiceStatus, "to": InvoiceStatus}
         register_activity_labels(
             {
@@ -38,6 +46,7 @@ class InvoicesConfig(AppConfig):
                 "invoice.credited": ActivityText(_("Credited"), values=statuses, hidden=("to",)),
                 "invoice.written_off": ActivityText(_("Written off"), values=statuses, hidden=("to",)),
                 "invoice.pdf_downloaded": _("PDF downloaded"),
+                "note.added": ActivityText(_("Note: %(note)s"), _("Note added")),
                 "invoice.follow_up_paused": _("Follow-up paused"),
                 "invoice.follow_up_resumed": _("Follow-up resumed"),
                 "import.confirmed": ActivityText(_("Import of %(file)s confirmed"), _("Import confirmed")),

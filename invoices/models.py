@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
 from invoices import references
-from organizations.models import Organization
+from organizations.models import Membership, Organization
 
 
 class InvoiceStatus(models.TextChoices):
@@ -228,3 +228,33 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.original_filename}"
+
+
+class Note(models.Model):
+    """A staff note on a customer, or on one of its invoices (then `customer` is the invoice's customer).
+
+    Members named with @ in the text are in `mentions` and get an e-mail (invoices/notes.py).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="notes")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="staff_notes")
+    invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_label = models.CharField(max_length=200, blank=True)  # who wrote it: a member, or an API key's name
+    body = models.TextField(_("note"), max_length=5000)
+    mentions = models.ManyToManyField(Membership, blank=True, related_name="+", verbose_name=_("mentioned"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "customer", "-created_at"], name="note_by_customer"),
+            models.Index(fields=["organization", "invoice", "-created_at"], name="note_by_invoice"),
+        ]
+
+    def __str__(self) -> str:
+        return self.body[:60]

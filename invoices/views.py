@@ -19,7 +19,8 @@ from invoices.models import Invoice, InvoiceStatus
 from invoices.payment_details import payment_details_for_invoice
 from invoices.selectors import payments_for, receivables_summary
 from invoices.services import invoice_change_status, invoice_create, invoice_pause_follow_up, payment_record
-from organizations.selectors import activity_for
+from organizations.activity import TIMELINE_KINDS
+from organizations.selectors import activity_for, activity_of_kind
 from organizations.services import log_action
 from organizations.views_base import OrganizationView
 
@@ -135,7 +136,11 @@ class InvoiceDetailView(OrganizationView):
             "days_overdue": max((today - invoice.due_date).days, 0) if invoice.status in Invoice.OWED_STATUSES else 0,
             "payments": payments_for(invoice=invoice),
             "follow_up": explain_follow_up(invoice),
-            "activity": activity_for(organization=self.organization, subject=invoice)[:200],
+            "activity": activity_of_kind(
+                activity_for(organization=self.organization, subject=invoice), self.request.GET.get("kind")
+            )[:200],
+            "kind": self.request.GET.get("kind", ""),
+            "timeline_kinds": TIMELINE_KINDS,
             "payment_form": payment_form or PaymentForm(initial={"amount": invoice.open_amount}),
             "status_form": status_form or StatusForm(),
             "how_to_pay": payment_details_for_invoice(invoice=invoice, language=get_language()),

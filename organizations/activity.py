@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import get_language_info, gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -294,3 +295,52 @@ register_activity_values(
         "filter": (_("Filter"), text),
     }
 )
+
+
+# Timeline kinds --------------------------------------------------------------------------------------------
+# Customer and invoice timelines filter by kind. A code belongs to the first kind one of whose prefixes it starts
+# with; "changes" is everything else. Apps add their prefixes (`register_activity_kinds`).
+
+TIMELINE_KINDS = [
+    ("messages", _("Messages")),
+    ("payments", _("Payments")),
+    ("notes", _("Notes")),
+    ("tasks", _("Tasks")),
+    ("changes", _("Changes")),
+]
+ACTIVITY_KIND_PREFIXES: dict[str, set[str]] = {
+    "messages": {
+        "invoice.reminder_",
+        "invoice.dispatch_",
+        "mandate_invitation.",
+        "mandate_reminder.",
+        "mandate_signed.",
+        "pre_notification.",
+        "message.",
+        "dispatch.",
+    },
+    "payments": {"invoice.payment_", "invoice.paid", "invoice.debit_returned", "invoice.collection_", "payment."},
+    "notes": {"note."},
+    "tasks": {"task.", "invoice.follow_up_task_created", "call."},
+}
+
+
+def register_activity_kinds(prefixes: Mapping[str, set[str] | list[str] | tuple[str, ...]]) -> None:
+    for kind, codes in prefixes.items():
+        ACTIVITY_KIND_PREFIXES.setdefault(kind, set()).update(codes)
+
+
+def _starts_with_any(prefixes) -> Q:
+    condition = Q(pk__in=[])
+    for prefix in sorted(prefixes):
+        condition |= Q(code__startswith=prefix)
+    return condition
+
+
+def activity_kind_filter(kind: str) -> Q | None:
+    """The condition on ActivityLog for one timeline kind; None for an unknown kind (no filter)."""
+    if kind in ACTIVITY_KIND_PREFIXES:
+        return _starts_with_any(ACTIVITY_KIND_PREFIXES[kind])
+    if kind == "changes":
+        return ~_starts_with_any(set().union(*ACTIVITY_KIND_PREFIXES.values()))
+    return None

@@ -9,10 +9,27 @@ class OrganizationsConfig(AppConfig):
     verbose_name = _("Organizations")
 
     def ready(self) -> None:
-        from organizations.activity import ActivityText, register_activity_labels, register_activity_values
-        from organizations.models import ApiKeyScope, BankAccount, Organization
+        from organizations.activity import (
+            ActivityText,
+            count,
+            register_activity_labels,
+            register_activity_values,
+            text,
+            yes_no,
+        )
+        from organizations.models import ApiKeyScope, BankAccount, Membership, Organization, Role
 
-        register_activity_values({"scope": (_("Access"), ApiKeyScope)})
+        register_activity_values(
+            {
+                "scope": (_("Access"), ApiKeyScope),
+                "role": (_("Role"), Role),
+                "is_account_manager": (_("Account manager"), lambda value, context: yes_no(value)),
+                "organizations": (_("Organizations"), text),
+                "tasks": (_("Open tasks"), count),
+                "customers_to": (_("Customers went to"), text),
+                "tasks_to": (_("Open tasks went to"), text),
+            }
+        )
         register_activity_labels(
             {
                 "api_key.created": ActivityText(_("API key “%(name)s” created"), _("API key created")),
@@ -37,6 +54,18 @@ class OrganizationsConfig(AppConfig):
                 "account.two_factor_disabled": _("Two-factor login switched off"),
                 "account.two_factor_failed": _("Wrong two-factor code"),
                 "account.recovery_code_used": _("Recovery code used to log in"),
+                "member.invited": ActivityText(_("%(email)s invited as %(role)s"), _("Member invited")),
+                "member.invitation_resent": ActivityText(
+                    _("Invitation of %(email)s sent again"), _("Invitation sent again")
+                ),
+                "member.invitation_revoked": ActivityText(
+                    _("Invitation of %(email)s revoked"), _("Invitation revoked")
+                ),
+                "member.joined": ActivityText(_("%(email)s joined as %(role)s"), _("Member joined")),
+                "member.updated": ActivityText(
+                    _("Access of %(email)s changed"), _("Member's access changed"), model=Membership
+                ),
+                "member.removed": ActivityText(_("%(email)s removed from the team"), _("Member removed")),
                 "bank_account.deleted": ActivityText(
                     _("Bank account %(iban)s for %(currency)s removed"), _("Bank account removed")
                 ),

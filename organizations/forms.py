@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import ApiKeyScope, Organization
+from organizations.team import reachable_organizations, roles_grantable_by
 
 
 class OrganizationForm(forms.ModelForm):
@@ -64,3 +67,73 @@ class BankAccountForm(forms.Form):
         help_text=_("The beneficiary name debtors see; empty: the organization's name."),
     )
     is_default = forms.BooleanField(label=_("Default for this currency"), required=False)
+
+
+class MemberAccessForm(forms.Form):
+    """Role, account-manager status and organizations; the choices never exceed what `granter` holds."""
+
+    role = forms.ChoiceField(label=_("Role"))
+    is_account_manager = forms.BooleanField(
+        label=_("Account manager"),
+        required=False,
+        help_text=_("Account managers can be assigned customers and appear in the account-manager lists."),
+    )
+    all_organizations = forms.BooleanField(label=_("Access to all organizations"), required=False, initial=True)
+    organizations = forms.ModelMultipleChoiceField(
+        label=_("Or only these organizations"),
+        queryset=Organization.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, granter, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = roles_grantable_by(granter)
+        self.fields["organizations"].queryset = reachable_organizations(granter).order_by("name")
+        if not granter.all_organizations:
+            self.fields["all_organizations"].initial = False
+            self.fields["all_organizations"].disabled = True
+            self.fields["all_organizations"].help_text = _("You reach chosen organizations only.")
+
+    def access(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "role": data["role"],
+            "is_account_manager": data["is_account_manager"],
+            "all_organizations": data["all_organizations"],
+            "organizations": list(data["organizations"]),
+        }
+
+
+class InviteForm(MemberAccessForm):
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    field_order = ["email", "role", "is_account_manager", "all_organizations", "organizations"]
+
+
+class AcceptInvitationForm(forms.Form):
+    """A new account for the invited address: a name and a password (checked by Django's password validators)."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    password1 = forms.CharField(
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        data = super().clean()
+        password = data.get("password1")
+        if password and password != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        elif password:
+            try:
+                password_validation.validate_password(password)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return data

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -42,11 +43,20 @@ class OrganizationMiddleware:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         request.organization, request.membership = organization_get_for_user(user=request.user, slug=slug)
+        if _is_configuration(request) and not request.membership.can_configure:
+            # Settings are for owners and admins: members see none of them (Upflow's "Member" role).
+            raise PermissionDenied
         # Times in the organization's zone, amounts and dates as its country writes them, for the whole page.
         localized_context.activate(country=request.organization.country, time_zone=request.organization.time_zone)
         if request.session.get(SESSION_KEY) != slug:
             request.session[SESSION_KEY] = slug
         return None
+
+
+def _is_configuration(request) -> bool:
+    """Pages under /o/<slug>/configuration/: organization, bank accounts, members, API keys, templates, …"""
+    match = request.resolver_match
+    return bool(match and f"<slug:{URL_KWARG}>/configuration/" in (match.route or ""))
 
 
 # Pages an unverified session may still open: logging in and out, the code step, public pages.

@@ -338,3 +338,56 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.principal} {self.key} ({self.status})"
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")  # sent, not yet accepted; the link works until it expires
+    ACCEPTED = "accepted", _("Accepted")  # the invitee joined; the link no longer works
+    REVOKED = "revoked", _("Revoked")  # withdrawn by an owner or admin; the link no longer works
+
+
+class MemberInvitation(models.Model):
+    """An invitation to join the tenant by e-mail, with the role and access the membership will have.
+
+    The link carries a random token of 256 bits; only its SHA-256 hash is stored. Resending replaces the
+    token (the earlier link stops working) and the expiry. It works once: accepting sets `accepted_at`.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="invitations")
+    # Where it was issued: its activity entries and the sender name of the mail.
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="member_invitations")
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
+    is_account_manager = models.BooleanField(_("account manager"), default=False)
+    all_organizations = models.BooleanField(_("access to all organizations"), default=True)
+    organizations = models.ManyToManyField(Organization, blank=True, related_name="+", verbose_name=_("organizations"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"))
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("member invitation")
+        verbose_name_plural = _("member invitations")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "email"],
+                condition=models.Q(status="pending"),
+                name="member_invitation_one_pending_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_status_display()})"

@@ -6,6 +6,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from organizations.activity import activity_kind_filter
 from organizations.models import ActivityLog, ApiKey, Membership, Organization
 
 
@@ -62,6 +63,12 @@ def timeline_for_customer(*, organization: Organization, customer_id: int) -> Qu
     return entries.select_related("actor_user", "subject_type", "organization").prefetch_related("subject")
 
 
+def activity_of_kind(entries: QuerySet[ActivityLog], kind: str | None) -> QuerySet[ActivityLog]:
+    """A timeline narrowed to one kind (messages, payments, notes, tasks, changes); all for none or an unknown one."""
+    condition = activity_kind_filter(kind or "")
+    return entries if condition is None else entries.filter(condition)
+
+
 def members_list(*, organization: Organization) -> QuerySet[Membership]:
     """Members of the organization's tenant who can reach it."""
     return (
@@ -70,4 +77,16 @@ def members_list(*, organization: Organization) -> QuerySet[Membership]:
         .select_related("user")
         .distinct()
         .order_by("user__first_name", "user__email")
+    )
+
+
+def account_managers_list(*, organization: Organization) -> QuerySet[Membership]:
+    """The members who reach the organization and are account managers: what account-manager pickers offer."""
+    return members_list(organization=organization).filter(is_account_manager=True)
+
+
+def team_activity(*, organization: Organization) -> QuerySet[ActivityLog]:
+    """Invitations, joins, changes and removals of members, newest first."""
+    return ActivityLog.objects.filter(organization=organization, code__startswith="member.").select_related(
+        "actor_user", "organization"
     )

@@ -1,4 +1,5 @@
-"""Home, organization switcher and Configuration pages (organization, bank accounts, API keys, members)."""
+"""Home, organization switcher and Configuration pages (organization, bank accounts, API keys); members are in
+team_views.py."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from organizations.bank_accounts import bank_account_delete, bank_account_save, 
 from organizations.forms import ApiKeyForm, BankAccountForm, OrganizationForm
 from organizations.middleware import SESSION_KEY
 from organizations.models import ApiKey, BankAccount
-from organizations.selectors import api_keys_list, members_list, organizations_for_user
+from organizations.selectors import api_keys_list, organizations_for_user
 from organizations.sender import (
     SenderVerificationError,
     organization_for_token,
@@ -135,12 +136,6 @@ class ApiKeyRevokeView(OrganizationView):
             request, _("The key “%(name)s” was revoked; requests with it now fail.") % {"name": api_key.name}
         )
         return HttpResponseRedirect(reverse("configuration:api-keys", kwargs={"organization_slug": organization_slug}))
-
-
-class MembersView(OrganizationView):
-    def get(self, request, organization_slug):
-        context = {"members": members_list(organization=self.organization), "nav": "configuration"}
-        return render(request, "organizations/members.html", context)
 
 
 class SenderVerificationSendView(OrganizationView):

@@ -23,6 +23,7 @@ class RemindersConfig(AppConfig):
             register_hidden_activity_keys,
             text,
         )
+        from organizations.team import register_member_work
         from reminders import receivers  # noqa: F401  (connects the schedule receivers)
         from reminders.bulk_actions import ASSIGN_FOLLOW_UP_PLAN, SEND_REMINDER
         from reminders.collection_messages import PRE_NOTIFICATION_HANDLER
@@ -31,9 +32,14 @@ class RemindersConfig(AppConfig):
         from reminders.mandate_messages import MANDATE_INVITATION, MANDATE_REMINDER
         from reminders.mandate_signed_messages import HANDLER as MANDATE_SIGNED_HANDLER
         from reminders.models import FallbackChannel, FollowUpSettings, StepChannel, TemplatePurpose
+        from reminders.team import TASKS_WORK
         from reminders.tracking import on_tracking_event
 
         tracking.connect(on_tracking_event, dispatch_uid="reminders.tracking")
+        register_member_work(TASKS_WORK)
+        register_activity_labels(
+            {"task.reassigned": ActivityText(_("Task “%(task)s” handed to %(to)s"), _("Task reassigned"))}
+        )
 
         register_message_queue(queue)
         register_kind(MANDATE_SIGNED_HANDLER)

@@ -8,6 +8,7 @@ no membership. A and B share business keys on purpose (customer reference C-1, i
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -21,6 +22,7 @@ from customers.models import BulkJob
 from customers.stats import customers_refresh_stats
 from invoices.batches import import_batch_create
 from invoices.ledger import ledger_rebuild
+from invoices.models import Note
 from mailroom.models import StoredEmail
 from mandates.models import (
     CollectionBatch,
@@ -30,7 +32,7 @@ from mandates.models import (
     MandateProfile,
     ReferenceCounter,
 )
-from organizations.models import ApiKeyScope, BankAccount, Role
+from organizations.models import ApiKeyScope, BankAccount, MemberInvitation, Role
 from organizations.services import api_key_create, log_action
 from reminders.models import Dispatch, DispatchInvoice, FollowUpPlan, Task
 from tests.factories import (
@@ -112,6 +114,16 @@ def build_tenant_objects(organization, *, prefix: str):
     bank_account = BankAccount.objects.create(
         organization=organization, currency="EUR", iban="BE71096123456769", bic="GKCCBEBB", is_default=True
     )
+    note = Note.objects.create(organization=organization, customer=customer, invoice=invoice, body="Called")
+    # A pending invitation to join the tenant (Configuration > Members).
+    member_invitation = MemberInvitation.objects.create(
+        tenant=organization.tenant,
+        organization=organization,
+        email=f"invited@{prefix.lower()}.example",
+        token_hash=f"{prefix}-token-hash",
+        sent_at=timezone.now(),
+        expires_at=timezone.now() + timedelta(days=7),
+    )
     customers_refresh_stats(customer_ids=[customer.pk])
     ledger_rebuild(organization=organization)  # the factories above bypass the services that keep it
     customer.refresh_from_db()
@@ -137,6 +149,8 @@ def build_tenant_objects(organization, *, prefix: str):
         activity=activity,
         email=email,
         bank_account=bank_account,
+        member_invitation=member_invitation,
+        note=note,
     )
 
 

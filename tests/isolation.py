@@ -76,7 +76,15 @@ def organization_routes() -> list[Route]:
     return [route for route in routes() if ORGANIZATION_KWARG in route.kwargs]
 
 
+def rows_of(model: type[Model], organization):
+    """The model's rows of the organization; for rows of the whole tenant (memberships), the tenant's."""
+    names = {field.name for field in model._meta.get_fields()}
+    if "organization" in names:
+        return model._default_manager.filter(organization=organization)
+    return model._default_manager.filter(tenant_id=organization.tenant_id)
+
+
 def object_of(model: type[Model], organization) -> Model:
-    instance = model._default_manager.filter(organization=organization).first()
+    instance = rows_of(model, organization).order_by("pk").first()
     assert instance is not None, f"The test world has no {model.__name__} in {organization}; add one to conftest."
     return instance

@@ -41,6 +41,8 @@ class OrganizationScopedMixin:
 
     organization: Organization
     membership: Membership | None
+    # Rows of the whole tenant (memberships, invitations) rather than of one organization: rooted in the tenant.
+    tenant_scoped = False
     # What a member who may not change configuration is told (`require_configure`).
     configure_refusal = gettext_lazy("Only owners and admins can change this.")
 
@@ -63,7 +65,10 @@ class OrganizationScopedMixin:
         """Final: rows of the resolved organization only. Override `scope_queryset` to narrow further."""
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no organization
             return self.model._default_manager.none()
-        queryset = self.model._default_manager.filter(organization=self.organization)
+        if self.tenant_scoped:
+            queryset = self.model._default_manager.filter(tenant_id=self.organization.tenant_id)
+        else:
+            queryset = self.model._default_manager.filter(organization=self.organization)
         return self.scope_queryset(queryset)
 
     def scope_queryset(self, queryset: QuerySet) -> QuerySet:

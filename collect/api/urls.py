@@ -10,9 +10,11 @@ from rest_framework.routers import DefaultRouter
 from campaigns.api.views import CampaignViewSet
 from customers.api.views import ContactViewSet, CustomerViewSet
 from invoices.api.import_views import ImportBatchViewSet
+from invoices.api.notes import NoteViewSet
 from invoices.api.views import InvoiceViewSet, PaymentViewSet
 from mandates.api.collection_views import CollectionBatchViewSet, CollectionDebitViewSet
 from mandates.api.views import MandateProfileViewSet, MandateViewSet
+from organizations.api.team import InvitationViewSet, MemberViewSet
 from organizations.api.views import BankAccountViewSet, CurrentOrganizationView
 from reminders.api.views import DispatchViewSet, FollowUpPlanViewSet, InvoiceRemindView, TaskViewSet
 
@@ -35,6 +37,9 @@ router.register("collection-batches", CollectionBatchViewSet, basename="collecti
 router.register("collection-debits", CollectionDebitViewSet, basename="collection-debit")
 router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register("bank-accounts", BankAccountViewSet, basename="bank-account")
+router.register("members", MemberViewSet, basename="member")
+router.register("invitations", InvitationViewSet, basename="invitation")
+router.register("notes", NoteViewSet, basename="note")
 
 REDOC_POLICY = {
     "style-src": ["'unsafe-inline'"],

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from collect.api.bases import OrganizationScopedSerializer
 from customers.models import Contact, Customer, CustomerBalance
 from customers.services import CUSTOMER_FIELDS
-from organizations.selectors import members_list
+from organizations.selectors import account_managers_list
 
 
 class ContactSerializer(OrganizationScopedSerializer):
@@ -83,7 +83,7 @@ class CustomerSerializer(OrganizationScopedSerializer):
         super().__init__(*args, **kwargs)
         organization = self.context.get("organization")
         if organization is not None and "account_manager" in self.fields:
-            self.fields["account_manager"].queryset = members_list(organization=organization)
+            self.fields["account_manager"].queryset = account_managers_list(organization=organization)
 
     def validate_country(self, value: str) -> str:
         return value.upper()

@@ -14,11 +14,13 @@ from django.utils import timezone
 
 from campaigns.models import Invitation
 from customers.models import BulkJob
+from invoices.models import Note
 from mailroom.models import StoredEmail
 from mandates.models import CollectionItem, Mandate
+from organizations.models import MemberInvitation
 from organizations.services import log_action
 from reminders.models import Dispatch, DispatchInvoice, DispatchStatus, FollowUpStep, Task
-from tests.factories import ContactFactory, CustomerFactory, InvoiceFactory, PaymentFactory
+from tests.factories import ContactFactory, CustomerFactory, InvoiceFactory, MembershipFactory, PaymentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -161,6 +163,35 @@ def grow_invoice(world, count: int) -> None:
         log_action(organization=world.org_a, subject=a.invoice, code="invoice.updated")
 
 
+def grow_team(world, count: int) -> None:
+    """`count` more members (some reaching chosen organizations), pending invitations, team changes and notes."""
+    now = timezone.now()
+    for index in range(count):
+        member = MembershipFactory(tenant=world.tenant_a, all_organizations=index % 2 == 0, is_account_manager=True)
+        if index % 2:
+            member.organizations.add(world.org_a, world.org_a2)
+        invitation = MemberInvitation.objects.create(
+            tenant=world.tenant_a,
+            organization=world.org_a,
+            email=f"invited{member.pk}@acme.example",
+            token_hash=f"hash-{member.pk}",
+            sent_at=now,
+            expires_at=now + timedelta(days=7),
+            invited_by=world.owner_a.user,
+            all_organizations=False,
+        )
+        invitation.organizations.add(world.org_a)
+        log_action(
+            organization=world.org_a,
+            subject=invitation,
+            code="member.invited",
+            actor=world.owner_a.user,
+            data={"email": invitation.email, "role": "member"},
+        )
+        note = Note.objects.create(organization=world.org_a, customer=world.a.customer, body=f"Note {index} @manager")
+        note.mentions.add(world.manager_a)
+
+
 # A page may take this many queries more than it takes today (a count in the navigation, a setting read): a query
 # per listed row would add 45 between the two counts below, far past it.
 SLACK = 2
@@ -187,7 +218,11 @@ PAGES = {
     "outgoing mail": ("configuration/outgoing-mail/", grow, 7),
     "mandates": ("mandates/", grow, 8),
     "mandate detail": ("mandates/{a.mandate.pk}/", grow, 10),
-    "members": ("configuration/members/", grow, 6),
+    "members": ("configuration/members/", grow_team, 9),
+    "member edit": ("configuration/members/{member_a.pk}/", grow_team, 7),
+    "member remove": ("configuration/members/{manager_a.pk}/remove/", grow, 8),
+    "customer timeline (notes)": ("customers/{a.customer.pk}/?kind=notes", grow_customer, 15),
+    "invoice history (payments)": ("invoices/{a.invoice.pk}/?kind=payments", grow_invoice, 10),
     "api keys": ("configuration/api-keys/", grow, 6),
     "collections": ("collections/", grow, 6),
     "collection detail": ("collections/{a.batch.pk}/", grow, 9),
@@ -209,13 +244,18 @@ API = {
     "collection-debits": 2,
     "imports": 2,
     "follow-up-plans": 3,
+    "members": 3,
+    "invitations": 3,
+    "notes": 3,
 }
+# Endpoints whose rows grow_team adds (the others list what grow adds).
+TEAM_ENDPOINTS = {"members", "invitations", "notes"}
 
 
 @pytest.mark.parametrize("name", PAGES)
 def test_page_reads_in_a_fixed_number_of_queries(name, world, owner_a_client, django_assert_max_num_queries):
     path, grow_listed, budget = PAGES[name]
-    url = "/o/acme-be/" + path.format(a=world.a)
+    url = "/o/acme-be/" + path.format(a=world.a, member_a=world.member_a, manager_a=world.manager_a)
     # A first visit saves the session and creates the organization's follow-up settings: once, not per page view.
     owner_a_client.get(url)
     for count in (5, 45):  # 5 rows, then 50: the budget does not move with the number of rows
@@ -229,7 +269,7 @@ def test_page_reads_in_a_fixed_number_of_queries(name, world, owner_a_client, dj
 def test_api_list_reads_in_a_fixed_number_of_queries(endpoint, world, api_a, django_assert_max_num_queries):
     api_a.get(f"/api/v1/{endpoint}/")  # a first call records when the key was last used: once, not per list
     for count in (5, 45):
-        grow(world, count)
+        (grow_team if endpoint in TEAM_ENDPOINTS else grow)(world, count)
         with django_assert_max_num_queries(API[endpoint] + SLACK):
             response = api_a.get(f"/api/v1/{endpoint}/")
         assert response.status_code == 200

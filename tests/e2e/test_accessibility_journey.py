@@ -48,6 +48,9 @@ def test_the_main_pages_have_no_accessibility_violations(world, live_server, pag
         "collections": f"{base}/collections/",
         "configuration": f"{base}/configuration/",
         "api keys": f"{base}/configuration/api-keys/",
+        "members": f"{base}/configuration/members/",
+        "member": f"{base}/configuration/members/{world.member_a.pk}/",
+        "remove member": f"{base}/configuration/members/{world.manager_a.pk}/remove/",
         "not found": f"{base}/customers/999999/",
     }
     problems = {}

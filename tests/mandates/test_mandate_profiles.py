@@ -61,10 +61,11 @@ def test_editing_logs_what_changed_and_archiving_hides_nothing(owner_a_client, w
     assert b"Archived" in owner_a_client.get(reverse("mandate_profiles:list", args=["acme-be"])).content
 
 
-def test_members_read_profiles_but_cannot_change_them(client, world):
+def test_members_neither_see_nor_change_profiles(client, world):
+    """Profiles are settings: members see none (Configuration is for owners and admins)."""
     client.force_login(world.member_a.user)
     url = reverse("mandate_profiles:edit", args=["acme-be", world.a.profile.pk])
-    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 403
     assert client.post(url, {**VALID, "name": "Hacked"}).status_code == 403
     assert client.get(reverse("mandate_profiles:create", args=["acme-be"])).status_code == 403
     assert client.post(reverse("mandate_profiles:archive", args=["acme-be", world.a.profile.pk])).status_code == 403

@@ -66,9 +66,10 @@ def test_reset_brings_back_the_default(world, owner_a_client):
     assert not MessageTemplate.objects.filter(organization=world.org_a).exists()
 
 
-def test_members_see_but_cannot_change_texts(world, client):
+def test_members_neither_see_nor_change_texts(world, client):
+    """Templates are settings: members see none (Configuration is for owners and admins)."""
     client.force_login(world.member_a.user)
-    assert client.get(edit_url(world)).status_code == 200
+    assert client.get(edit_url(world)).status_code == 403
     assert client.post(edit_url(world), {"channel": "email", "subject": "x", "body": "y"}).status_code == 403
 
 
