@@ -35,6 +35,14 @@ from reminders.models import DispatchInvoice, DispatchStatus, Task, TaskStatus
 from reports.scope import RECEIVABLE_STATUSES, Scope, add_months
 
 ZERO = Decimal("0")
+CENT = Decimal("0.01")
+
+
+def cents(value) -> Decimal:
+    """A sum as money: two decimals (SQLite returns sums of decimals with many)."""
+    return Decimal(value or 0).quantize(CENT)
+
+
 OWED = Invoice.OWED_STATUSES
 
 
@@ -96,13 +104,13 @@ def aging_by_manager(scope: Scope) -> list[dict]:
                 "manager_id": manager_id,
                 "manager": names.get(manager_id, "") if manager_id else "",
                 "currency": entry["currency"],
-                "total": entry["total"] or ZERO,
+                "total": cents(entry["total"]),
                 "count": entry["count"],
                 "buckets": [
                     {
                         "key": key,
                         "label": label,
-                        "amount": entry[f"amount_{key}"] or ZERO,
+                        "amount": cents(entry[f"amount_{key}"]),
                         "count": entry[f"count_{key}"],
                         "query": {"overdue_min": start, "overdue_max": end},
                     }
@@ -165,7 +173,7 @@ def monthly_performance(scope: Scope) -> list[dict]:
         .annotate(issued=_clamped_month("issue_date", floor), due=_clamped_month("due_date", floor))
         .annotate(amount=Sum("open_amount"))
     ):
-        owed_today[(row["currency"], row["issued"], row["due"])] += row["amount"]
+        owed_today[(row["currency"], row["issued"], row["due"])] += cents(row["amount"])
     # Payments from the period's first month on, by month paid, of issue and of due date.
     paid_since = defaultdict(Decimal)
     for row in (
@@ -179,7 +187,7 @@ def monthly_performance(scope: Scope) -> list[dict]:
         )
         .annotate(amount=Sum("amount"))
     ):
-        paid_since[(row["currency"], row["paid"], row["issued"], row["due"])] += row["amount"]
+        paid_since[(row["currency"], row["paid"], row["issued"], row["due"])] += cents(row["amount"])
     invoiced_days = _invoiced_per_day(receivable, first - timedelta(days=DSO_WINDOW_DAYS), after)
     currencies = sorted({key[0] for key in [*owed_today, *paid_since, *invoiced_days]})
 
@@ -252,7 +260,7 @@ def _invoiced_per_day(receivable, since: date, before: date) -> dict[tuple[str, 
         .values("currency", "issue_date")
         .annotate(amount=Sum("amount"))
     )
-    return {(row["currency"], row["issue_date"]): row["amount"] for row in rows}
+    return {(row["currency"], row["issue_date"]): cents(row["amount"]) for row in rows}
 
 
 # --- days to pay ---------------------------------------------------------------------------------------------
@@ -360,8 +368,8 @@ def top_debtors(scope: Scope, *, limit: int = 20, overdue_only: bool = False) ->
                 "customer_id": entry["customer_id"],
                 "customer": entry["customer__name"],
                 "currency": entry["currency"],
-                "outstanding": entry["open_amount"],
-                "overdue": figures.get("overdue", ZERO),
+                "outstanding": cents(entry["open_amount"]),
+                "overdue": cents(figures.get("overdue")),
                 "overdue_invoices": figures.get("overdue_count", 0),
                 "oldest_due_date": figures.get("oldest"),
             }
@@ -411,7 +419,7 @@ def follow_up_effectiveness(scope: Scope, *, days: int = 14) -> list[dict]:
                 "step": entry["dispatch__step__name"],
                 "invoices": entry["invoices"],
                 "paid_within": entry["paid"],
-                "amount": entry["amount"] or ZERO,
+                "amount": cents(entry["amount"]),
                 "share": (Decimal(entry["paid"]) / entry["invoices"] * 100).quantize(Decimal("0.1")),
             }
         )
@@ -438,12 +446,12 @@ def receivables_for_scope(scope: Scope) -> list[dict]:
     )
     rows = []
     for entry in owed.values("currency").annotate(**sums).order_by("currency"):
-        total = entry["total"] or ZERO
+        total = cents(entry["total"])
         if not entry["count"]:
             continue
         buckets = []
         for key, label, start, end in AGING_BUCKETS:
-            amount = entry[f"amount_{key}"] or ZERO
+            amount = cents(entry[f"amount_{key}"])
             query = {k: v for k, v in {"overdue_min": start, "overdue_max": end}.items() if v is not None}
             buckets.append(
                 {
@@ -461,7 +469,7 @@ def receivables_for_scope(scope: Scope) -> list[dict]:
                 "currency": entry["currency"],
                 "outstanding": total,
                 "open_invoices": entry["count"],
-                "overdue": entry["overdue"] or ZERO,
+                "overdue": cents(entry["overdue"]),
                 "overdue_invoices": entry["overdue_invoices"],
                 "buckets": buckets,
                 "dso": round(total / recent * DSO_WINDOW_DAYS) if recent else None,
@@ -522,7 +530,7 @@ def collected_this_and_last_month(scope: Scope) -> list[dict]:
         )
         .order_by("currency")
     )
-    return list(rows)
+    return [{**row, "this_month": cents(row["this_month"]), "last_month": cents(row["last_month"])} for row in rows]
 
 
 def customers_of(scope: Scope):
