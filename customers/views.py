@@ -88,7 +88,11 @@ class CustomerListView(OrganizationView):
         other_currencies = CustomerBalance.objects.exclude(currency=self.organization.currency.upper())
         base = base.prefetch_related(Prefetch("balances", queryset=other_currencies, to_attr="other_balances"))
         filterset = CustomerFilter(
-            request.GET, queryset=base, organization=self.organization, language=translation.get_language()
+            request.GET,
+            queryset=base,
+            request=request,
+            organization=self.organization,
+            language=translation.get_language(),
         )
         sort = request.GET.get("sort", "name")
         queryset = filterset.qs.order_by(*SORTS.get(sort, SORTS["name"]))

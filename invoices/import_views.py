@@ -174,7 +174,9 @@ class CustomerExportView(ExportView):
     def filtered(self) -> QuerySet:
         base = Customer.objects.filter(organization=self.organization)
         language = translation.get_language()  # the page's filters, as its reader typed them
-        return CustomerFilter(self.request.GET, queryset=base, organization=self.organization, language=language).qs
+        return CustomerFilter(
+            self.request.GET, queryset=base, request=self.request, organization=self.organization, language=language
+        ).qs
 
     def rows(self, queryset: QuerySet):
         return customer_export_rows(queryset)
@@ -186,7 +188,9 @@ class InvoiceExportView(ExportView):
 
     def filtered(self) -> QuerySet:
         base = Invoice.objects.filter(organization=self.organization)
-        queryset = InvoiceFilter(self.request.GET, queryset=base, organization=self.organization).qs
+        queryset = InvoiceFilter(
+            self.request.GET, queryset=base, request=self.request, organization=self.organization
+        ).qs
         return queryset.order_by(*SORTS.get(self.request.GET.get("sort", ""), SORTS["-days_overdue"]))
 
     def rows(self, queryset: QuerySet):

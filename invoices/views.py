@@ -36,7 +36,7 @@ class InvoiceListView(OrganizationView):
 
     def get(self, request, organization_slug):
         base = Invoice.objects.filter(organization=self.organization).select_related("customer")
-        filterset = InvoiceFilter(request.GET, queryset=base, organization=self.organization)
+        filterset = InvoiceFilter(request.GET, queryset=base, request=request, organization=self.organization)
         sort = request.GET.get("sort", "-days_overdue")
         queryset = filterset.qs.order_by(*SORTS.get(sort, SORTS["-days_overdue"]))
         # The total is counted up to 10,000 ("10,000+" beyond): an organization's open invoices can number

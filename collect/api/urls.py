@@ -15,6 +15,7 @@ from mandates.api.collection_views import CollectionBatchViewSet, CollectionDebi
 from mandates.api.views import MandateProfileViewSet, MandateViewSet
 from organizations.api.views import BankAccountViewSet, CurrentOrganizationView
 from reminders.api.views import DispatchViewSet, FollowUpPlanViewSet, InvoiceRemindView, TaskViewSet
+from reports.api.views import ReportApiView
 
 app_name = "api"
 
@@ -45,6 +46,7 @@ REDOC_POLICY = {
 urlpatterns = [
     path("organization/", CurrentOrganizationView.as_view(), name="organization"),
     path("invoices/<int:pk>/remind/", InvoiceRemindView.as_view(), name="invoice-remind"),
+    path("reports/<slug:name>/", ReportApiView.as_view(), name="report"),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
     path(
         "docs/",
