@@ -170,7 +170,16 @@ TWO_FACTOR_CHECK = 2
 
 # Page -> (URL under /o/acme-be/, how to grow what it lists, the queries it takes with 5 and with 50 rows).
 PAGES = {
-    "dashboard": ("", grow, 6),
+    # Cards, 12-month trend, cash collected, top overdue customers and actions due (reports.views.HomeView).
+    "dashboard": ("", grow, 13),
+    "portfolio": ("?scope={manager.pk}", grow, 16),
+    "reports": ("reports/", grow, 3),
+    "report aging": ("reports/aging/", grow, 9),
+    "report actions": ("reports/actions/", grow, 9),
+    "report performance": ("reports/performance/", grow, 10),
+    "report days to pay": ("reports/days-to-pay/", grow, 8),
+    "report top debtors": ("reports/top-debtors/", grow, 9),
+    "report follow-up": ("reports/follow-up/", grow, 8),
     "customers": ("customers/", grow, 10),
     "customer detail": ("customers/{a.customer.pk}/", grow_customer, 15),
     "invoices": ("invoices/", grow, 8),
@@ -215,7 +224,7 @@ API = {
 @pytest.mark.parametrize("name", PAGES)
 def test_page_reads_in_a_fixed_number_of_queries(name, world, owner_a_client, django_assert_max_num_queries):
     path, grow_listed, budget = PAGES[name]
-    url = "/o/acme-be/" + path.format(a=world.a)
+    url = "/o/acme-be/" + path.format(a=world.a, manager=world.manager_a)
     # A first visit saves the session and creates the organization's follow-up settings: once, not per page view.
     owner_a_client.get(url)
     for count in (5, 45):  # 5 rows, then 50: the budget does not move with the number of rows
