@@ -33,10 +33,14 @@ def _generate(organization, managers, seed: int) -> None:
         for number in range(6):
             issued = TODAY - timedelta(days=rng.randrange(0, 460))
             invoice = invoice_create(
-                organization=organization, customer=customer, number=f"{seed}-{index}-{number}",
-                issue_date=issued, due_date=issued + timedelta(days=rng.choice([0, 14, 30, 60])),
-                amount=Decimal(rng.randrange(1000, 90000)) / 100, currency=rng.choice(["EUR", "EUR", "USD"]),
-            )  # fmt: skip
+                organization=organization,
+                customer=customer,
+                number=f"{seed}-{index}-{number}",
+                issue_date=issued,
+                due_date=issued + timedelta(days=rng.choice([0, 14, 30, 60])),
+                amount=Decimal(rng.randrange(1000, 90000)) / 100,
+                currency=rng.choice(["EUR", "EUR", "USD"]),
+            )
             fate = rng.random()
             if fate < 0.1:
                 invoice_change_status(invoice=invoice, status=InvoiceStatus.CREDITED)
@@ -63,20 +67,29 @@ def _generate(organization, managers, seed: int) -> None:
                     )
                 ).replace(hour=10)
                 dispatch = Dispatch.objects.create(
-                    organization=organization, customer=customer, invoice=invoice, step=rng.choice(steps),
-                    channel="email", status=DispatchStatus.SENT, scheduled_for=sent, sent_at=sent,
-                )  # fmt: skip
+                    organization=organization,
+                    customer=customer,
+                    invoice=invoice,
+                    step=rng.choice(steps),
+                    channel="email",
+                    status=DispatchStatus.SENT,
+                    scheduled_for=sent,
+                    sent_at=sent,
+                )
                 DispatchInvoice.objects.create(
                     organization=organization, dispatch=dispatch, invoice=invoice, open_amount=invoice.open_amount
                 )
         for n in range(3):
             done = rng.random() < 0.5
             Task.objects.create(
-                organization=organization, customer=customer, title=f"Call {n}",
-                assigned_to=owners[(index + n) % len(owners)], due_on=TODAY - timedelta(days=rng.randrange(-5, 40)),
+                organization=organization,
+                customer=customer,
+                title=f"Call {n}",
+                assigned_to=owners[(index + n) % len(owners)],
+                due_on=TODAY - timedelta(days=rng.randrange(-5, 40)),
                 status=TaskStatus.DONE if done else TaskStatus.TODO,
                 done_at=timezone.now() - timedelta(days=rng.randrange(0, 100)) if done else None,
-            )  # fmt: skip
+            )
 
 
 @pytest.fixture

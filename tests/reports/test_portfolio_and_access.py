@@ -13,6 +13,8 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from customers.stats import customers_refresh_stats_for_organization
+from invoices.ledger import ledger_rebuild
 from tests.factories import CustomerFactory, InvoiceFactory, MembershipFactory
 from tests.reports.conftest import TODAY
 
@@ -34,6 +36,9 @@ def portfolios(world):
     InvoiceFactory(customer=CustomerFactory(organization=world.org_a, name="Nobody's"), number="N-1")
     # Tenant B's customer has tenant A's account manager id as its own manager's id would be: never listed in A.
     CustomerFactory(organization=world.org_b, account_manager=world.owner_b, name="Beta's own")
+    # The factories bypass the services that keep the customers' figures and the ledger.
+    customers_refresh_stats_for_organization(organization=world.org_a)
+    ledger_rebuild(organization=world.org_a)
     world.other_manager, world.mine, world.theirs = other, mine, theirs
     return world
 

@@ -21,9 +21,20 @@ RECEIVABLE = {"open", "disputed", "paid"}
 
 
 def raw(organization):
-    invoices = {row["id"]: row for row in Invoice.objects.filter(organization=organization).values(
-        "id", "customer_id", "customer__account_manager_id", "issue_date", "due_date", "amount", "open_amount",
-        "currency", "status")}  # fmt: skip
+    invoices = {
+        row["id"]: row
+        for row in Invoice.objects.filter(organization=organization).values(
+            "id",
+            "customer_id",
+            "customer__account_manager_id",
+            "issue_date",
+            "due_date",
+            "amount",
+            "open_amount",
+            "currency",
+            "status",
+        )
+    }
     payments = list(Payment.objects.filter(organization=organization).values("invoice_id", "amount", "paid_on"))
     return invoices, payments
 
@@ -88,8 +99,14 @@ def outstanding_at(invoices, payments, moment: date, currency: str, manager=None
 def test_collection_performance_per_month_recomputed_from_invoices_and_payments(receivables, manager):
     manager_id = receivables.manager_a.pk if manager == "first" else None
     invoices, payments = raw(receivables.org_a)
-    scope = Scope.build(organization=receivables.org_a, membership=None, today=TODAY, manager=manager_id,
-                        start=date(2026, 1, 1), end=TODAY)  # fmt: skip
+    scope = Scope.build(
+        organization=receivables.org_a,
+        membership=None,
+        today=TODAY,
+        manager=manager_id,
+        start=date(2026, 1, 1),
+        end=TODAY,
+    )
     rows = selectors.monthly_performance(scope)
     assert {row["currency"] for row in rows} == {"EUR", "USD"}
     assert len(rows) == 2 * 12
@@ -97,9 +114,10 @@ def test_collection_performance_per_month_recomputed_from_invoices_and_payments(
         currency, month = row["currency"], row["month"]
         following = add_months(month, 1)
         relevant = [
-            i for i in invoices.values()
+            i
+            for i in invoices.values()
             if i["status"] in RECEIVABLE and i["currency"] == currency and in_scope(i, manager_id)
-        ]  # fmt: skip
+        ]
         invoiced = sum((i["amount"] for i in relevant if month <= i["issue_date"] < following), Decimal("0"))
         ids = {i["id"] for i in relevant}
         collected = sum(
@@ -217,8 +235,11 @@ def test_portfolio_figures_cover_exactly_the_managers_customers(receivables):
     scope = Scope.build(organization=receivables.org_a, membership=receivables.manager_a, today=TODAY)
     assert scope.manager_id == manager
     for row in selectors.receivables_for_scope(scope):
-        mine = [i for i in invoices.values() if i["status"] in OWED and i["currency"] == row["currency"]
-                and i["customer__account_manager_id"] == manager]  # fmt: skip
+        mine = [
+            i
+            for i in invoices.values()
+            if i["status"] in OWED and i["currency"] == row["currency"] and i["customer__account_manager_id"] == manager
+        ]
         assert row["outstanding"] == sum((i["open_amount"] for i in mine), Decimal("0"))
         assert row["overdue"] == sum((i["open_amount"] for i in mine if i["due_date"] < TODAY), Decimal("0"))
         assert row["open_invoices"] == len(mine)
