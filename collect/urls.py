@@ -7,14 +7,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from collect import views
-from invoices.views import DashboardView
 from organizations.account_views import TwoFactorVerifyView
 from organizations.team_views import InvitationAcceptView
 from organizations.views import OrganizationSwitchView, SenderVerifyView, home
 from reminders.follow_up_views import ActionsView, FollowUpOverviewView
+from reports.views import HomeView
 
 organization_patterns = [
-    path("", DashboardView.as_view(), name="dashboard"),
+    path("", HomeView.as_view(), name="dashboard"),
     path("customers/", include("customers.urls")),
     path("invoices/", include("invoices.urls")),
     path("notes/", include("invoices.note_urls")),
@@ -29,10 +29,7 @@ organization_patterns = [
     path("follow-up/", include("reminders.urls")),
     path("actions/", ActionsView.as_view(), name="actions"),
     path("collections/", include("mandates.collection_urls")),
-    *[
-        path(f"{section}/", views.SectionPlaceholderView.as_view(section=section), name=section)
-        for section in views.SECTIONS
-    ],
+    path("reports/", include("reports.urls")),
 ]
 
 urlpatterns = [

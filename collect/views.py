@@ -1,11 +1,10 @@
-"""Project-level pages: the health check and the sections whose features arrive in later waves."""
+"""Project-level pages: the health check, the favicon and the error pages."""
 
 from __future__ import annotations
 
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
@@ -13,7 +12,6 @@ from django.views.decorators.cache import never_cache
 
 from collect.celery import app as celery_app
 from collect.tasks import HEARTBEAT_CACHE_KEY
-from organizations.views_base import OrganizationView
 
 
 def _database_ok() -> tuple[bool, str]:
@@ -55,28 +53,6 @@ def healthz(request):
         "worker": {"last_heartbeat": heartbeat},
     }
     return JsonResponse(body, status=200 if healthy else 503)
-
-
-SECTIONS = {
-    "reports": (
-        _("Reports"),
-        _("Receivables reports per organization, account manager and customer."),
-        [
-            _("Aging and DSO over time"),
-            _("Effect of follow-up and collection"),
-            _("Portfolio per account manager"),
-        ],
-    ),
-}
-
-
-class SectionPlaceholderView(OrganizationView):
-    section = ""
-
-    def get(self, request, organization_slug):
-        heading, description, points = SECTIONS[self.section]
-        context = {"heading": heading, "description": description, "points": points, "nav": self.section}
-        return render(request, "placeholder.html", context)
 
 
 def favicon(request):

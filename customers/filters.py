@@ -61,6 +61,24 @@ def _boolean(value) -> bool | None:
     return {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}.get(str(value).lower())
 
 
+class MineFilter(django_filters.ChoiceFilter):
+    """`mine=true`: only rows whose customer has the reader as account manager (`field_name` leads to it).
+
+    The reader is the request's membership; an API key is nobody's, so its "mine" is empty.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, choices=YES_NO, **kwargs)
+
+    def filter(self, queryset, value):
+        if _boolean(value) is not True:
+            return queryset
+        membership = getattr(getattr(self.parent, "request", None), "membership", None)
+        if membership is None:
+            return queryset.none()
+        return queryset.filter(**{f"{self.field_name}_id": membership.pk})
+
+
 class BooleanChoiceFilter(django_filters.ChoiceFilter):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, choices=YES_NO, **kwargs)
@@ -114,6 +132,11 @@ class CustomerFilter(django_filters.FilterSet):
     country = django_filters.CharFilter(lookup_expr="iexact", label=_("Country"))
     account_manager = IdOrNoneFilter(
         field_name="account_manager", label=_("Account manager"), help_text='Membership id, or "none".'
+    )
+    mine = MineFilter(
+        field_name="account_manager",
+        label=_("Mine"),
+        help_text="true: only the customers whose account manager is the signed-in member.",
     )
     follow_up_plan = IdOrNoneFilter(
         field_name="follow_up_plan",

@@ -71,6 +71,15 @@ def active_chips(request, filterset: CustomerFilter, choices: dict) -> list[dict
     return chips
 
 
+def _mine_as_account_manager(query, membership) -> None:
+    """A bulk job re-reads the filter without the reader: "mine" is written as the reader's membership id."""
+    mine = query.pop("mine", [""])[-1]
+    if mine not in ("true", "1", "yes") or membership is None:
+        return
+    chosen = query.get("account_manager")
+    query["account_manager"] = str(membership.pk) if chosen in (None, "", str(membership.pk)) else "0"
+
+
 class CustomerListView(OrganizationView):
     model = Customer
 
@@ -80,7 +89,11 @@ class CustomerListView(OrganizationView):
         other_currencies = CustomerBalance.objects.exclude(currency=self.organization.currency.upper())
         base = base.prefetch_related(Prefetch("balances", queryset=other_currencies, to_attr="other_balances"))
         filterset = CustomerFilter(
-            request.GET, queryset=base, organization=self.organization, language=translation.get_language()
+            request.GET,
+            queryset=base,
+            request=request,
+            organization=self.organization,
+            language=translation.get_language(),
         )
         sort = request.GET.get("sort", "name")
         queryset = filterset.qs.order_by(*SORTS.get(sort, SORTS["name"]))
@@ -91,6 +104,7 @@ class CustomerListView(OrganizationView):
         filter_query = machine_query(filterset)
         for name in NOT_FILTERS:
             filter_query.pop(name, None)
+        _mine_as_account_manager(filter_query, self.membership)
         context = {
             "page_obj": page, "customers": page.object_list, "filter": filterset, "choices": choices,
             "chips": active_chips(request, filterset, choices), "sort": sort,

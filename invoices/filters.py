@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from customers.filters import IdOrNoneFilter, MineFilter
 from invoices import references
 from invoices.models import Invoice, InvoiceStatus
 from localized.filters import LocalDateFilter
@@ -30,6 +31,16 @@ class InvoiceFilter(django_filters.FilterSet):
     )
     number = django_filters.CharFilter(label=_("Number"), help_text="Exact invoice number.")
     customer = IdFilter(field_name="customer_id", label=_("Customer"))
+    account_manager = IdOrNoneFilter(
+        field_name="customer__account_manager",
+        label=_("Account manager"),
+        help_text='The customer\'s account manager: membership id, or "none".',
+    )
+    mine = MineFilter(
+        field_name="customer__account_manager",
+        label=_("Mine"),
+        help_text="true: only invoices of customers whose account manager is the signed-in member.",
+    )
     customer_ref = django_filters.CharFilter(field_name="customer__external_ref", label=_("Customer reference"))
     status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices, label=_("Status"))
     currency = django_filters.CharFilter(lookup_expr="iexact", label=_("Currency"))

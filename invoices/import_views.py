@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import tempfile
-
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
-from collect.tabular import UnreadableFile, csv_lines, write_csv, write_xlsx
+from collect.exports import EXPORT_FORMATS, table_response
+from collect.tabular import UnreadableFile, write_csv
 from customers.filters import CustomerFilter
 from customers.imports import CUSTOMER_EXPORT_COLUMNS, customer_export_rows
 from customers.models import Customer
@@ -33,8 +32,6 @@ from organizations.parsing import parse_id
 from organizations.services import log_action
 from organizations.views_base import OrganizationView
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-EXPORT_FORMATS = ("csv", "xlsx")
 LIST_URLS = {ImportKind.CUSTOMERS: "customers:list", ImportKind.INVOICES: "invoices:list"}
 
 
@@ -161,17 +158,13 @@ class ExportView(OrganizationView):
             data={"kind": self.kind, "format": export_format, "rows": queryset.count()},
         )  # fmt: skip
         today = timezone.localdate(timezone=self.organization.zone)
-        filename = f"{self.kind}-{self.organization.slug}-{today.isoformat()}.{export_format}"
-        if export_format == "csv":
-            response = StreamingHttpResponse(
-                csv_lines(self.columns, self.rows(queryset)), content_type="text/csv; charset=utf-8"
-            )
-            response["Content-Disposition"] = content_disposition_header(True, filename)
-            return response
-        output = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when sent
-        write_xlsx(output, self.columns, self.rows(queryset), title=self.kind)
-        output.seek(0)
-        return FileResponse(output, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
+        return table_response(
+            export_format=export_format,
+            filename=f"{self.kind}-{self.organization.slug}-{today.isoformat()}",
+            title=self.kind,
+            headers=self.columns,
+            rows=self.rows(queryset),
+        )
 
 
 class CustomerExportView(ExportView):
@@ -181,7 +174,9 @@ class CustomerExportView(ExportView):
     def filtered(self) -> QuerySet:
         base = Customer.objects.filter(organization=self.organization)
         language = translation.get_language()  # the page's filters, as its reader typed them
-        return CustomerFilter(self.request.GET, queryset=base, organization=self.organization, language=language).qs
+        return CustomerFilter(
+            self.request.GET, queryset=base, request=self.request, organization=self.organization, language=language
+        ).qs
 
     def rows(self, queryset: QuerySet):
         return customer_export_rows(queryset)
@@ -193,7 +188,9 @@ class InvoiceExportView(ExportView):
 
     def filtered(self) -> QuerySet:
         base = Invoice.objects.filter(organization=self.organization)
-        queryset = InvoiceFilter(self.request.GET, queryset=base, organization=self.organization).qs
+        queryset = InvoiceFilter(
+            self.request.GET, queryset=base, request=self.request, organization=self.organization
+        ).qs
         return queryset.order_by(*SORTS.get(self.request.GET.get("sort", ""), SORTS["-days_overdue"]))
 
     def rows(self, queryset: QuerySet):

@@ -141,7 +141,11 @@ class Payment(models.Model):
         verbose_name_plural = _("payments")
         ordering = ["-paid_on", "-id"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
-        indexes = [models.Index(fields=["organization", "invoice"], name="payment_by_invoice")]
+        indexes = [
+            models.Index(fields=["organization", "invoice"], name="payment_by_invoice"),
+            # Cash collected per month (reports, dashboard): the organization's payments of a period.
+            models.Index(fields=["organization", "paid_on"], name="payment_by_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.amount} on {self.paid_on}"

@@ -12,15 +12,16 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from collect.pagination import CappedPaginator
+from customers.filters import NONE
 from invoices.filters import SORTS, InvoiceFilter
 from invoices.forms import InvoiceForm, PaymentByReferenceForm, PaymentForm, StatusForm
 from invoices.hooks import explain_follow_up
 from invoices.models import Invoice, InvoiceStatus
 from invoices.payment_details import payment_details_for_invoice
-from invoices.selectors import payments_for, receivables_summary
+from invoices.selectors import payments_for
 from invoices.services import invoice_change_status, invoice_create, invoice_pause_follow_up, payment_record
 from organizations.activity import TIMELINE_KINDS
-from organizations.selectors import activity_for, activity_of_kind
+from organizations.selectors import activity_for, activity_of_kind, members_list
 from organizations.services import log_action
 from organizations.views_base import OrganizationView
 
@@ -31,23 +32,12 @@ def _today(organization):
     return timezone.localdate(timezone=organization.zone)
 
 
-class DashboardView(OrganizationView):
-    def get(self, request, organization_slug):
-        today = _today(self.organization)
-        context = {
-            "summary": receivables_summary(organization=self.organization, today=today),
-            "today": today,
-            "nav": "dashboard",
-        }
-        return render(request, "invoices/dashboard.html", context)
-
-
 class InvoiceListView(OrganizationView):
     model = Invoice
 
     def get(self, request, organization_slug):
         base = Invoice.objects.filter(organization=self.organization).select_related("customer")
-        filterset = InvoiceFilter(request.GET, queryset=base, organization=self.organization)
+        filterset = InvoiceFilter(request.GET, queryset=base, request=request, organization=self.organization)
         sort = request.GET.get("sort", "-days_overdue")
         queryset = filterset.qs.order_by(*SORTS.get(sort, SORTS["-days_overdue"]))
         # The total is counted up to 10,000 ("10,000+" beyond): an organization's open invoices can number
@@ -62,8 +52,15 @@ class InvoiceListView(OrganizationView):
         filters_active = any(value for key, value in request.GET.items() if key not in ("page", "sort"))
         context = {"page_obj": page, "invoices": page.object_list, "filter": filterset, "sort": sort,
                    "reference_form": PaymentByReferenceForm(organization=self.organization),
-                   "statuses": InvoiceStatus.choices, "filters_active": filters_active, "nav": "invoices"}  # fmt: skip
+                   "statuses": InvoiceStatus.choices, "filters_active": filters_active,
+                   "managers": manager_choices(self.organization), "nav": "invoices"}  # fmt: skip
         return render(request, "invoices/invoice_list.html", context)
+
+
+def manager_choices(organization) -> list[tuple[str, str]]:
+    """The account-manager filter's options: "none", then the members who are account managers."""
+    managers = members_list(organization=organization).filter(is_account_manager=True)
+    return [(NONE, _("None"))] + [(str(member.pk), str(member.user)) for member in managers]
 
 
 def follow_up_applies(organization):

@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 ORGANIZATION_KWARG = "organization_slug"
 OBJECT_KWARGS = {"pk"}
 # Values for route parameters that are not objects (a template's purpose and language, …).
-SAMPLE_KWARGS = {"purpose": "reminder_1", "language": "fr"}
+SAMPLE_KWARGS = {"purpose": "reminder_1", "language": "fr", "name": "aging"}
 SKIPPED_PREFIXES = ("admin/",)  # platform administration: superusers only, tested separately
 
 

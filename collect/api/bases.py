@@ -50,6 +50,7 @@ class OrganizationScopedMixin:
         super().initial(request, *args, **kwargs)
         self.organization, self.membership = resolve_api_organization(request)
         request.organization = self.organization  # for filter sets, like HTML views have it
+        request.membership = self.membership  # "mine" filters: None for an API key
         idempotency_begin(self, request)
 
     def handle_exception(self, exc):

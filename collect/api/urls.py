@@ -17,6 +17,7 @@ from mandates.api.views import MandateProfileViewSet, MandateViewSet
 from organizations.api.team import InvitationViewSet, MemberViewSet
 from organizations.api.views import BankAccountViewSet, CurrentOrganizationView
 from reminders.api.views import DispatchViewSet, FollowUpPlanViewSet, InvoiceRemindView, TaskViewSet
+from reports.api.views import ReportApiView
 
 app_name = "api"
 
@@ -50,6 +51,7 @@ REDOC_POLICY = {
 urlpatterns = [
     path("organization/", CurrentOrganizationView.as_view(), name="organization"),
     path("invoices/<int:pk>/remind/", InvoiceRemindView.as_view(), name="invoice-remind"),
+    path("reports/<slug:name>/", ReportApiView.as_view(), name="report"),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
     path(
         "docs/",

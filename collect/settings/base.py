@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "campaigns",
     "reminders",
     "postal",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@
   document.addEventListener("click", function (event) {
     const button = event.target.closest("button[data-confirm], input[type=submit][data-confirm]");
     if (button && !confirmed(button)) event.preventDefault();
+    if (event.target.closest("[data-print]")) window.print();
     const copy = event.target.closest("[data-copy]");
     if (copy) {
       const source = document.getElementById(copy.dataset.copy);
@@ -46,6 +47,7 @@
   // <span data-width="42.5">: bar widths in percent (style="" attributes are not allowed).
   function sizeBars(root) {
     root.querySelectorAll("[data-width]").forEach(function (bar) { bar.style.width = bar.dataset.width + "%"; });
+    root.querySelectorAll("[data-height]").forEach(function (bar) { bar.style.height = bar.dataset.height + "%"; });
   }
   document.addEventListener("DOMContentLoaded", function () { sizeBars(document); });
   document.addEventListener("htmx:afterSwap", function (event) { sizeBars(event.target); });

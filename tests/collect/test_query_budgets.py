@@ -201,7 +201,16 @@ TWO_FACTOR_CHECK = 2
 
 # Page -> (URL under /o/acme-be/, how to grow what it lists, the queries it takes with 5 and with 50 rows).
 PAGES = {
-    "dashboard": ("", grow, 6),
+    # Cards, 12-month trend, cash collected, top overdue customers and actions due (reports.views.HomeView).
+    "dashboard": ("", grow, 13),
+    "portfolio": ("?scope={manager_a.pk}", grow, 16),
+    "reports": ("reports/", grow, 3),
+    "report aging": ("reports/aging/", grow, 9),
+    "report actions": ("reports/actions/", grow, 9),
+    "report performance": ("reports/performance/", grow, 10),
+    "report days to pay": ("reports/days-to-pay/", grow, 8),
+    "report top debtors": ("reports/top-debtors/", grow, 9),
+    "report follow-up": ("reports/follow-up/", grow, 8),
     "customers": ("customers/", grow, 10),
     "customer detail": ("customers/{a.customer.pk}/", grow_customer, 15),
     "invoices": ("invoices/", grow, 8),
