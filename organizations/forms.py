@@ -5,7 +5,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from organizations.models import ApiKeyScope, Organization
+from organizations.models import ApiKeyScope, Organization, Role
 from organizations.team import reachable_organizations, roles_grantable_by
 
 
@@ -72,7 +72,7 @@ class BankAccountForm(forms.Form):
 class MemberAccessForm(forms.Form):
     """Role, account-manager status and organizations; the choices never exceed what `granter` holds."""
 
-    role = forms.ChoiceField(label=_("Role"))
+    role = forms.ChoiceField(label=_("Role"), initial=Role.MEMBER)
     is_account_manager = forms.BooleanField(
         label=_("Account manager"),
         required=False,

@@ -8,6 +8,7 @@ API key may read them.
 
 from __future__ import annotations
 
+import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -36,6 +37,16 @@ class MemberSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class MemberFilter(django_filters.FilterSet):
+    account_manager = django_filters.BooleanFilter(
+        field_name="is_account_manager", help_text="true: account managers only (what `account_manager` fields accept)."
+    )
+
+    class Meta:
+        model = Membership
+        fields = ["account_manager", "role"]
+
+
 class MemberViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Members who reach this organization, with role and account-manager status. `?account_manager=true` lists
     account managers only (what account-manager fields accept)."""
@@ -43,12 +54,10 @@ class MemberViewSet(OrganizationScopedMixin, mixins.ListModelMixin, mixins.Retri
     model = Membership
     tenant_scoped = True
     serializer_class = MemberSerializer
+    filterset_class = MemberFilter
 
     def scope_queryset(self, queryset):
-        members = members_list(organization=self.organization).prefetch_related("organizations")
-        if self.request.query_params.get("account_manager") in ("true", "1"):
-            members = members.filter(is_account_manager=True)
-        return members
+        return members_list(organization=self.organization).prefetch_related("organizations")
 
 
 class MemberInvitationSerializer(serializers.ModelSerializer):
@@ -103,6 +112,7 @@ class InvitationViewSet(
     model = MemberInvitation
     tenant_scoped = True
     serializer_class = MemberInvitationSerializer
+    filterset_fields = ["status"]
     configure_refusal = _("Only owners and admins manage the team.")
 
     def initial(self, request, *args, **kwargs):

@@ -112,6 +112,7 @@ def test_another_tenants_invitations_are_not_found(world, api_client):
     assert world.a.member_invitation.status == InvitationStatus.PENDING
     listed = {row["id"] for row in api_client.get("/api/v1/invitations/").json()["results"]}
     assert listed == {world.b.member_invitation.pk}
+    assert api_client.get("/api/v1/invitations/", {"status": "revoked"}).json()["results"] == []
 
 
 def test_the_schema_documents_the_team_and_notes(client):
