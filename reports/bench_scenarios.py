@@ -59,3 +59,21 @@ def aging_one_manager(context: BenchContext) -> Outcome:
 def api_performance(context: BenchContext) -> Outcome:
     headers = {"X-Organization": context.organization.slug}
     return Outcome.of(context.client.get("/api/v1/reports/performance/", headers=headers))
+
+
+@scenario("reports.dashboard_trend", "Dashboard panel: 12-month trend of outstanding, overdue and DSO", target_ms=300)
+def dashboard_trend(context: BenchContext) -> Outcome:
+    url = f"/o/{context.organization.slug}/reports/panels/?panel=trend&scope=organization"
+    return Outcome.of(context.client.get(url))
+
+
+@scenario("reports.dashboard_collected", "Dashboard panel: cash collected this month and last", target_ms=150)
+def dashboard_collected(context: BenchContext) -> Outcome:
+    url = f"/o/{context.organization.slug}/reports/panels/?panel=collected&scope=organization"
+    return Outcome.of(context.client.get(url))
+
+
+@scenario("reports.dashboard_top_overdue", "Dashboard panel: top 10 overdue customers", target_ms=150)
+def dashboard_top_overdue(context: BenchContext) -> Outcome:
+    url = f"/o/{context.organization.slug}/reports/panels/?panel=top-overdue&scope=organization"
+    return Outcome.of(context.client.get(url))

@@ -340,6 +340,32 @@ def _average(total, count) -> Decimal | None:
 # --- top debtors and top overdue customers -------------------------------------------------------------------
 
 
+def _ranked_balances(scope: Scope, ordered, limit: int, overdue_only: bool, page: int = 100) -> list[dict]:
+    """The first `limit` balances, largest first; with `overdue_only`, of customers with an overdue invoice (read a
+    page of balances at a time with their customers, so no statement touches every customer; at most 20 pages)."""
+    ranked: list[dict] = []
+    for start in range(0, page * 20, page):
+        rows = list(ordered.values("customer_id", "currency", "open_amount")[start : start + page])
+        customers = {
+            pk: (name, oldest)
+            for pk, name, oldest in Customer.objects.filter(
+                organization=scope.organization, pk__in={row["customer_id"] for row in rows}
+            )
+            .order_by()
+            .values_list("pk", "name", "oldest_open_due_date")
+        }
+        for row in rows:
+            name, oldest = customers.get(row["customer_id"], ("", None))
+            if overdue_only and not (oldest and oldest < scope.today):
+                continue
+            ranked.append({**row, "customer__name": name})
+            if len(ranked) == limit:
+                return ranked
+        if len(rows) < page:
+            break
+    return ranked[:limit]
+
+
 def top_debtors(scope: Scope, *, limit: int = 20, overdue_only: bool = False) -> list[dict]:
     """The customers who owe most (per currency, largest first), with their overdue part and oldest due date.
 
@@ -349,23 +375,12 @@ def top_debtors(scope: Scope, *, limit: int = 20, overdue_only: bool = False) ->
     balances = CustomerBalance.objects.filter(organization=scope.organization, open_amount__gt=0)
     if scope.currency:
         balances = balances.filter(currency=scope.currency)
-    customers = Customer.objects.filter(organization=scope.organization).filter(scope.customer_condition())
-    if overdue_only:
-        customers = customers.filter(oldest_open_due_date__lt=scope.today)
-    if overdue_only or scope.manager_id is not None or scope.unassigned:
+    if scope.manager_id is not None or scope.unassigned:
+        customers = Customer.objects.filter(organization=scope.organization).filter(scope.customer_condition())
         # The customers as an id list the balances are matched against: no join of every balance with its customer.
         # `= ANY(ARRAY(…))` on PostgreSQL: the id list is computed once, whatever the balances' statistics say.
         balances = balances.filter(InArray(F("customer_id"), customers.order_by().values("pk")))
-    ranked = list(
-        balances.order_by("-open_amount", "customer_id").values("customer_id", "currency", "open_amount")[:limit]
-    )
-    names = dict(
-        Customer.objects.filter(organization=scope.organization, pk__in={row["customer_id"] for row in ranked})
-        .order_by()
-        .values_list("pk", "name")
-    )
-    for row in ranked:
-        row["customer__name"] = names.get(row["customer_id"], "")
+    ranked = _ranked_balances(scope, balances.order_by("-open_amount", "customer_id"), limit, overdue_only)
     if not ranked:
         return []
     figures_by_key = {

@@ -8,5 +8,6 @@ app_name = "reports"
 
 urlpatterns = [
     path("", views.ReportIndexView.as_view(), name="index"),
+    path("panels/", views.HomePanelView.as_view(), name="home-panel"),
     path("<slug:name>/", views.ReportView.as_view(), name="report"),
 ]

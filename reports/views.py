@@ -29,24 +29,20 @@ class HomeView(OrganizationView):
 
     def get(self, request, organization_slug):
         scope, manager = self.home_scope()
-        today = scope.today
-        trend_scope = replace(scope, start=add_months(month_start(today), -11), end=today)
         context = {
-            "today": today,
+            "today": scope.today,
             "manager": manager,
             "summary": (
                 selectors.receivables_for_scope(scope)
                 if manager
-                else receivables_summary(organization=self.organization, today=today)
+                else receivables_summary(organization=self.organization, today=scope.today)
             ),
-            "trend": with_bar_heights(selectors.monthly_performance(trend_scope)),
-            "collected": selectors.collected_this_and_last_month(scope),
-            "top_overdue": selectors.top_debtors(scope, limit=10, overdue_only=True),
             "tasks": selectors.tasks_due(scope, limit=10),
             "upcoming": selectors.follow_up_next_days(scope, now=timezone.now()) if manager else None,
             "may_switch": sees_whole_organization(self.membership),
             "managers": self.switch_choices(),
             "manager_query": scope.manager_query,
+            "scope_query": str(manager.pk) if manager else ORGANIZATION,
             "nav": "dashboard",
         }
         return render(request, "reports/home.html", context)
@@ -70,6 +66,29 @@ class HomeView(OrganizationView):
         if not sees_whole_organization(self.membership):
             return []
         return list(members_list(organization=self.organization).filter(is_account_manager=True))
+
+
+class HomePanelView(HomeView):
+    """A panel of the home page that reads much more than the cards (the 12-month trend reads every open invoice
+    and the payments of the year, cash collected joins the payments with their invoices): loaded after the page,
+    so the page itself answers at the ledger's speed."""
+
+    PANELS = ("trend", "collected", "top-overdue")
+
+    def get(self, request, organization_slug):
+        panel = request.GET.get("panel", "")
+        if panel not in self.PANELS:
+            raise Http404
+        scope, manager = self.home_scope()
+        context = {"panel": panel, "manager": manager, "manager_query": scope.manager_query}
+        if panel == "trend":
+            trend_scope = replace(scope, start=add_months(month_start(scope.today), -11), end=scope.today)
+            context["trend"] = with_bar_heights(selectors.monthly_performance(trend_scope))
+        elif panel == "collected":
+            context["collected"] = selectors.collected_this_and_last_month(scope)
+        else:
+            context["top_overdue"] = selectors.top_debtors(scope, limit=10, overdue_only=True)
+        return render(request, "reports/home_panel.html", context)
 
 
 class ReportIndexView(OrganizationView):

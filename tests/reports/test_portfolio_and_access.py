@@ -167,3 +167,36 @@ def test_report_dates_are_typed_as_the_reader_writes_them(portfolios, owner_a_cl
     assert response.context["scope"].start == date(2026, 6, 1)
     assert response.context["scope"].end == date(2026, 11, 30)
     assert TODAY  # the generated data's day is not needed here
+
+
+def test_the_home_panels_follow_the_same_scope(portfolios, client):
+    client.force_login(portfolios.manager_a.user)
+    url = reverse("reports:home-panel", args=["acme-be"])
+    top = client.get(url + f"?panel=top-overdue&scope={portfolios.other_manager.pk}")
+    assert [row["customer"] for row in top.context["top_overdue"]] == ["Mine 0", "Mine 1", "Mine 2"]
+    trend = client.get(url + "?panel=trend&scope=organization")
+    assert {row["currency"] for row in trend.context["trend"]} == {"EUR"}
+    assert len(trend.context["trend"]) == 12
+    assert trend.context["trend"][-1]["outstanding"] == Decimal("363.00")
+    assert client.get(url + "?panel=nonsense").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "account_manager=abc",
+        "account_manager=99999999999999999999999",
+        "account_manager=-1",
+        "currency=ZZZ",
+        "start=2026-12-01&end=2020-01-01",
+        "start=1900-01-01",
+        "days=0",
+        "days=99999",
+        "start=31-02-2026",
+    ],
+)
+def test_odd_report_filters_never_fail(query, portfolios, owner_a_client, api_a):
+    for name in ("aging", "performance", "follow-up", "days-to-pay"):
+        page = owner_a_client.get(reverse("reports:report", args=["acme-be", name]) + "?" + query)
+        assert page.status_code == 200
+        assert api_a.get(f"/api/v1/reports/{name}/?{query}").status_code in (200, 400)

@@ -258,3 +258,19 @@ def test_actions_per_account_manager(receivables):
         assert row["done"] == sum(
             1 for t in tasks if t.status == "done" and scope.start <= t.done_at.astimezone(zone).date() <= scope.end
         )
+
+
+def test_top_overdue_customers_are_the_largest_balances_of_customers_with_an_overdue_invoice(receivables):
+    invoices, _ = raw(receivables.org_a)
+    owed, late = defaultdict(Decimal), set()
+    for invoice in invoices.values():
+        if invoice["status"] in OWED and invoice["open_amount"] > 0:
+            owed[(invoice["customer_id"], invoice["currency"])] += invoice["open_amount"]
+        if invoice["status"] in OWED and invoice["due_date"] < TODAY:
+            late.add(invoice["customer_id"])
+    expected = sorted(
+        ((key, amount) for key, amount in owed.items() if key[0] in late), key=lambda item: (-item[1], item[0][0])
+    )[:10]
+    scope = Scope.build(organization=receivables.org_a, membership=None, today=TODAY)
+    rows = selectors.top_debtors(scope, limit=10, overdue_only=True)
+    assert [((row["customer_id"], row["currency"]), row["outstanding"]) for row in rows] == expected
