@@ -20,8 +20,8 @@ from collect.bench.registry import BenchContext, Outcome, scenario
 from customers.jobs import bulk_job_create, bulk_job_run
 from customers.models import BulkJob, BulkJobStatus, Customer
 from mandates.models import Mandate, MandateProfile
+from messaging.models import Dispatch
 from organizations.models import ActivityLog
-from reminders.models import Dispatch
 
 INVITED = 100_000
 LIMIT_S = 60

@@ -24,10 +24,10 @@ from django.utils.translation import gettext as _
 from campaigns.models import Campaign, CampaignStatus, Invitation
 from campaigns.selectors import unsigned_invitations
 from collect.bulk_insert import analyze_after_bulk_write, insert_rows
-from collect.outbox import Outgoing, queue_messages
 from customers.models import Customer, CustomerType
 from mandates.models import Mandate, MandateProfile, MandateState, Scheme
 from mandates.services import references_allocate
+from messaging.kinds import Outgoing, queue_messages
 from organizations.models import ActivityLog, Organization
 from organizations.services import Actor, log_action, log_actions_bulk
 

@@ -23,8 +23,8 @@ from invoices.models import Invoice
 from mandates.collection import batch_build
 from mandates.collection_selection import Selection
 from mandates.models import CollectionBatch, CollectionItem, Mandate, MandateProfile, MandateState, PainVersion
+from messaging.models import Dispatch
 from organizations.models import ActivityLog, Organization
-from reminders.models import Dispatch
 
 SLUG = "bench-collection"
 COUNT = 10_000

@@ -24,7 +24,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from collect.outbox import Outgoing, queue_messages
 from invoices.models import Invoice, InvoiceStatus, Payment, PaymentMethod
 from invoices.services import payment_record, payment_reverse
 from invoices.signals import invoices_changed
@@ -50,6 +49,7 @@ from mandates.sepa import Collection, Creditor, SepaError, build_pain008
 from mandates.services import mandate_transition
 from mandates.signals import mandate_ended
 from mandates.target2 import next_target2_business_day
+from messaging.kinds import Outgoing, queue_messages
 from organizations.models import Organization
 from organizations.services import Actor, log_action, log_actions_bulk
 

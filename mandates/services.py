@@ -17,13 +17,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from collect.outbox import Outgoing, queue_messages
 from customers.models import Customer, CustomerType
 from mandates import sepa
 from mandates.models import Mandate, MandateDocument, MandateProfile, MandateState, ReferenceCounter, Scheme
 from mandates.models import SignatureMethod as Method
 from mandates.signals import mandate_ended, mandate_signed
 from mandates.states import AWAITING_SIGNATURE, can_transition, check_transition
+from messaging.kinds import Outgoing, queue_messages
 from organizations.models import Organization
 from organizations.services import CustomerActor, log_action, log_actions_bulk
 

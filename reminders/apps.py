@@ -10,12 +10,12 @@ class RemindersConfig(AppConfig):
     verbose_name = _("Follow-up")
 
     def ready(self) -> None:
-        from anymail.signals import tracking
-
-        from collect.outbox import register_message_queue
         from customers.bulk import register_bulk_action
         from customers.hooks import register_customer_follow_up_explainer
         from invoices.hooks import register_follow_up_explainer
+        from messaging.kinds import register_kind
+        from messaging.models import FallbackChannel, StepChannel, TemplatePurpose
+        from messaging.people import register_desk
         from organizations.activity import (
             ActivityText,
             register_activity_labels,
@@ -27,15 +27,15 @@ class RemindersConfig(AppConfig):
         from reminders.bulk_actions import ASSIGN_FOLLOW_UP_PLAN, SEND_REMINDER
         from reminders.collection_messages import PRE_NOTIFICATION_HANDLER
         from reminders.engine import explain, explain_customer
-        from reminders.kinds import queue, register_kind
+        from reminders.fallback import TaskDesk
+        from reminders.follow_up_messages import FOLLOW_UP, MANUAL
         from reminders.mandate_messages import MANDATE_INVITATION, MANDATE_REMINDER
         from reminders.mandate_signed_messages import HANDLER as MANDATE_SIGNED_HANDLER
-        from reminders.models import FallbackChannel, FollowUpSettings, StepChannel, TemplatePurpose
-        from reminders.tracking import on_tracking_event
+        from reminders.models import FollowUpSettings
 
-        tracking.connect(on_tracking_event, dispatch_uid="reminders.tracking")
-
-        register_message_queue(queue)
+        register_desk(TaskDesk())
+        register_kind(FOLLOW_UP)
+        register_kind(MANUAL)
         register_kind(MANDATE_SIGNED_HANDLER)
         register_kind(PRE_NOTIFICATION_HANDLER)
         register_kind(MANDATE_INVITATION)
@@ -99,7 +99,7 @@ class RemindersConfig(AppConfig):
 
 def _message_outcomes() -> dict:
     """`<kind>.<status>` for the messages a handler sends (reminders/delivery.py logs them on the subject)."""
-    from reminders.models import DispatchKind, DispatchStatus
+    from messaging.models import DispatchKind, DispatchStatus
 
     outcomes = {
         DispatchStatus.SENT: _("%(message)s sent"),

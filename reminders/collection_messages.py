@@ -11,11 +11,11 @@ from datetime import date, datetime
 from django.utils.translation import gettext as _
 
 from mandates.models import BatchStatus, CollectionBatch, CollectionItem, DebitStatus
-from reminders.delivery import message_context
-from reminders.kinds import KindHandler, Rendered
-from reminders.models import Dispatch, DispatchKind, TemplatePurpose
-from reminders.templating import InvoiceLine, MessageContext, render_html, render_text
-from reminders.texts import text_for
+from messaging.delivery import message_context
+from messaging.kinds import KindHandler, Rendered
+from messaging.models import Dispatch, DispatchKind, TemplatePurpose
+from messaging.templating import InvoiceLine, MessageContext, render_html, render_text
+from messaging.texts import text_for
 
 
 def _batch(dispatch: Dispatch) -> CollectionBatch | None:
@@ -61,6 +61,7 @@ def render(dispatch: Dispatch, now: datetime) -> Rendered:
 
 PRE_NOTIFICATION_HANDLER = KindHandler(
     kind=DispatchKind.PRE_NOTIFICATION,
+    label=DispatchKind.PRE_NOTIFICATION.label,
     skip_reason=skip_reason,
     render=render,
     subject_of=lambda dispatch: dispatch.customer,

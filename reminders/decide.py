@@ -27,6 +27,7 @@ from django.utils.translation import gettext, override
 from customers.models import Customer
 from invoices.models import Invoice, InvoiceStatus
 from mandates.selectors import collection_hold_sql
+from messaging.models import Dispatch, DispatchInvoice, DispatchStatus, TemplatePurpose
 from organizations.models import Organization
 from organizations.services import log_actions_many
 from reminders.calendar import next_send_time
@@ -39,15 +40,7 @@ from reminders.engine import (
     reschedule,
     step_moment,
 )
-from reminders.models import (
-    REFERS_TO_EARLIER_REMINDERS,
-    Dispatch,
-    DispatchInvoice,
-    DispatchStatus,
-    FollowUpStep,
-    Grouping,
-    TemplatePurpose,
-)
+from reminders.models import REFERS_TO_EARLIER_REMINDERS, FollowUpStep, Grouping
 
 INSERT_BATCH = 500
 FETCH_BATCH = 5000

@@ -16,11 +16,11 @@ from campaigns.models import CampaignStatus, Invitation
 from mandates.links import signing_url
 from mandates.models import MandateState
 from mandates.states import AWAITING_SIGNATURE
-from reminders.delivery import message_context
-from reminders.kinds import KindHandler, Rendered
-from reminders.models import Dispatch, DispatchKind, TemplatePurpose
-from reminders.templating import render_html, render_text
-from reminders.texts import text_for
+from messaging.delivery import message_context
+from messaging.kinds import KindHandler, Rendered
+from messaging.models import Dispatch, DispatchKind, TemplatePurpose
+from messaging.templating import render_html, render_text
+from messaging.texts import text_for
 
 PURPOSES = {
     DispatchKind.MANDATE_INVITATION: TemplatePurpose.MANDATE_INVITATION,
@@ -86,11 +86,21 @@ def invitation_email_bounced(*, dispatch: Dispatch, at: datetime) -> None:
                               email_bounced_at__isnull=True).update(email_bounced_at=at)  # fmt: skip
 
 
+def _mandate(dispatch: Dispatch):
+    return dispatch.mandate or dispatch.customer
+
+
+def on_bounced(dispatch: Dispatch, at: datetime) -> None:
+    invitation_email_bounced(dispatch=dispatch, at=at)
+
+
 MANDATE_INVITATION = KindHandler(
-    kind=DispatchKind.MANDATE_INVITATION, skip_reason=skip_reason, render=render, on_sent=on_sent,
-    on_failed=on_failed, tags=("mandate-invitation",),
+    kind=DispatchKind.MANDATE_INVITATION, label=DispatchKind.MANDATE_INVITATION.label, skip_reason=skip_reason,
+    render=render, on_sent=on_sent, on_failed=on_failed, on_bounced=on_bounced, subject_of=_mandate,
+    tags=("mandate-invitation",),
 )  # fmt: skip
 MANDATE_REMINDER = KindHandler(
-    kind=DispatchKind.MANDATE_REMINDER, skip_reason=skip_reason, render=render, on_sent=on_sent,
-    on_failed=on_failed, tags=("mandate-reminder",),
+    kind=DispatchKind.MANDATE_REMINDER, label=DispatchKind.MANDATE_REMINDER.label, skip_reason=skip_reason,
+    render=render, on_sent=on_sent, on_failed=on_failed, on_bounced=on_bounced, subject_of=_mandate,
+    tags=("mandate-reminder",),
 )  # fmt: skip

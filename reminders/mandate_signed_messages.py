@@ -11,11 +11,11 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 
 from mandates.models import MandateDocument, MandateState
-from reminders.delivery import message_context
-from reminders.kinds import KindHandler, Rendered
-from reminders.models import Dispatch, DispatchKind, TemplatePurpose
-from reminders.templating import render_html, render_text
-from reminders.texts import text_for
+from messaging.delivery import message_context
+from messaging.kinds import KindHandler, Rendered
+from messaging.models import Dispatch, DispatchKind, TemplatePurpose
+from messaging.templating import render_html, render_text
+from messaging.texts import text_for
 
 STILL_SIGNED = (MandateState.SIGNED, MandateState.SUSPENDED)
 
@@ -47,6 +47,6 @@ def render(dispatch: Dispatch, now: datetime) -> Rendered:
 
 
 HANDLER = KindHandler(
-    kind=DispatchKind.MANDATE_SIGNED, skip_reason=skip_reason, render=render,
+    kind=DispatchKind.MANDATE_SIGNED, label=DispatchKind.MANDATE_SIGNED.label, skip_reason=skip_reason, render=render,
     subject_of=lambda dispatch: dispatch.mandate, tags=("mandate-signed",),
 )  # fmt: skip

@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from invoices.models import Invoice, InvoiceStatus
+from messaging.models import Dispatch, DispatchInvoice, StepChannel, TemplatePurpose
+from messaging.templating import validate_text
 from organizations.models import Organization
 from organizations.services import Actor
-from reminders.models import Dispatch, DispatchInvoice, StepChannel, TemplatePurpose
-from reminders.templating import validate_text
 
 
 @transaction.atomic
@@ -57,6 +57,6 @@ def reminder_send_now(
 
 
 def _ring(dispatch_id: int) -> None:
-    from reminders.tasks import deliver
+    from messaging.tasks import deliver
 
     deliver.delay(dispatch_id)

@@ -30,9 +30,10 @@ from mandates.models import (
     MandateProfile,
     ReferenceCounter,
 )
+from messaging.models import Dispatch, DispatchInvoice
 from organizations.models import ApiKeyScope, BankAccount, Role
 from organizations.services import api_key_create, log_action
-from reminders.models import Dispatch, DispatchInvoice, FollowUpPlan, Task
+from reminders.models import FollowUpPlan, Task
 from tests.factories import (
     ContactFactory,
     CustomerFactory,

@@ -11,8 +11,8 @@ from campaigns.services import invitations_create
 from customers.models import BulkJob
 from mandates.links import signing_url
 from mandates.models import Mandate, MandateState
+from messaging.models import Dispatch, DispatchKind
 from organizations.models import ActivityLog
-from reminders.models import Dispatch, DispatchKind
 
 pytestmark = pytest.mark.django_db
 

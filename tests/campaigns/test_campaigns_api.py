@@ -11,8 +11,8 @@ from customers.jobs import bulk_job_run
 from customers.models import BulkJob
 from mandates.links import signing_url
 from mandates.models import Mandate, MandateState
+from messaging.models import Dispatch, DispatchKind
 from organizations.models import ActivityLog
-from reminders.models import Dispatch, DispatchKind
 from tests.openapi import assert_matches_schema
 
 pytestmark = pytest.mark.django_db

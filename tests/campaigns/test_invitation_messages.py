@@ -16,8 +16,8 @@ from campaigns.services import campaign_close, campaign_remind, invitations_crea
 from mailroom.models import StoredEmail
 from mandates.links import signing_url
 from mandates.models import Mandate, MandateState
-from reminders.delivery import deliver_one
-from reminders.models import Dispatch, DispatchKind, DispatchStatus
+from messaging.delivery import deliver_one
+from messaging.models import Dispatch, DispatchKind, DispatchStatus
 
 pytestmark = pytest.mark.django_db
 

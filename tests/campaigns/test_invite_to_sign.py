@@ -11,8 +11,8 @@ from campaigns.services import CampaignError, campaign_close, invitations_create
 from customers.jobs import bulk_job_create, bulk_job_run
 from customers.models import BulkJobStatus, CustomerType
 from mandates.models import Mandate, MandateProfile, MandateState
+from messaging.models import Dispatch, DispatchKind
 from organizations.models import ActivityLog
-from reminders.models import Dispatch, DispatchKind
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,9 @@ from campaigns.models import Invitation
 from customers.models import BulkJob
 from mailroom.models import StoredEmail
 from mandates.models import CollectionItem, Mandate
+from messaging.models import Dispatch, DispatchInvoice, DispatchStatus
 from organizations.services import log_action
-from reminders.models import Dispatch, DispatchInvoice, DispatchStatus, FollowUpStep, Task
+from reminders.models import FollowUpStep, Task
 from tests.factories import ContactFactory, CustomerFactory, InvoiceFactory, PaymentFactory
 
 pytestmark = pytest.mark.django_db

@@ -15,8 +15,8 @@ from collect.celery import app as celery_app
 from customers.stats import customers_refresh_stats
 from mailroom.models import StoredEmail
 from mandates.models import MandateState
-from reminders.delivery import deliver_one
-from reminders.models import Dispatch, DispatchKind
+from messaging.delivery import deliver_one
+from messaging.models import Dispatch, DispatchKind
 from tests.e2e.test_customers_journey import log_in
 from tests.factories import ContactFactory, CustomerFactory, InvoiceFactory
 

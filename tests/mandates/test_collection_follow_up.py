@@ -17,11 +17,11 @@ from mandates.collection import batch_build, batch_cancel, batch_mark_submitted,
 from mandates.models import Mandate
 from mandates.services import mandate_transition
 from mandates.signals import mandate_ended, mandate_signed
+from messaging.delivery import deliver_one, due_dispatch_ids
+from messaging.models import Dispatch, DispatchKind, DispatchStatus
 from organizations.models import ActivityLog
 from reminders.decide import decide_due_cross_tenant
-from reminders.delivery import deliver_one
-from reminders.engine import due_dispatch_ids, explain
-from reminders.models import Dispatch, DispatchKind, DispatchStatus
+from reminders.engine import explain
 
 pytestmark = pytest.mark.django_db
 BRUSSELS = ZoneInfo("Europe/Brussels")

@@ -9,8 +9,8 @@ from django.core.management import call_command
 
 from mailroom.models import StoredEmail
 from mandates.models import MandateDocument, MandateState
+from messaging.models import Dispatch, DispatchStatus
 from organizations.models import ActivityLog
-from reminders.models import Dispatch, DispatchStatus
 from tests.mandates.conftest import SIGNING_DATA
 
 

@@ -11,9 +11,9 @@ from django.utils import translation
 from customers.models import BulkJobStatus
 from invoices.models import InvoiceStatus
 from mandates.models import MandateState
+from messaging.models import DispatchKind, DispatchStatus
 from organizations.activity import ACTIVITY_LABELS, describe, summarize
 from organizations.services import log_action
-from reminders.models import DispatchKind, DispatchStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 # A quoted dotted code (or an f-string one) on a line that mentions `code`.

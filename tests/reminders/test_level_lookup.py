@@ -7,8 +7,9 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
+from messaging.models import Dispatch, DispatchInvoice, DispatchStatus
 from reminders.engine import taken_levels
-from reminders.models import Dispatch, DispatchInvoice, DispatchStatus, FollowUpStep
+from reminders.models import FollowUpStep
 
 pytestmark = pytest.mark.django_db
 
