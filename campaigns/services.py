@@ -21,6 +21,7 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaigns.messages import MANDATE_INVITATION, MANDATE_REMINDER
 from campaigns.models import Campaign, CampaignStatus, Invitation
 from campaigns.selectors import unsigned_invitations
 from collect.bulk_insert import analyze_after_bulk_write, insert_rows
@@ -31,8 +32,6 @@ from messaging.kinds import Outgoing, queue_messages
 from organizations.models import ActivityLog, Organization
 from organizations.services import Actor, log_action, log_actions_bulk
 
-INVITATION_KIND = "mandate_invitation"
-REMINDER_KIND = "mandate_reminder"
 SIGNED_STATES = (MandateState.SIGNED, MandateState.SUSPENDED)
 
 
@@ -200,7 +199,7 @@ def _invite(campaign: Campaign, customers: list[dict], *, actor: Actor, now: dat
                  payload={"campaign": campaign.pk, "round": 0})
         for customer, mandate_id in zip(customers, mandate_ids, strict=True) if customer["has_valid_email"]
     ]  # fmt: skip
-    queue_messages(organization=organization, kind=INVITATION_KIND, messages=messages, actor=actor, when=now)
+    queue_messages(organization=organization, kind=MANDATE_INVITATION, messages=messages, actor=actor, when=now)
     invitations = [Invitation(pk=pk, customer_id=customer["pk"]) for pk, customer in zip(invitation_ids, customers,
                                                                                           strict=True)]  # fmt: skip
     log_actions_bulk(organization=organization, subjects=invitations, code="invitation.created", actor=actor,
@@ -245,7 +244,7 @@ def _remind(campaign: Campaign, due, *, actor: Actor, now: datetime) -> int:
                  payload={"campaign": campaign.pk, "round": sent + 1})
         for _pk, customer_id, mandate_id, sent in rows
     ]  # fmt: skip
-    queue_messages(organization=campaign.organization, kind=REMINDER_KIND, messages=messages, actor=actor, when=now)
+    queue_messages(organization=campaign.organization, kind=MANDATE_REMINDER, messages=messages, actor=actor, when=now)
     profile = campaign.profile
     every, most = profile.remind_every_days, profile.remind_max_times
     next_at = Value(None) if not (every and most) else Case(

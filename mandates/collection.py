@@ -35,6 +35,7 @@ from mandates.collection_selection import (
     collectable_invoices,
     dropped_invoices,
 )
+from mandates.messages import PRE_NOTIFICATION
 from mandates.models import (
     BatchStatus,
     CollectionBatch,
@@ -53,7 +54,6 @@ from messaging.kinds import Outgoing, queue_messages
 from organizations.models import Organization
 from organizations.services import Actor, log_action, log_actions_bulk
 
-PRE_NOTIFICATION = "pre_notification"  # reminders.models.DispatchKind.PRE_NOTIFICATION
 # Characters of the invoice number kept in an end-to-end id; the rest identifies invoice and batch.
 E2E_NUMBER_LENGTH = 20
 _BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"

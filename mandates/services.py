@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from customers.models import Customer, CustomerType
 from mandates import sepa
+from mandates.messages import MANDATE_SIGNED
 from mandates.models import Mandate, MandateDocument, MandateProfile, MandateState, ReferenceCounter, Scheme
 from mandates.models import SignatureMethod as Method
 from mandates.signals import mandate_ended, mandate_signed
@@ -40,7 +41,6 @@ STAMPS = {
 # A signed mandate lapses after 36 months without a collection (EPC rulebook).
 DORMANT_MONTHS = 36
 USABLE = frozenset({MandateState.SIGNED, MandateState.SUSPENDED})
-SIGNED_COPY_KIND = "mandate_signed"
 SIGNING_LANGUAGES = frozenset(code for code, _name in settings.LANGUAGES)
 
 
@@ -323,7 +323,7 @@ def mandate_sign(
     MandateDocument.objects.create(organization=signed.organization, mandate=signed, language=language,
                                    pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest())  # fmt: skip
     queue_messages(
-        organization=signed.organization, kind=SIGNED_COPY_KIND, actor=None,
+        organization=signed.organization, kind=MANDATE_SIGNED, actor=None,
         messages=[Outgoing(customer_id=signed.customer_id, mandate_id=signed.pk,
                            dedupe_key=f"mandate-signed:{signed.pk}")],
     )  # fmt: skip

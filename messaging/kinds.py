@@ -17,9 +17,12 @@ from typing import Any
 
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy
 
 from collect.bulk_insert import insert_rows
 from messaging.models import Dispatch, DispatchInvoice, DispatchStatus, StepChannel
+from organizations.activity import register_activity_labels
 
 
 @dataclass
@@ -76,7 +79,35 @@ HANDLERS: dict[str, KindHandler] = {}
 
 
 def register_kind(handler: KindHandler) -> None:
+    """Called in the owning app's AppConfig.ready. A kind that books its own outcomes (`on_finished`) names them
+    itself; for the others, "<kind>.<status>" reads "<label> sent", "<label> failed", … in the activity log
+    (an app may register a more specific sentence for a code, which wins)."""
     HANDLERS[handler.kind] = handler
+    if handler.on_finished is None:
+        register_activity_labels(_outcomes(handler), replace=False)
+
+
+OUTCOMES = {
+    DispatchStatus.SENT: gettext_lazy("%(message)s sent"),
+    DispatchStatus.FAILED: gettext_lazy("%(message)s failed"),
+    DispatchStatus.SKIPPED: gettext_lazy("%(message)s not sent (no longer needed)"),
+    DispatchStatus.MISSED: gettext_lazy("%(message)s missed: not sent late"),
+    DispatchStatus.TEST: gettext_lazy("%(message)s rendered in test mode"),
+    DispatchStatus.UNCERTAIN: gettext_lazy("%(message)s: outcome unknown"),
+}
+
+
+def _outcome_text(sentence, message) -> str:
+    return str(sentence) % {"message": message}
+
+
+_outcome = lazy(_outcome_text, str)
+
+
+def _outcomes(handler: KindHandler) -> dict:
+    return {
+        f"{handler.kind}.{status.value}": _outcome(sentence, handler.label) for status, sentence in OUTCOMES.items()
+    }
 
 
 def handler_for(dispatch: Dispatch) -> KindHandler:

@@ -91,24 +91,14 @@ class DispatchStatus(models.TextChoices):
     UNCERTAIN = "uncertain", _("Outcome unknown")  # the worker died while calling the provider; a person checks
 
 
-class DispatchKind(models.TextChoices):
-    """What a message is about. Follow-up and manual reminders list invoices; other kinds carry a dedupe_key
-    and are rendered and re-checked by the handler registered for them (reminders/kinds.py)."""
-
-    FOLLOW_UP = "follow_up", _("Follow-up")
-    MANUAL = "manual", _("Manual reminder")
-    MANDATE_INVITATION = "mandate_invitation", _("Mandate invitation")
-    MANDATE_REMINDER = "mandate_reminder", _("Mandate invitation reminder")
-    MANDATE_SIGNED = "mandate_signed", _("Signed mandate")
-    PRE_NOTIFICATION = "pre_notification", _("Direct-debit pre-notification")
-
-
 class Dispatch(models.Model):
     """One message (or task) decided by the engine or sent by hand: the outbox row and its history."""
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="dispatches")
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="dispatches")
-    kind = models.CharField(_("kind"), max_length=24, choices=DispatchKind.choices, default=DispatchKind.FOLLOW_UP)
+    # What the message is about, as registered by the app that owns it (messaging/kinds.py): "follow_up",
+    # "mandate_invitation", "pre_notification", …
+    kind = models.CharField(_("kind"), max_length=24)
     # The invoice that carries the step: the oldest one in a grouped message, or the invoice itself.
     # Empty for messages about something else than invoices (a mandate invitation, …).
     invoice = models.ForeignKey(

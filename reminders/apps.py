@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
-from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -25,21 +24,14 @@ class RemindersConfig(AppConfig):
         )
         from reminders import receivers  # noqa: F401  (connects the schedule receivers)
         from reminders.bulk_actions import ASSIGN_FOLLOW_UP_PLAN, SEND_REMINDER
-        from reminders.collection_messages import PRE_NOTIFICATION_HANDLER
         from reminders.engine import explain, explain_customer
         from reminders.fallback import TaskDesk
-        from reminders.follow_up_messages import FOLLOW_UP, MANUAL
-        from reminders.mandate_messages import MANDATE_INVITATION, MANDATE_REMINDER
-        from reminders.mandate_signed_messages import HANDLER as MANDATE_SIGNED_HANDLER
+        from reminders.follow_up_messages import FOLLOW_UP_HANDLER, MANUAL_HANDLER
         from reminders.models import FollowUpSettings
 
         register_desk(TaskDesk())
-        register_kind(FOLLOW_UP)
-        register_kind(MANUAL)
-        register_kind(MANDATE_SIGNED_HANDLER)
-        register_kind(PRE_NOTIFICATION_HANDLER)
-        register_kind(MANDATE_INVITATION)
-        register_kind(MANDATE_REMINDER)
+        register_kind(FOLLOW_UP_HANDLER)
+        register_kind(MANUAL_HANDLER)
         register_bulk_action(ASSIGN_FOLLOW_UP_PLAN)
         register_bulk_action(SEND_REMINDER)
         register_follow_up_explainer(explain)
@@ -87,42 +79,7 @@ class RemindersConfig(AppConfig):
             "invoice.reminder_overtaken": ActivityText(
                 _("Reminder awaiting approval overtaken by %(by)s; not sent"), _("Reminder overtaken by a later one")
             ),
-            "mandate_invitation.sent": _("Invitation to sign sent"),
-            "mandate_invitation.failed": _("Invitation to sign failed"),
-            "mandate_invitation.skipped": _("Invitation to sign skipped"),
-            "mandate_reminder.sent": _("Reminder to sign sent"),
-            "mandate_reminder.failed": _("Reminder to sign failed"),
-            "mandate_reminder.skipped": _("Reminder to sign skipped"),
         })  # fmt: skip
-        register_activity_labels(_message_outcomes(), replace=False)
-
-
-def _message_outcomes() -> dict:
-    """`<kind>.<status>` for the messages a handler sends (reminders/delivery.py logs them on the subject)."""
-    from messaging.models import DispatchKind, DispatchStatus
-
-    outcomes = {
-        DispatchStatus.SENT: _("%(message)s sent"),
-        DispatchStatus.FAILED: _("%(message)s failed"),
-        DispatchStatus.SKIPPED: _("%(message)s not sent (no longer needed)"),
-        DispatchStatus.MISSED: _("%(message)s missed: not sent late"),
-        DispatchStatus.TEST: _("%(message)s rendered in test mode"),
-        DispatchStatus.UNCERTAIN: _("%(message)s: outcome unknown"),
-    }
-    own = {DispatchKind.FOLLOW_UP, DispatchKind.MANUAL}
-    return {
-        f"{kind.value}.{status.value}": _outcome(sentence, kind.label)
-        for kind in DispatchKind
-        if kind not in own
-        for status, sentence in outcomes.items()
-    }
-
-
-def _outcome_text(sentence, message) -> str:
-    return str(sentence) % {"message": message}
-
-
-_outcome = lazy(_outcome_text, str)
 
 
 def _task_title(data):

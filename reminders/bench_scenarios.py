@@ -42,6 +42,7 @@ from organizations.models import Organization
 from reminders.calendar import is_sending_day
 from reminders.decide import decide_due_cross_tenant
 from reminders.engine import REACHED
+from reminders.follow_up_messages import FOLLOW_UP
 from reminders.models import FollowUpPlan, FollowUpSettings, FollowUpStep, Task
 
 ZONE = ZoneInfo("Europe/Brussels")
@@ -405,7 +406,7 @@ def _bench_dispatches(organization: Organization, user, count: int) -> list[int]
     invoices = dict(list(invoices.items())[:count])
     moment = datetime.now(tz=ZONE) - timedelta(minutes=1)
     dispatches = Dispatch.objects.bulk_create([
-        Dispatch(organization=organization, customer_id=customer_id, invoice=listed[0], manual=True,
+        Dispatch(organization=organization, kind=FOLLOW_UP, customer_id=customer_id, invoice=listed[0], manual=True,
                  channel=StepChannel.EMAIL, purpose=TemplatePurpose.REMINDER_1, scheduled_for=moment,
                  next_attempt_at=moment, created_by=user)
         for customer_id, listed in invoices.items()

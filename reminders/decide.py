@@ -40,6 +40,7 @@ from reminders.engine import (
     reschedule,
     step_moment,
 )
+from reminders.follow_up_messages import FOLLOW_UP
 from reminders.models import REFERS_TO_EARLIER_REMINDERS, FollowUpStep, Grouping
 
 INSERT_BATCH = 500
@@ -392,6 +393,7 @@ def _record_batch(decisions: list[Decision], organization: Organization) -> list
     dispatches = {
         (decision.invoice_id, decision.step.pk): Dispatch(
             organization=organization,
+            kind=FOLLOW_UP,
             customer_id=decision.customer_id,
             invoice_id=decision.invoice_id,
             step=decision.step,

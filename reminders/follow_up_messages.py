@@ -37,7 +37,7 @@ from messaging.delivery import (
     store_content,
 )
 from messaging.kinds import KindHandler
-from messaging.models import Dispatch, DispatchInvoice, DispatchKind, DispatchStatus, StepChannel, TemplatePurpose
+from messaging.models import Dispatch, DispatchInvoice, DispatchStatus, StepChannel, TemplatePurpose
 from messaging.templating import render_html, render_text
 from messaging.texts import Text, text_for
 from organizations.services import log_action
@@ -45,6 +45,9 @@ from reminders.calendar import next_send_time
 from reminders.engine import PlanBook, reschedule
 from reminders.fallback import fall_back_with_task, open_task
 from reminders.task_titles import task_title
+
+FOLLOW_UP = "follow_up"  # decided by a plan's step, or sent by hand (`manual`)
+MANUAL = "manual"  # the kind of manual reminders in older rows; handled like any follow-up message
 
 
 @dataclass
@@ -247,11 +250,11 @@ def on_failed(dispatch: Dispatch, reason: str) -> None:
     fall_back_with_task(dispatch, task_title("email_refused", customer=dispatch.customer))
 
 
-FOLLOW_UP = KindHandler(
-    kind=DispatchKind.FOLLOW_UP, label=gettext_lazy("Follow-up"), prepare=prepare, book_sent=book_sent,
+FOLLOW_UP_HANDLER = KindHandler(
+    kind=FOLLOW_UP, label=gettext_lazy("Follow-up"), prepare=prepare, book_sent=book_sent,
     on_finished=on_finished, on_failed=on_failed, subject_of=lambda dispatch: dispatch.invoice,
 )  # fmt: skip
-MANUAL = KindHandler(
-    kind=DispatchKind.MANUAL, label=gettext_lazy("Manual reminder"), prepare=prepare, book_sent=book_sent,
+MANUAL_HANDLER = KindHandler(
+    kind=MANUAL, label=gettext_lazy("Manual reminder"), prepare=prepare, book_sent=book_sent,
     on_finished=on_finished, on_failed=on_failed, subject_of=lambda dispatch: dispatch.invoice,
 )  # fmt: skip

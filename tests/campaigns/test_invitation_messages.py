@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django.utils.translation import gettext, override
 
+from campaigns.messages import MANDATE_REMINDER
 from campaigns.models import Invitation
 from campaigns.selectors import campaign_funnel
 from campaigns.services import campaign_close, campaign_remind, invitations_create, reminders_send_due_cross_tenant
@@ -17,7 +18,7 @@ from mailroom.models import StoredEmail
 from mandates.links import signing_url
 from mandates.models import Mandate, MandateState
 from messaging.delivery import deliver_one
-from messaging.models import Dispatch, DispatchKind, DispatchStatus
+from messaging.models import Dispatch, DispatchStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -92,9 +93,7 @@ def test_automatic_reminders_go_out_every_n_days_up_to_m_times(world, make_custo
     assert reminders_send_due_cross_tenant(now=start + timedelta(days=30)) == 0  # two rounds is the most
     invitation = Invitation.objects.get(customer=waiting)
     assert (invitation.reminders_sent, invitation.next_reminder_at) == (2, None)
-    keys = Dispatch.objects.filter(customer=waiting, kind=DispatchKind.MANDATE_REMINDER).values_list(
-        "dedupe_key", flat=True
-    )
+    keys = Dispatch.objects.filter(customer=waiting, kind=MANDATE_REMINDER).values_list("dedupe_key", flat=True)
     assert sorted(keys) == [f"mandate-invitation:{invitation.mandate_id}:{n}" for n in (1, 2)]
     assert Invitation.objects.get(customer=signs).next_reminder_at is None
 
@@ -107,7 +106,7 @@ def test_closing_a_campaign_stops_its_reminders(world, make_customer, campaign):
     invitations_create(campaign=campaign, customer_ids=[make_customer().pk], now=start)
     campaign_close(campaign=campaign, actor=world.owner_a.user)
     assert reminders_send_due_cross_tenant(now=start + timedelta(days=4)) == 0
-    assert not Dispatch.objects.filter(kind=DispatchKind.MANDATE_REMINDER).exists()
+    assert not Dispatch.objects.filter(kind=MANDATE_REMINDER).exists()
 
 
 def test_remind_now_sends_a_reminder_with_the_link(world, make_customer, campaign):
@@ -116,7 +115,7 @@ def test_remind_now_sends_a_reminder_with_the_link(world, make_customer, campaig
     Mandate.objects.filter(customer=signed).update(state=MandateState.SIGNED, signed_at=timezone.now())
     assert campaign_remind(campaign=campaign, actor=world.owner_a.user) == 1
     deliver_all()
-    reminder = Dispatch.objects.get(kind=DispatchKind.MANDATE_REMINDER)
+    reminder = Dispatch.objects.get(kind=MANDATE_REMINDER)
     assert reminder.customer_id == customer.pk and reminder.status == DispatchStatus.SENT
     assert reminder.subject.startswith("Herinnering")
     assert signing_url(Mandate.objects.get(customer=customer)) in reminder.text_body

@@ -18,6 +18,7 @@ from mailroom.models import StoredEmail
 from mandates.models import CollectionItem, Mandate
 from messaging.models import Dispatch, DispatchInvoice, DispatchStatus
 from organizations.services import log_action
+from reminders.follow_up_messages import FOLLOW_UP
 from reminders.models import FollowUpStep, Task
 from tests.factories import ContactFactory, CustomerFactory, InvoiceFactory, PaymentFactory
 
@@ -38,6 +39,7 @@ def grow(world, count: int) -> None:
         InvoiceFactory(customer=customer, next_follow_up_at=now + timedelta(days=2))
         PaymentFactory(invoice=invoice, amount=Decimal("1.00"))
         dispatch = Dispatch.objects.create(
+            kind=FOLLOW_UP,
             organization=organization,
             customer=customer,
             invoice=invoice,
@@ -118,6 +120,7 @@ def grow_customer(world, count: int) -> None:
         invoice = InvoiceFactory(customer=a.customer, next_follow_up_at=now + timedelta(days=1, minutes=index))
         PaymentFactory(invoice=invoice, amount=Decimal("1.00"))
         dispatch = Dispatch.objects.create(
+            kind=FOLLOW_UP,
             organization=world.org_a,
             customer=a.customer,
             invoice=invoice,
@@ -149,6 +152,7 @@ def grow_invoice(world, count: int) -> None:
     for _index in range(count):
         PaymentFactory(invoice=a.invoice, amount=Decimal("0.01"))
         dispatch = Dispatch.objects.create(
+            kind=FOLLOW_UP,
             organization=world.org_a,
             customer=a.customer,
             invoice=InvoiceFactory(customer=a.customer),

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from messaging.models import Dispatch, DispatchInvoice, DispatchStatus
 from reminders.engine import taken_levels
+from reminders.follow_up_messages import FOLLOW_UP
 from reminders.models import FollowUpStep
 
 pytestmark = pytest.mark.django_db
@@ -16,6 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def message(invoice, step, status, *, listing=()):
     dispatch = Dispatch.objects.create(
+        kind=FOLLOW_UP,
         organization=invoice.organization,
         customer=invoice.customer,
         invoice=invoice,

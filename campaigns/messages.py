@@ -1,8 +1,8 @@
 """Mandate invitations and their reminders: the outbox handlers (re-check, render, book) for both kinds.
 
-Queued by campaigns (campaigns/services.py) through collect/outbox.py; delivered exactly once by
-reminders/delivery.py. At send time a message is skipped when the mandate no longer waits for a signature,
-the campaign was closed or the signing link expired.
+Queued by campaigns/services.py through messaging.kinds.queue_messages; registered in CampaignsConfig.ready and
+delivered exactly once by messaging/delivery.py. At send time a message is skipped when the mandate no longer
+waits for a signature, the campaign was closed or the signing link expired.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campaigns.models import CampaignStatus, Invitation
 from mandates.links import signing_url
@@ -18,13 +19,15 @@ from mandates.models import MandateState
 from mandates.states import AWAITING_SIGNATURE
 from messaging.delivery import message_context
 from messaging.kinds import KindHandler, Rendered
-from messaging.models import Dispatch, DispatchKind, TemplatePurpose
+from messaging.models import Dispatch, TemplatePurpose
 from messaging.templating import render_html, render_text
 from messaging.texts import text_for
 
+MANDATE_INVITATION = "mandate_invitation"
+MANDATE_REMINDER = "mandate_reminder"
 PURPOSES = {
-    DispatchKind.MANDATE_INVITATION: TemplatePurpose.MANDATE_INVITATION,
-    DispatchKind.MANDATE_REMINDER: TemplatePurpose.MANDATE_REMINDER,
+    MANDATE_INVITATION: TemplatePurpose.MANDATE_INVITATION,
+    MANDATE_REMINDER: TemplatePurpose.MANDATE_REMINDER,
 }
 
 
@@ -94,13 +97,13 @@ def on_bounced(dispatch: Dispatch, at: datetime) -> None:
     invitation_email_bounced(dispatch=dispatch, at=at)
 
 
-MANDATE_INVITATION = KindHandler(
-    kind=DispatchKind.MANDATE_INVITATION, label=DispatchKind.MANDATE_INVITATION.label, skip_reason=skip_reason,
+INVITATION_HANDLER = KindHandler(
+    kind=MANDATE_INVITATION, label=gettext_lazy("Mandate invitation"), skip_reason=skip_reason,
     render=render, on_sent=on_sent, on_failed=on_failed, on_bounced=on_bounced, subject_of=_mandate,
     tags=("mandate-invitation",),
 )  # fmt: skip
-MANDATE_REMINDER = KindHandler(
-    kind=DispatchKind.MANDATE_REMINDER, label=DispatchKind.MANDATE_REMINDER.label, skip_reason=skip_reason,
+REMINDER_HANDLER = KindHandler(
+    kind=MANDATE_REMINDER, label=gettext_lazy("Mandate invitation reminder"), skip_reason=skip_reason,
     render=render, on_sent=on_sent, on_failed=on_failed, on_bounced=on_bounced, subject_of=_mandate,
     tags=("mandate-reminder",),
 )  # fmt: skip
