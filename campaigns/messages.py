@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy
 
 from campaigns.models import CampaignStatus, Invitation
 from mandates.links import signing_url
-from mandates.models import MandateState
+from mandates.models import Mandate, MandateState
 from mandates.states import AWAITING_SIGNATURE
 from messaging.delivery import message_context
-from messaging.kinds import KindHandler, Rendered
+from messaging.kinds import KindHandler, Rendered, subject_record
 from messaging.models import Dispatch, TemplatePurpose
 from messaging.templating import render_html, render_text
 from messaging.texts import text_for
@@ -34,13 +34,13 @@ PURPOSES = {
 def _invitation(dispatch: Dispatch) -> Invitation | None:
     return (
         Invitation.objects.select_related("campaign")
-        .filter(organization_id=dispatch.organization_id, mandate_id=dispatch.mandate_id)
+        .filter(organization_id=dispatch.organization_id, mandate_id=dispatch.subject_id)
         .first()
     )
 
 
 def skip_reason(dispatch: Dispatch) -> str:
-    mandate = dispatch.mandate
+    mandate = mandate_of(dispatch)
     if mandate is None:
         return _("The mandate no longer exists.")
     mandate.refresh_from_db(fields=["state", "link_expires_at"])
@@ -56,7 +56,7 @@ def skip_reason(dispatch: Dispatch) -> str:
 
 
 def render(dispatch: Dispatch, now: datetime) -> Rendered:
-    organization, mandate = dispatch.organization, dispatch.mandate
+    organization, mandate = dispatch.organization, mandate_of(dispatch)
     text = text_for(organization=organization, purpose=PURPOSES[dispatch.kind], language=mandate.language)
     context = message_context(dispatch, [], now)
     context.language = mandate.language
@@ -70,27 +70,31 @@ def render(dispatch: Dispatch, now: datetime) -> Rendered:
 
 
 def on_sent(dispatch: Dispatch, now: datetime) -> None:
-    Invitation.objects.filter(organization_id=dispatch.organization_id, mandate_id=dispatch.mandate_id).update(
+    Invitation.objects.filter(organization_id=dispatch.organization_id, mandate_id=dispatch.subject_id).update(
         last_action_at=now, problem=""
     )
 
 
 def on_failed(dispatch: Dispatch, reason: str) -> None:
-    Invitation.objects.filter(organization_id=dispatch.organization_id, mandate_id=dispatch.mandate_id).update(
+    Invitation.objects.filter(organization_id=dispatch.organization_id, mandate_id=dispatch.subject_id).update(
         problem=reason[:300]
     )
 
 
 def invitation_email_bounced(*, dispatch: Dispatch, at: datetime) -> None:
     """The provider reported a hard bounce, a rejection or a complaint for an invitation or reminder e-mail."""
-    if dispatch.kind not in PURPOSES or dispatch.mandate_id is None:
+    if dispatch.kind not in PURPOSES or dispatch.subject_id is None:
         return
-    Invitation.objects.filter(organization_id=dispatch.organization_id, mandate_id=dispatch.mandate_id,
+    Invitation.objects.filter(organization_id=dispatch.organization_id, mandate_id=dispatch.subject_id,
                               email_bounced_at__isnull=True).update(email_bounced_at=at)  # fmt: skip
 
 
+def mandate_of(dispatch: Dispatch) -> Mandate | None:
+    return subject_record(dispatch, Mandate)
+
+
 def _mandate(dispatch: Dispatch):
-    return dispatch.mandate or dispatch.customer
+    return mandate_of(dispatch) or dispatch.customer
 
 
 def on_bounced(dispatch: Dispatch, at: datetime) -> None:

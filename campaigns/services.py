@@ -28,7 +28,7 @@ from collect.bulk_insert import analyze_after_bulk_write, insert_rows
 from customers.models import Customer, CustomerType
 from mandates.models import Mandate, MandateProfile, MandateState, Scheme
 from mandates.services import references_allocate
-from messaging.kinds import Outgoing, queue_messages
+from messaging.kinds import Outgoing, about, queue_messages
 from organizations.models import ActivityLog, Organization
 from organizations.services import Actor, log_action, log_actions_bulk
 
@@ -195,7 +195,7 @@ def _invite(campaign: Campaign, customers: list[dict], *, actor: Actor, now: dat
         for customer, mandate_id in zip(customers, mandate_ids, strict=True)
     ])  # fmt: skip
     messages = [
-        Outgoing(customer_id=customer["pk"], dedupe_key=dedupe_key(mandate_id, 0), mandate_id=mandate_id,
+        Outgoing(customer_id=customer["pk"], dedupe_key=dedupe_key(mandate_id, 0), subject=about(Mandate, mandate_id),
                  payload={"campaign": campaign.pk, "round": 0})
         for customer, mandate_id in zip(customers, mandate_ids, strict=True) if customer["has_valid_email"]
     ]  # fmt: skip
@@ -240,8 +240,8 @@ def _remind(campaign: Campaign, due, *, actor: Actor, now: datetime) -> int:
     if not rows:
         return 0
     messages = [
-        Outgoing(customer_id=customer_id, dedupe_key=dedupe_key(mandate_id, sent + 1), mandate_id=mandate_id,
-                 payload={"campaign": campaign.pk, "round": sent + 1})
+        Outgoing(customer_id=customer_id, dedupe_key=dedupe_key(mandate_id, sent + 1),
+                 subject=about(Mandate, mandate_id), payload={"campaign": campaign.pk, "round": sent + 1})
         for _pk, customer_id, mandate_id, sent in rows
     ]  # fmt: skip
     queue_messages(organization=campaign.organization, kind=MANDATE_REMINDER, messages=messages, actor=actor, when=now)

@@ -50,7 +50,7 @@ from mandates.sepa import Collection, Creditor, SepaError, build_pain008
 from mandates.services import mandate_transition
 from mandates.signals import mandate_ended
 from mandates.target2 import next_target2_business_day
-from messaging.kinds import Outgoing, queue_messages
+from messaging.kinds import Outgoing, about, queue_messages
 from organizations.models import Organization
 from organizations.services import Actor, log_action, log_actions_bulk
 
@@ -324,7 +324,8 @@ def _queue_pre_notifications(*, batch: CollectionBatch, draft: _Draft, actor, no
     messages = [
         Outgoing(
             customer_id=customer_id, dedupe_key=f"pre-notification:{batch.pk}:{customer_id}",
-            mandate_id=items[0].mandate_id, invoice_amounts=tuple((item.invoice_id, item.amount) for item in items),
+            subject=about(Mandate, items[0].mandate_id),
+            invoice_amounts=tuple((item.invoice_id, item.amount) for item in items),
             payload={"batch": batch.pk, "collection_date": batch.collection_date.isoformat(),
                      "mandate_reference": draft.mandates[customer_id].reference, "creditor_id": profile.creditor_id},
         )

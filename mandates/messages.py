@@ -15,9 +15,17 @@ from datetime import date, datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mandates.models import BatchStatus, CollectionBatch, CollectionItem, DebitStatus, MandateDocument, MandateState
+from mandates.models import (
+    BatchStatus,
+    CollectionBatch,
+    CollectionItem,
+    DebitStatus,
+    Mandate,
+    MandateDocument,
+    MandateState,
+)
 from messaging.delivery import message_context
-from messaging.kinds import KindHandler, Rendered
+from messaging.kinds import KindHandler, Rendered, subject_record
 from messaging.models import Dispatch, TemplatePurpose
 from messaging.templating import InvoiceLine, MessageContext, render_html, render_text
 from messaging.texts import text_for
@@ -29,7 +37,7 @@ STILL_SIGNED = (MandateState.SIGNED, MandateState.SUSPENDED)
 
 
 def _signed_skip_reason(dispatch: Dispatch) -> str:
-    mandate = dispatch.mandate
+    mandate = subject_record(dispatch, Mandate)
     if mandate is None or mandate.state not in STILL_SIGNED:
         return _("The mandate is no longer signed.")
     if not MandateDocument.objects.filter(mandate=mandate).exists():
@@ -38,7 +46,7 @@ def _signed_skip_reason(dispatch: Dispatch) -> str:
 
 
 def _signed_render(dispatch: Dispatch, now: datetime) -> Rendered:
-    mandate, organization = dispatch.mandate, dispatch.organization
+    mandate, organization = subject_record(dispatch, Mandate), dispatch.organization
     # In the language the debtor signed in, like the attached PDF (not necessarily the customer's language).
     language = mandate.document_language
     text = text_for(organization=organization, purpose=TemplatePurpose.MANDATE_SIGNED, language=language)
@@ -56,7 +64,7 @@ def _signed_render(dispatch: Dispatch, now: datetime) -> Rendered:
 
 SIGNED_COPY_HANDLER = KindHandler(
     kind=MANDATE_SIGNED, label=gettext_lazy("Signed mandate"), skip_reason=_signed_skip_reason, render=_signed_render,
-    subject_of=lambda dispatch: dispatch.mandate, tags=("mandate-signed",),
+    subject_of=lambda dispatch: subject_record(dispatch, Mandate), tags=("mandate-signed",),
 )  # fmt: skip
 
 

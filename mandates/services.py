@@ -24,7 +24,7 @@ from mandates.models import Mandate, MandateDocument, MandateProfile, MandateSta
 from mandates.models import SignatureMethod as Method
 from mandates.signals import mandate_ended, mandate_signed
 from mandates.states import AWAITING_SIGNATURE, can_transition, check_transition
-from messaging.kinds import Outgoing, queue_messages
+from messaging.kinds import Outgoing, about, queue_messages
 from organizations.models import Organization
 from organizations.services import CustomerActor, log_action, log_actions_bulk
 
@@ -324,7 +324,7 @@ def mandate_sign(
                                    pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest())  # fmt: skip
     queue_messages(
         organization=signed.organization, kind=MANDATE_SIGNED, actor=None,
-        messages=[Outgoing(customer_id=signed.customer_id, mandate_id=signed.pk,
+        messages=[Outgoing(customer_id=signed.customer_id, subject=about(Mandate, signed.pk),
                            dedupe_key=f"mandate-signed:{signed.pk}")],
     )  # fmt: skip
     transaction.on_commit(lambda: mandate_signed.send(sender=Mandate, mandate=signed, actor=None))

@@ -121,9 +121,38 @@ class Outgoing:
 
     customer_id: int
     dedupe_key: str
-    mandate_id: int | None = None
+    # The owning app's record the message is about (`about(Mandate, mandate_id)`); None: the customer.
+    subject: tuple[str, int] | None = None
     invoice_amounts: tuple[tuple[int, Any], ...] = ()  # (invoice id, open amount) listed in the message
     payload: dict[str, Any] = field(default_factory=dict)
+
+
+def about(model: type[models.Model], pk: int) -> tuple[str, int]:
+    """The generic pointer to the record a message is about: its model's label ("mandates.mandate") and its id."""
+    return model._meta.label_lower, pk
+
+
+def concerning(record: models.Model) -> models.Q:
+    """The dispatches about this record: `Dispatch.objects.filter(concerning(mandate))`."""
+    return models.Q(subject_type=record._meta.label_lower, subject_id=record.pk)
+
+
+def subject_fields(subject: tuple[str, int] | None) -> dict:
+    subject_type, subject_id = subject or ("", None)
+    return {"subject_type": subject_type, "subject_id": subject_id}
+
+
+def subject_record(dispatch: Dispatch, model: type[models.Model]) -> models.Model | None:
+    """The record of `model` the dispatch is about, inside its organization; None when it is about something else
+    or the record is gone."""
+    if dispatch.subject_type != model._meta.label_lower or dispatch.subject_id is None:
+        return None
+    records = dispatch.__dict__.setdefault("_subject_records", {})  # read once per dispatch, like a foreign key
+    if model not in records:
+        records[model] = model._default_manager.filter(
+            organization_id=dispatch.organization_id, pk=dispatch.subject_id
+        ).first()
+    return records[model]
 
 
 def _insert(rows: list[dict], batch_size: int) -> None:
@@ -152,7 +181,7 @@ def queue_messages(
             Dispatch.objects.filter(organization=organization, dedupe_key__in=keys).values_list("dedupe_key", flat=True)
         )
         rows = [
-            {"organization_id": organization.pk, "customer_id": message.customer_id, "mandate_id": message.mandate_id,
+            {"organization_id": organization.pk, "customer_id": message.customer_id, **subject_fields(message.subject),
              "kind": kind, "dedupe_key": message.dedupe_key, "payload": message.payload,
              "channel": StepChannel.EMAIL, "status": DispatchStatus.QUEUED, "scheduled_for": when,
              "next_attempt_at": when, "created_by_id": user.pk if user else None}

@@ -104,9 +104,10 @@ class Dispatch(models.Model):
     invoice = models.ForeignKey(
         "invoices.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="dispatches"
     )
-    mandate = models.ForeignKey(
-        "mandates.Mandate", null=True, blank=True, on_delete=models.PROTECT, related_name="dispatches"
-    )
+    # The record of the app that owns the message, when it is not an invoice: "mandates.mandate" and its id, …
+    # (the app's label and model name; the owning kind's handler reads it back).
+    subject_type = models.CharField(max_length=64, blank=True)
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
     # Makes a message of another kind exactly-once: "mandate-invitation:<mandate>:<round>", …
     dedupe_key = models.CharField(max_length=100, blank=True)
     payload = models.JSONField(default=dict, blank=True)  # what the kind's handler needs (batch id, round, …)
@@ -161,6 +162,7 @@ class Dispatch(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="dispatch_due"),
             models.Index(fields=["organization", "customer", "-created_at"], name="dispatch_by_customer"),
+            models.Index(fields=["subject_type", "subject_id"], name="dispatch_by_subject"),
             models.Index(
                 fields=["organization", "next_attempt_at"],
                 condition=Q(status="awaiting_approval"),

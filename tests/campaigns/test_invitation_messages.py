@@ -18,6 +18,7 @@ from mailroom.models import StoredEmail
 from mandates.links import signing_url
 from mandates.models import Mandate, MandateState
 from messaging.delivery import deliver_one
+from messaging.kinds import concerning
 from messaging.models import Dispatch, DispatchStatus
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +45,7 @@ def test_the_invitation_reaches_the_debtor_with_the_signing_link(world, make_cus
     assert "prélèvement SEPA" in email.subject  # the mandate's language: the customer's, French
     invitation = Invitation.objects.get(mandate=mandate)
     assert invitation.last_action_at is not None and invitation.problem == ""
-    assert Dispatch.objects.get(mandate=mandate).status == DispatchStatus.SENT
+    assert Dispatch.objects.get(concerning(mandate)).status == DispatchStatus.SENT
 
 
 def test_an_invitation_is_not_sent_once_the_mandate_is_signed_or_the_campaign_closed(world, make_customer, campaign):

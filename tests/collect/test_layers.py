@@ -18,7 +18,6 @@ HEIGHT = {app.strip(): len(LAYERS) - 1 - index for index, layer in enumerate(LAY
 KNOWN_UPWARD = {
     ("customers", "reminders", "Customer.follow_up_plan"),  # invert through a registration, or move the field
     ("messaging", "reminders", "Dispatch.step"),  # a follow-up record of its own in reminders
-    ("messaging", "mandates", "Dispatch.mandate"),  # the generic subject (subject type + id)
 }
 GET_MODEL = re.compile(r"""apps\.get_model\(\s*["'](\w+)["']""")
 
