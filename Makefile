@@ -59,6 +59,7 @@ test: install-test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The quick subset; CI also runs it on the embedded SQLite default.
@@ -68,6 +69,7 @@ test-smoke: install-test
 lint: $(VENV)/.test-installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # Benchmarks on a large generated tenant (200k customers, 1M invoices) in PostgreSQL; report in bench-results/.
 # BENCH_DATABASE_URL picks the database (created if missing), BENCH_REGENERATE=1 rebuilds the data,

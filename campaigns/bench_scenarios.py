@@ -20,8 +20,8 @@ from collect.bench.registry import BenchContext, Outcome, scenario
 from customers.jobs import bulk_job_create, bulk_job_run
 from customers.models import BulkJob, BulkJobStatus, Customer
 from mandates.models import Mandate, MandateProfile
+from messaging.models import Dispatch
 from organizations.models import ActivityLog
-from reminders.models import Dispatch
 
 INVITED = 100_000
 LIMIT_S = 60
@@ -75,7 +75,9 @@ def _clean_up(organization) -> None:
         logs.filter(code="invitation.created", subject_id__in=invitation_ids)._raw_delete(connection.alias)
         logs.filter(code__startswith="campaign.", subject_id=campaign.pk)._raw_delete(connection.alias)
         # Raw deletes: the rows were just made and nothing else points at them yet.
-        Dispatch.objects.filter(organization=organization, mandate_id__in=mandate_ids)._raw_delete(connection.alias)
+        Dispatch.objects.filter(
+            organization=organization, subject_type=Mandate._meta.label_lower, subject_id__in=mandate_ids
+        )._raw_delete(connection.alias)
         Invitation.objects.filter(campaign=campaign)._raw_delete(connection.alias)
         Mandate.objects.filter(pk__in=mandate_ids)._raw_delete(connection.alias)
         campaign.delete()

@@ -21,18 +21,17 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaigns.messages import MANDATE_INVITATION, MANDATE_REMINDER
 from campaigns.models import Campaign, CampaignStatus, Invitation
 from campaigns.selectors import unsigned_invitations
 from collect.bulk_insert import analyze_after_bulk_write, insert_rows
-from collect.outbox import Outgoing, queue_messages
 from customers.models import Customer, CustomerType
 from mandates.models import Mandate, MandateProfile, MandateState, Scheme
 from mandates.services import references_allocate
+from messaging.kinds import Outgoing, about, queue_messages
 from organizations.models import ActivityLog, Organization
 from organizations.services import Actor, log_action, log_actions_bulk
 
-INVITATION_KIND = "mandate_invitation"
-REMINDER_KIND = "mandate_reminder"
 SIGNED_STATES = (MandateState.SIGNED, MandateState.SUSPENDED)
 
 
@@ -196,11 +195,11 @@ def _invite(campaign: Campaign, customers: list[dict], *, actor: Actor, now: dat
         for customer, mandate_id in zip(customers, mandate_ids, strict=True)
     ])  # fmt: skip
     messages = [
-        Outgoing(customer_id=customer["pk"], dedupe_key=dedupe_key(mandate_id, 0), mandate_id=mandate_id,
+        Outgoing(customer_id=customer["pk"], dedupe_key=dedupe_key(mandate_id, 0), subject=about(Mandate, mandate_id),
                  payload={"campaign": campaign.pk, "round": 0})
         for customer, mandate_id in zip(customers, mandate_ids, strict=True) if customer["has_valid_email"]
     ]  # fmt: skip
-    queue_messages(organization=organization, kind=INVITATION_KIND, messages=messages, actor=actor, when=now)
+    queue_messages(organization=organization, kind=MANDATE_INVITATION, messages=messages, actor=actor, when=now)
     invitations = [Invitation(pk=pk, customer_id=customer["pk"]) for pk, customer in zip(invitation_ids, customers,
                                                                                           strict=True)]  # fmt: skip
     log_actions_bulk(organization=organization, subjects=invitations, code="invitation.created", actor=actor,
@@ -241,11 +240,11 @@ def _remind(campaign: Campaign, due, *, actor: Actor, now: datetime) -> int:
     if not rows:
         return 0
     messages = [
-        Outgoing(customer_id=customer_id, dedupe_key=dedupe_key(mandate_id, sent + 1), mandate_id=mandate_id,
-                 payload={"campaign": campaign.pk, "round": sent + 1})
+        Outgoing(customer_id=customer_id, dedupe_key=dedupe_key(mandate_id, sent + 1),
+                 subject=about(Mandate, mandate_id), payload={"campaign": campaign.pk, "round": sent + 1})
         for _pk, customer_id, mandate_id, sent in rows
     ]  # fmt: skip
-    queue_messages(organization=campaign.organization, kind=REMINDER_KIND, messages=messages, actor=actor, when=now)
+    queue_messages(organization=campaign.organization, kind=MANDATE_REMINDER, messages=messages, actor=actor, when=now)
     profile = campaign.profile
     every, most = profile.remind_every_days, profile.remind_max_times
     next_at = Value(None) if not (every and most) else Case(

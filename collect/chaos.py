@@ -133,7 +133,7 @@ class ChaosError(Exception):
 class Channel:
     """A delivery channel as the chaos run sees it: its fake provider, the workers' settings, what it accepted."""
 
-    name: str  # the step channel (reminders.models.StepChannel)
+    name: str  # the step channel (messaging.models.StepChannel)
     provider: Process | None = None
 
     def start_provider(self, config: Config, env: dict[str, str], lifetime: float) -> None:
@@ -381,7 +381,7 @@ class Run:
         """(decided, finished, in the pipeline): finished = no longer queued or sending."""
         from django.db.models import Count
 
-        from reminders.models import Dispatch, DispatchStatus
+        from messaging.models import Dispatch, DispatchStatus
 
         counts = Counter({row["status"]: row["n"] for row in Dispatch.objects.values("status").annotate(n=Count("id"))})
         pipeline = counts[DispatchStatus.QUEUED] + counts[DispatchStatus.SENDING]
@@ -409,7 +409,7 @@ class Run:
                 self.restart_redis()
 
     def kill_worker(self, index: int) -> None:
-        from reminders.models import Dispatch, DispatchStatus
+        from messaging.models import Dispatch, DispatchStatus
 
         worker = self.workers[index]
         sending = Dispatch.objects.filter(status=DispatchStatus.SENDING).count()
@@ -480,7 +480,8 @@ def judge(accepted: Counter[tuple[int, int]], *, expected: int, dispatches=None)
     """Duplicates and losses, from the database and what the providers accepted per (organization, dispatch).
 
     `dispatches`: the queryset judged (every dispatch of the run's database by default)."""
-    from reminders.models import Dispatch, DispatchStatus, Task
+    from messaging.models import Dispatch, DispatchStatus
+    from reminders.models import Task
 
     dispatches = Dispatch.objects.all() if dispatches is None else dispatches
     rows = list(dispatches.values_list("pk", "organization_id", "status", "reason"))
@@ -569,9 +570,10 @@ def seed(messages: int, *, invoices_per_customer: int = 5) -> None:
 
     from customers.services import customers_create_many
     from invoices.services import invoice_effects_batched, invoice_new, invoices_create_many
+    from messaging.models import StepChannel
     from organizations.models import Organization, Tenant
     from reminders.engine import settings_for
-    from reminders.models import FollowUpPlan, FollowUpStep, Grouping, StepChannel
+    from reminders.models import FollowUpPlan, FollowUpStep, Grouping
 
     tenant = Tenant.objects.create(name="Chaos")
     organization = Organization.objects.create(

@@ -10,7 +10,9 @@ class MandatesConfig(AppConfig):
 
     def ready(self) -> None:
         from mandates import receivers  # noqa: F401  (connects the collection hand-over)
+        from mandates.messages import PRE_NOTIFICATION_HANDLER, SIGNED_COPY_HANDLER
         from mandates.models import MandateProfile, MandateState, SignatureMethod
+        from messaging.kinds import register_kind
         from organizations.activity import (
             ActivityText,
             count,
@@ -31,6 +33,8 @@ class MandatesConfig(AppConfig):
             }
         )
         register_hidden_activity_keys("batch", "end_to_end_id")
+        register_kind(SIGNED_COPY_HANDLER)
+        register_kind(PRE_NOTIFICATION_HANDLER)
 
         states = {"from": MandateState}
         register_activity_labels({

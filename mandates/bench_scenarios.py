@@ -22,9 +22,10 @@ from customers.models import Customer
 from invoices.models import Invoice
 from mandates.collection import batch_build
 from mandates.collection_selection import Selection
+from mandates.messages import PRE_NOTIFICATION
 from mandates.models import CollectionBatch, CollectionItem, Mandate, MandateProfile, MandateState, PainVersion
+from messaging.models import Dispatch
 from organizations.models import ActivityLog, Organization
-from reminders.models import Dispatch
 
 SLUG = "bench-collection"
 COUNT = 10_000
@@ -101,7 +102,7 @@ def _analyze() -> None:
 @transaction.atomic
 def collection_reset(organization: Organization) -> None:
     """Undo earlier runs, so every run collects the same 10,000 invoices."""
-    Dispatch.objects.filter(organization=organization, kind="pre_notification").delete()
+    Dispatch.objects.filter(organization=organization, kind=PRE_NOTIFICATION).delete()
     CollectionItem.objects.filter(organization=organization).delete()
     CollectionBatch.objects.filter(organization=organization).delete()
     ActivityLog.objects.filter(organization=organization, code__startswith="invoice.collection").delete()
@@ -127,7 +128,7 @@ def batch_10k(context: BenchContext) -> Outcome:
         organization=organization, profile=profile, selection=Selection(include_not_yet_due=True), actor=context.user
     )
     elapsed = (clock.perf_counter() - started) * 1000
-    queued = Dispatch.objects.filter(organization=organization, kind="pre_notification").count()
+    queued = Dispatch.objects.filter(organization=organization, kind=PRE_NOTIFICATION).count()
     if batch.item_count != COUNT or queued != COUNT:
         return Outcome(ok=False, reason=f"{batch.item_count} debits and {queued} pre-notifications, not {COUNT}")
     return Outcome(elapsed_ms=elapsed, extra={"debits": batch.item_count, "xml_bytes": len(batch.xml),

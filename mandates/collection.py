@@ -24,7 +24,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from collect.outbox import Outgoing, queue_messages
 from invoices.models import Invoice, InvoiceStatus, Payment, PaymentMethod
 from invoices.services import payment_record, payment_reverse
 from invoices.signals import invoices_changed
@@ -36,6 +35,7 @@ from mandates.collection_selection import (
     collectable_invoices,
     dropped_invoices,
 )
+from mandates.messages import PRE_NOTIFICATION
 from mandates.models import (
     BatchStatus,
     CollectionBatch,
@@ -50,10 +50,10 @@ from mandates.sepa import Collection, Creditor, SepaError, build_pain008
 from mandates.services import mandate_transition
 from mandates.signals import mandate_ended
 from mandates.target2 import next_target2_business_day
+from messaging.kinds import Outgoing, about, queue_messages
 from organizations.models import Organization
 from organizations.services import Actor, log_action, log_actions_bulk
 
-PRE_NOTIFICATION = "pre_notification"  # reminders.models.DispatchKind.PRE_NOTIFICATION
 # Characters of the invoice number kept in an end-to-end id; the rest identifies invoice and batch.
 E2E_NUMBER_LENGTH = 20
 _BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -324,7 +324,8 @@ def _queue_pre_notifications(*, batch: CollectionBatch, draft: _Draft, actor, no
     messages = [
         Outgoing(
             customer_id=customer_id, dedupe_key=f"pre-notification:{batch.pk}:{customer_id}",
-            mandate_id=items[0].mandate_id, invoice_amounts=tuple((item.invoice_id, item.amount) for item in items),
+            subject=about(Mandate, items[0].mandate_id),
+            invoice_amounts=tuple((item.invoice_id, item.amount) for item in items),
             payload={"batch": batch.pk, "collection_date": batch.collection_date.isoformat(),
                      "mandate_reference": draft.mandates[customer_id].reference, "creditor_id": profile.creditor_id},
         )

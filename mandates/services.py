@@ -17,13 +17,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from collect.outbox import Outgoing, queue_messages
 from customers.models import Customer, CustomerType
 from mandates import sepa
+from mandates.messages import MANDATE_SIGNED
 from mandates.models import Mandate, MandateDocument, MandateProfile, MandateState, ReferenceCounter, Scheme
 from mandates.models import SignatureMethod as Method
 from mandates.signals import mandate_ended, mandate_signed
 from mandates.states import AWAITING_SIGNATURE, can_transition, check_transition
+from messaging.kinds import Outgoing, about, queue_messages
 from organizations.models import Organization
 from organizations.services import CustomerActor, log_action, log_actions_bulk
 
@@ -41,7 +42,6 @@ STAMPED_FIELDS = ("state", *STAMPS.values(), "updated_at")
 # A signed mandate lapses after 36 months without a collection (EPC rulebook).
 DORMANT_MONTHS = 36
 USABLE = frozenset({MandateState.SIGNED, MandateState.SUSPENDED})
-SIGNED_COPY_KIND = "mandate_signed"
 SIGNING_LANGUAGES = frozenset(code for code, _name in settings.LANGUAGES)
 
 
@@ -335,8 +335,8 @@ def mandate_sign(
     MandateDocument.objects.create(organization=signed.organization, mandate=signed, language=language,
                                    pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest())  # fmt: skip
     queue_messages(
-        organization=signed.organization, kind=SIGNED_COPY_KIND, actor=None,
-        messages=[Outgoing(customer_id=signed.customer_id, mandate_id=signed.pk,
+        organization=signed.organization, kind=MANDATE_SIGNED, actor=None,
+        messages=[Outgoing(customer_id=signed.customer_id, subject=about(Mandate, signed.pk),
                            dedupe_key=f"mandate-signed:{signed.pk}")],
     )  # fmt: skip
     transaction.on_commit(lambda: mandate_signed.send(sender=Mandate, mandate=signed, actor=None))

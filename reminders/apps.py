@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
-from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,12 +9,12 @@ class RemindersConfig(AppConfig):
     verbose_name = _("Follow-up")
 
     def ready(self) -> None:
-        from anymail.signals import tracking
-
-        from collect.outbox import register_message_queue
         from customers.bulk import register_bulk_action
         from customers.hooks import register_customer_follow_up_explainer
         from invoices.hooks import register_follow_up_explainer
+        from messaging.kinds import register_kind
+        from messaging.models import FallbackChannel, StepChannel, TemplatePurpose
+        from messaging.people import register_desk
         from organizations.activity import (
             ActivityText,
             register_activity_labels,
@@ -26,26 +25,19 @@ class RemindersConfig(AppConfig):
         from organizations.team import register_member_work
         from reminders import receivers  # noqa: F401  (connects the schedule receivers)
         from reminders.bulk_actions import ASSIGN_FOLLOW_UP_PLAN, SEND_REMINDER
-        from reminders.collection_messages import PRE_NOTIFICATION_HANDLER
         from reminders.engine import explain, explain_customer
-        from reminders.kinds import queue, register_kind
-        from reminders.mandate_messages import MANDATE_INVITATION, MANDATE_REMINDER
-        from reminders.mandate_signed_messages import HANDLER as MANDATE_SIGNED_HANDLER
-        from reminders.models import FallbackChannel, FollowUpSettings, StepChannel, TemplatePurpose
+        from reminders.fallback import TaskDesk
+        from reminders.follow_up_messages import FOLLOW_UP_HANDLER, MANUAL_HANDLER
+        from reminders.models import FollowUpSettings
         from reminders.team import TASKS_WORK
-        from reminders.tracking import on_tracking_event
 
-        tracking.connect(on_tracking_event, dispatch_uid="reminders.tracking")
+        register_desk(TaskDesk())
+        register_kind(FOLLOW_UP_HANDLER)
+        register_kind(MANUAL_HANDLER)
         register_member_work(TASKS_WORK)
         register_activity_labels(
             {"task.reassigned": ActivityText(_("Task “%(task)s” handed to %(to)s"), _("Task reassigned"))}
         )
-
-        register_message_queue(queue)
-        register_kind(MANDATE_SIGNED_HANDLER)
-        register_kind(PRE_NOTIFICATION_HANDLER)
-        register_kind(MANDATE_INVITATION)
-        register_kind(MANDATE_REMINDER)
         register_bulk_action(ASSIGN_FOLLOW_UP_PLAN)
         register_bulk_action(SEND_REMINDER)
         register_follow_up_explainer(explain)
@@ -93,42 +85,7 @@ class RemindersConfig(AppConfig):
             "invoice.reminder_overtaken": ActivityText(
                 _("Reminder awaiting approval overtaken by %(by)s; not sent"), _("Reminder overtaken by a later one")
             ),
-            "mandate_invitation.sent": _("Invitation to sign sent"),
-            "mandate_invitation.failed": _("Invitation to sign failed"),
-            "mandate_invitation.skipped": _("Invitation to sign skipped"),
-            "mandate_reminder.sent": _("Reminder to sign sent"),
-            "mandate_reminder.failed": _("Reminder to sign failed"),
-            "mandate_reminder.skipped": _("Reminder to sign skipped"),
         })  # fmt: skip
-        register_activity_labels(_message_outcomes(), replace=False)
-
-
-def _message_outcomes() -> dict:
-    """`<kind>.<status>` for the messages a handler sends (reminders/delivery.py logs them on the subject)."""
-    from reminders.models import DispatchKind, DispatchStatus
-
-    outcomes = {
-        DispatchStatus.SENT: _("%(message)s sent"),
-        DispatchStatus.FAILED: _("%(message)s failed"),
-        DispatchStatus.SKIPPED: _("%(message)s not sent (no longer needed)"),
-        DispatchStatus.MISSED: _("%(message)s missed: not sent late"),
-        DispatchStatus.TEST: _("%(message)s rendered in test mode"),
-        DispatchStatus.UNCERTAIN: _("%(message)s: outcome unknown"),
-    }
-    own = {DispatchKind.FOLLOW_UP, DispatchKind.MANUAL}
-    return {
-        f"{kind.value}.{status.value}": _outcome(sentence, kind.label)
-        for kind in DispatchKind
-        if kind not in own
-        for status, sentence in outcomes.items()
-    }
-
-
-def _outcome_text(sentence, message) -> str:
-    return str(sentence) % {"message": message}
-
-
-_outcome = lazy(_outcome_text, str)
 
 
 def _task_title(data):

@@ -35,23 +35,15 @@ from collect.bench.registry import BenchContext, Outcome, scenario
 from customers.models import Customer
 from invoices.models import Invoice
 from mandates.selectors import collection_hold_q, collection_hold_sql
+from messaging.delivery import due_dispatch_ids
+from messaging.models import DeliveryAttempt, Dispatch, DispatchInvoice, DispatchStatus, StepChannel, TemplatePurpose
+from messaging.tasks import DELIVERY_BATCH
 from organizations.models import Organization
 from reminders.calendar import is_sending_day
 from reminders.decide import decide_due_cross_tenant
-from reminders.engine import REACHED, due_dispatch_ids
-from reminders.models import (
-    DeliveryAttempt,
-    Dispatch,
-    DispatchInvoice,
-    DispatchStatus,
-    FollowUpPlan,
-    FollowUpSettings,
-    FollowUpStep,
-    StepChannel,
-    Task,
-    TemplatePurpose,
-)
-from reminders.tasks import DELIVERY_BATCH
+from reminders.engine import REACHED
+from reminders.follow_up_messages import FOLLOW_UP
+from reminders.models import FollowUpPlan, FollowUpSettings, FollowUpStep, Task
 
 ZONE = ZoneInfo("Europe/Brussels")
 # (position, name, offset_days, channel, purpose) per plan name; both plans group per customer (the default).
@@ -181,7 +173,7 @@ def due_count(now: datetime) -> int:
     target_ms=50,
 )
 def tick_idle(context: BenchContext) -> Outcome:
-    from reminders.delivery import sweep
+    from messaging.sweep import sweep
 
     follow_up_setup(context.organization)
     first = nth_due_moment(1)
@@ -484,7 +476,7 @@ def _bench_dispatches(organization: Organization, user, count: int) -> list[int]
     invoices = dict(list(invoices.items())[:count])
     moment = datetime.now(tz=ZONE) - timedelta(minutes=1)
     dispatches = Dispatch.objects.bulk_create([
-        Dispatch(organization=organization, customer_id=customer_id, invoice=listed[0], manual=True,
+        Dispatch(organization=organization, kind=FOLLOW_UP, customer_id=customer_id, invoice=listed[0], manual=True,
                  channel=StepChannel.EMAIL, purpose=TemplatePurpose.REMINDER_1, scheduled_for=moment,
                  next_attempt_at=moment, created_by=user)
         for customer_id, listed in invoices.items()

@@ -10,8 +10,9 @@ from customers.bulk import BulkAction, ChunkResult
 from customers.models import BulkJob, Customer
 from customers.services import customers_assign_follow_up_plan
 from invoices.models import Invoice, InvoiceStatus
+from messaging.models import Dispatch, TemplatePurpose
 from reminders.manual import reminder_send_now
-from reminders.models import Dispatch, FollowUpPlan, TemplatePurpose
+from reminders.models import FollowUpPlan
 
 
 class AssignFollowUpPlanForm(forms.Form):

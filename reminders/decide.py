@@ -27,6 +27,7 @@ from collect.bulk_insert import insert_rows, insert_rows_skipping_conflicts
 from customers.models import Customer
 from invoices.models import Invoice, InvoiceStatus
 from mandates.selectors import collection_hold_sql
+from messaging.models import Dispatch, DispatchInvoice, DispatchStatus, TemplatePurpose
 from organizations.models import Organization
 from organizations.services import log_actions_many
 from reminders.calendar import next_send_time
@@ -39,15 +40,8 @@ from reminders.engine import (
     reschedule,
     step_moment,
 )
-from reminders.models import (
-    REFERS_TO_EARLIER_REMINDERS,
-    Dispatch,
-    DispatchInvoice,
-    DispatchStatus,
-    FollowUpStep,
-    Grouping,
-    TemplatePurpose,
-)
+from reminders.follow_up_messages import FOLLOW_UP
+from reminders.models import REFERS_TO_EARLIER_REMINDERS, FollowUpStep, Grouping
 
 INSERT_BATCH = 500
 FETCH_BATCH = 5000
@@ -399,6 +393,7 @@ def _record_batch(decisions: list[Decision], organization: Organization) -> list
     rows = {
         (decision.invoice_id, decision.step.pk): {
             "organization_id": organization.pk,
+            "kind": FOLLOW_UP,
             "customer_id": decision.customer_id,
             "invoice_id": decision.invoice_id,
             "step_id": decision.step.pk,

@@ -24,27 +24,17 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.core import checks
-from django.db import connection
-from django.db.models import F, Max, Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from customers.models import Customer
 from invoices.models import Invoice, InvoiceStatus
 from localized.dates import format_date, format_datetime
 from mandates.selectors import held_for_collection_ids
+from messaging.models import Dispatch, DispatchInvoice, DispatchStatus, StepChannel
 from organizations.models import Organization
 from reminders.calendar import MONDAY_TO_FRIDAY, SendingWindow, next_send_time, step_send_time
-from reminders.models import (
-    Dispatch,
-    DispatchInvoice,
-    DispatchStatus,
-    FollowUpPlan,
-    FollowUpSettings,
-    FollowUpStep,
-    StepChannel,
-)
+from reminders.models import FollowUpPlan, FollowUpSettings, FollowUpStep
 
 logger = logging.getLogger(__name__)
 
@@ -63,26 +53,7 @@ REACHED = (
 # Steps whose messages a plan that reviews before sending holds for approval (tasks and manual steps are not
 # messages to the debtor).
 REVIEWED_CHANNELS = frozenset({StepChannel.EMAIL, StepChannel.LETTER})
-# Longer than CELERY_TASK_TIME_LIMIT (10 minutes), so a live worker is never mistaken for a dead one: 15 minutes
-# (FOLLOW_UP_LEASE_SECONDS; check reminders.E002 below).
-LEASE = timedelta(seconds=settings.FOLLOW_UP_LEASE_SECONDS)
 RESCHEDULE_CHUNK = 2000
-
-
-@checks.register()
-def check_lease_outlasts_tasks(app_configs, **kwargs) -> list[checks.CheckMessage]:
-    """The sweeper takes a claim older than the lease for a dead worker's: a living worker must never hold one that
-    long, or the sweeper could requeue a message the worker is sending (a duplicate). Celery kills a task at
-    CELERY_TASK_TIME_LIMIT."""
-    if settings.FOLLOW_UP_LEASE_SECONDS > settings.CELERY_TASK_TIME_LIMIT:
-        return []
-    return [
-        checks.Error(
-            f"FOLLOW_UP_LEASE_SECONDS ({settings.FOLLOW_UP_LEASE_SECONDS}) must be longer than CELERY_TASK_TIME_LIMIT "
-            f"({settings.CELERY_TASK_TIME_LIMIT}): the sweeper would take a living worker's claim for a dead one's.",
-            id="reminders.E002",
-        )
-    ]
 
 
 def settings_for(organization: Organization) -> FollowUpSettings:
@@ -311,49 +282,6 @@ def reschedule_organization(*, organization: Organization, chunk: int = 2000) ->
         Invoice.objects.filter(organization=organization, status=InvoiceStatus.OPEN).values_list("pk", flat=True)
     )
     return reschedule(invoice_ids=ids, chunk=chunk)
-
-
-def due_dispatch_ids(*, now: datetime, limit: int = 1000) -> list[int]:
-    """Queued dispatches whose time has come (cross-tenant, oldest first)."""
-    queued = Dispatch.objects.filter(status=DispatchStatus.QUEUED, next_attempt_at__lte=now)
-    return list(queued.order_by("next_attempt_at", "id").values_list("pk", flat=True)[:limit])
-
-
-def claim(*, dispatch_id: int, now: datetime) -> bool:
-    claimed = Dispatch.objects.filter(pk=dispatch_id, status=DispatchStatus.QUEUED, next_attempt_at__lte=now).update(
-        status=DispatchStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
-    )
-    return claimed == 1
-
-
-def claim_many(*, dispatch_ids: list[int], now: datetime) -> list[int]:
-    """Claim every listed dispatch that is queued and due in ONE conditional UPDATE; returns the ids claimed.
-
-    The same compare-and-swap as `claim`, for a batch. The conditions sit on the updated rows themselves, so
-    PostgreSQL re-checks them on a row another worker changed meanwhile (READ COMMITTED): a row claimed by
-    someone else first is simply not returned.
-    """
-    ids = sorted({int(dispatch_id) for dispatch_id in dispatch_ids})
-    if not ids:
-        return []
-    quote, column = connection.ops.quote_name, lambda name: Dispatch._meta.get_field(name).column
-    status, claimed_at, attempts = (quote(column(name)) for name in ("status", "claimed_at", "attempts"))
-    moment = connection.ops.adapt_datetimefield_value(now)
-    # Identifiers come from the model, values are parameters.
-    sql = (
-        f"UPDATE {quote(Dispatch._meta.db_table)} SET {status} = %s, {claimed_at} = %s, {attempts} = {attempts} + 1"  # noqa: S608
-        f" WHERE {quote('id')} IN ({', '.join(['%s'] * len(ids))}) AND {status} = %s"
-        f" AND {quote(column('next_attempt_at'))} <= %s RETURNING {quote('id')}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [DispatchStatus.SENDING.value, moment, *ids, DispatchStatus.QUEUED.value, moment])
-        return sorted(row[0] for row in cursor.fetchall())
-
-
-def stuck_dispatches(*, now: datetime) -> list[int]:
-    return list(
-        Dispatch.objects.filter(status=DispatchStatus.SENDING, claimed_at__lt=now - LEASE).values_list("pk", flat=True)
-    )
 
 
 def upcoming(*, organization: Organization, now: datetime, days: int = 7) -> list[Invoice]:

@@ -15,22 +15,15 @@ from django.utils.translation import ngettext
 from customers.models import Customer
 from customers.services import customer_pause_follow_up
 from invoices.models import Invoice
+from messaging.models import Dispatch, DispatchStatus, StepChannel, TemplatePurpose
+from messaging.payment_block import html_for_display
+from messaging.texts import text_for
 from organizations.parsing import parse_ids
 from organizations.views_base import OrganizationView
 from reminders.engine import PlanBook, explain_many, settings_for, upcoming
 from reminders.forms import CustomerPauseForm, PlanForm, RemindForm, ReviewForm, SettingsForm, StepFormSet
 from reminders.manual import reminder_send_now
-from reminders.models import (
-    Dispatch,
-    DispatchStatus,
-    FollowUpPlan,
-    FollowUpStep,
-    StepChannel,
-    Task,
-    TaskStatus,
-    TemplatePurpose,
-)
-from reminders.payment_block import html_for_display
+from reminders.models import FollowUpPlan, FollowUpStep, Task, TaskStatus
 from reminders.review import (
     awaiting_approval,
     dispatches_approve,
@@ -40,7 +33,6 @@ from reminders.review import (
     review_rows,
 )
 from reminders.services import plan_save, settings_save
-from reminders.texts import text_for
 
 
 class FollowUpOverviewView(OrganizationView):

@@ -6,10 +6,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from localized.forms import AmountField, LocalDateField
+from messaging.models import FallbackChannel, TemplatePurpose
+from messaging.templating import TemplateTextError, validate_text
 from organizations.models import Membership
 from organizations.selectors import members_list
-from reminders.models import FallbackChannel, FollowUpPlan, FollowUpSettings, FollowUpStep, TemplatePurpose
-from reminders.templating import TemplateTextError, validate_text
+from reminders.models import FollowUpPlan, FollowUpSettings, FollowUpStep
 
 WEEKDAYS = [(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")), (4, _("Friday")),
             (5, _("Saturday")), (6, _("Sunday"))]  # fmt: skip

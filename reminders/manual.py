@@ -8,10 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from invoices.models import Invoice, InvoiceStatus
+from messaging.models import Dispatch, DispatchInvoice, StepChannel, TemplatePurpose
+from messaging.templating import validate_text
 from organizations.models import Organization
 from organizations.services import Actor
-from reminders.models import Dispatch, DispatchInvoice, StepChannel, TemplatePurpose
-from reminders.templating import validate_text
+from reminders.follow_up_messages import FOLLOW_UP
 
 
 @transaction.atomic
@@ -42,7 +43,8 @@ def reminder_send_now(
     owed.sort(key=lambda invoice: (invoice.due_date, invoice.pk))
     now = timezone.now()
     dispatch = Dispatch.objects.create(
-        organization=organization, customer=owed[0].customer, invoice=owed[0], manual=True, channel=StepChannel.EMAIL,
+        organization=organization, kind=FOLLOW_UP, customer=owed[0].customer, invoice=owed[0], manual=True,
+        channel=StepChannel.EMAIL,
         purpose=purpose, custom_subject=subject, custom_body=body, scheduled_for=now, next_attempt_at=now,
         created_by=actor if getattr(actor, "is_authenticated", False) and getattr(actor, "pk", None) else None,
     )  # fmt: skip
@@ -57,6 +59,6 @@ def reminder_send_now(
 
 
 def _ring(dispatch_id: int) -> None:
-    from reminders.tasks import deliver
+    from messaging.tasks import deliver
 
     deliver.delay(dispatch_id)

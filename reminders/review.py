@@ -18,11 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from messaging.models import Dispatch, DispatchInvoice, DispatchStatus
 from organizations.models import Organization
 from organizations.services import Actor, log_actions_many
 from reminders.calendar import next_send_time
 from reminders.engine import PlanBook, reschedule
-from reminders.models import Dispatch, DispatchInvoice, DispatchStatus
 
 
 @dataclass
@@ -153,7 +153,8 @@ def review_rows(dispatches: list[Dispatch], *, now: datetime | None = None) -> l
     """Previews rendered as the delivery would render them now: the same invoices (`owed_invoices`, direct debit's
     left out), contacts and texts the delivery would use if it went out at this moment."""
     from mandates.selectors import held_for_collection_ids
-    from reminders.delivery import contacts_for, owed_invoices, render
+    from messaging.delivery import contacts_for
+    from reminders.follow_up_messages import owed_invoices, render
 
     now = now or timezone.now()
     items_of = {

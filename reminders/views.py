@@ -11,10 +11,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
 
+from messaging.models import Channel, MessageTemplate, TemplatePurpose
+from messaging.templating import PLACEHOLDERS, TemplateTextError, render_html, render_text, validate_text
+from messaging.texts import sample_context, template_reset, template_save, text_for
 from organizations.views_base import OrganizationView
-from reminders.models import Channel, MessageTemplate, TemplatePurpose
-from reminders.templating import PLACEHOLDERS, TemplateTextError, render_html, render_text, validate_text
-from reminders.texts import sample_context, template_reset, template_save, text_for
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 

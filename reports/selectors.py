@@ -32,8 +32,9 @@ from customers.filters import InArray
 from customers.models import Customer, CustomerBalance
 from invoices.models import Invoice, InvoiceStatus, Payment
 from invoices.selectors import AGING_BUCKETS, DSO_WINDOW_DAYS
+from messaging.models import DispatchInvoice, DispatchStatus
 from organizations.selectors import members_list
-from reminders.models import DispatchInvoice, DispatchStatus, Task, TaskStatus
+from reminders.models import Task, TaskStatus
 from reports.scope import RECEIVABLE_STATUSES, Scope, add_months
 
 ZERO = Decimal("0")

@@ -32,9 +32,11 @@ from mandates.models import (
     MandateProfile,
     ReferenceCounter,
 )
+from messaging.models import Dispatch, DispatchInvoice
 from organizations.models import ApiKeyScope, BankAccount, MemberInvitation, Role
 from organizations.services import api_key_create, log_action
-from reminders.models import Dispatch, DispatchInvoice, FollowUpPlan, Task
+from reminders.follow_up_messages import FOLLOW_UP
+from reminders.models import FollowUpPlan, Task
 from tests.factories import (
     ContactFactory,
     CustomerFactory,
@@ -105,7 +107,7 @@ def build_tenant_objects(organization, *, prefix: str):
         organization=organization, kind="customers", content=b"external_ref;name\nC-9;Nine\n", filename="c.csv"
     )
     dispatch = Dispatch.objects.create(
-        organization=organization, customer=customer, invoice=invoice, manual=True, channel="email",
+        organization=organization, kind=FOLLOW_UP, customer=customer, invoice=invoice, manual=True, channel="email",
         status="sent", scheduled_for=timezone.now(), subject=f"{prefix} reminder", text_body="Please pay",
     )  # fmt: skip
     DispatchInvoice.objects.create(organization=organization, dispatch=dispatch, invoice=invoice, open_amount=90)

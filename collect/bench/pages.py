@@ -32,9 +32,9 @@ from customers.models import Customer
 from invoices.models import Invoice
 from mandates.links import signing_path
 from mandates.models import Mandate, MandateProfile, MandateState
+from messaging.models import Dispatch, DispatchStatus
 from organizations.models import ApiKeyScope
 from organizations.services import api_key_create
-from reminders.models import Dispatch, DispatchStatus
 
 PAGE_TARGET_MS = 100
 PAGE_CAMPAIGN = "Bench page campaign"

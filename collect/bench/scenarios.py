@@ -81,7 +81,3 @@ def bulk_assign_account_manager(context: BenchContext) -> Outcome:
             ok=False, reason=f"job {job.status}: {job.problems[-1:]}", elapsed_ms=seconds * 1000, extra=extra
         )
     return Outcome(elapsed_ms=seconds * 1000, extra=extra)
-
-
-# Every staff page and API list, after the scenarios above in the report.
-import collect.bench.pages  # noqa: E402, F401

@@ -173,7 +173,7 @@ def report(stats_csv: Path, started: datetime, seconds: float) -> tuple[str, int
 def background(env: dict, started: datetime) -> str:
     """What the worker and beat did meanwhile: ticks run and skipped, messages decided and delivered."""
     script = (
-        "from reminders.models import Dispatch;"
+        "from messaging.models import Dispatch;"
         "from django.db.models import Count;"
         f"new = Dispatch.objects.filter(created_at__gte={started.isoformat()!r});"
         "print(new.count(), Dispatch.objects.filter(sent_at__gte="

@@ -4,18 +4,11 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from collect.api.bases import OrganizationScopedSerializer
+from messaging.models import DeliveryAttempt, Dispatch, DispatchInvoice, TemplatePurpose
 from organizations.api.fields import IdField, IdRelatedField
 from organizations.models import Membership
 from organizations.selectors import members_list
-from reminders.models import (
-    DeliveryAttempt,
-    Dispatch,
-    DispatchInvoice,
-    FollowUpPlan,
-    FollowUpStep,
-    Task,
-    TemplatePurpose,
-)
+from reminders.models import FollowUpPlan, FollowUpStep, Task
 
 
 class MemberField(IdRelatedField):

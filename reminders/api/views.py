@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from collect.api.bases import OrganizationScopedMixin, OrganizationScopedViewSet
 from invoices.models import Invoice
+from messaging.models import Dispatch
 from organizations.filters import IdFilter
 from reminders.api.serializers import (
     AwaitingDispatchSerializer,
@@ -23,7 +24,7 @@ from reminders.api.serializers import (
     TaskSerializer,
 )
 from reminders.manual import reminder_send_now
-from reminders.models import Dispatch, FollowUpPlan, Task
+from reminders.models import FollowUpPlan, Task
 from reminders.review import (
     ReviewResult,
     awaiting_approval,

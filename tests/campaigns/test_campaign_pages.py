@@ -6,13 +6,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from campaigns.messages import MANDATE_REMINDER
 from campaigns.models import Campaign, CampaignStatus, Invitation
 from campaigns.services import invitations_create
 from customers.models import BulkJob
 from mandates.links import signing_url
 from mandates.models import Mandate, MandateState
+from messaging.models import Dispatch
 from organizations.models import ActivityLog
-from reminders.models import Dispatch, DispatchKind
 
 pytestmark = pytest.mark.django_db
 
@@ -84,10 +85,10 @@ def test_remind_asks_for_confirmation_then_queues(world, make_customer, campaign
     url = reverse("campaigns:remind", args=[world.org_a.slug, campaign.pk])
     confirm = owner_a_client.post(url, {"select_all": "1"})
     assert confirm.status_code == 200 and confirm.context["count"] == 2
-    assert not Dispatch.objects.filter(kind=DispatchKind.MANDATE_REMINDER).exists()
+    assert not Dispatch.objects.filter(kind=MANDATE_REMINDER).exists()
     done = owner_a_client.post(url, {"select_all": "1", "confirm": "1"})
     assert done.status_code == 302
-    assert Dispatch.objects.filter(kind=DispatchKind.MANDATE_REMINDER).count() == 2
+    assert Dispatch.objects.filter(kind=MANDATE_REMINDER).count() == 2
     assert ActivityLog.objects.filter(code="campaign.reminded", subject_id=campaign.pk).exists()
     one = Invitation.objects.get(customer=customers[0])
     owner_a_client.post(url, {"ids": [one.pk], "confirm": "1"})

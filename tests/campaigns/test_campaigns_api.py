@@ -5,14 +5,15 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from campaigns.messages import MANDATE_REMINDER
 from campaigns.models import Campaign, Invitation
 from campaigns.services import invitations_create
 from customers.jobs import bulk_job_run
 from customers.models import BulkJob
 from mandates.links import signing_url
 from mandates.models import Mandate, MandateState
+from messaging.models import Dispatch
 from organizations.models import ActivityLog
-from reminders.models import Dispatch, DispatchKind
 from tests.openapi import assert_matches_schema
 
 pytestmark = pytest.mark.django_db
@@ -96,7 +97,7 @@ def test_remind_queues_for_the_unsigned(world, api_a, make_customer, campaign):
     response = api_a.post(f"/api/v1/campaigns/{campaign.pk}/remind/", {"invitation_ids": [first.pk]}, format="json")
     assert response.json() == {"queued": 1}
     assert api_a.post(f"/api/v1/campaigns/{campaign.pk}/remind/").json() == {"queued": 2}
-    assert Dispatch.objects.filter(kind=DispatchKind.MANDATE_REMINDER).count() == 3
+    assert Dispatch.objects.filter(kind=MANDATE_REMINDER).count() == 3
 
 
 def test_another_organizations_campaign_is_a_404(world, api_a, make_customer):

@@ -10,14 +10,16 @@ from django.core.management import call_command
 from django.utils import timezone
 from django.utils.translation import gettext, override
 
+from campaigns.messages import MANDATE_REMINDER
 from campaigns.models import Invitation
 from campaigns.selectors import campaign_funnel
 from campaigns.services import campaign_close, campaign_remind, invitations_create, reminders_send_due_cross_tenant
 from mailroom.models import StoredEmail
 from mandates.links import signing_url
 from mandates.models import Mandate, MandateState
-from reminders.delivery import deliver_one
-from reminders.models import Dispatch, DispatchKind, DispatchStatus
+from messaging.delivery import deliver_one
+from messaging.kinds import concerning
+from messaging.models import Dispatch, DispatchStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +45,7 @@ def test_the_invitation_reaches_the_debtor_with_the_signing_link(world, make_cus
     assert "prélèvement SEPA" in email.subject  # the mandate's language: the customer's, French
     invitation = Invitation.objects.get(mandate=mandate)
     assert invitation.last_action_at is not None and invitation.problem == ""
-    assert Dispatch.objects.get(mandate=mandate).status == DispatchStatus.SENT
+    assert Dispatch.objects.get(concerning(mandate)).status == DispatchStatus.SENT
 
 
 def test_an_invitation_is_not_sent_once_the_mandate_is_signed_or_the_campaign_closed(world, make_customer, campaign):
@@ -92,9 +94,7 @@ def test_automatic_reminders_go_out_every_n_days_up_to_m_times(world, make_custo
     assert reminders_send_due_cross_tenant(now=start + timedelta(days=30)) == 0  # two rounds is the most
     invitation = Invitation.objects.get(customer=waiting)
     assert (invitation.reminders_sent, invitation.next_reminder_at) == (2, None)
-    keys = Dispatch.objects.filter(customer=waiting, kind=DispatchKind.MANDATE_REMINDER).values_list(
-        "dedupe_key", flat=True
-    )
+    keys = Dispatch.objects.filter(customer=waiting, kind=MANDATE_REMINDER).values_list("dedupe_key", flat=True)
     assert sorted(keys) == [f"mandate-invitation:{invitation.mandate_id}:{n}" for n in (1, 2)]
     assert Invitation.objects.get(customer=signs).next_reminder_at is None
 
@@ -107,7 +107,7 @@ def test_closing_a_campaign_stops_its_reminders(world, make_customer, campaign):
     invitations_create(campaign=campaign, customer_ids=[make_customer().pk], now=start)
     campaign_close(campaign=campaign, actor=world.owner_a.user)
     assert reminders_send_due_cross_tenant(now=start + timedelta(days=4)) == 0
-    assert not Dispatch.objects.filter(kind=DispatchKind.MANDATE_REMINDER).exists()
+    assert not Dispatch.objects.filter(kind=MANDATE_REMINDER).exists()
 
 
 def test_remind_now_sends_a_reminder_with_the_link(world, make_customer, campaign):
@@ -116,7 +116,7 @@ def test_remind_now_sends_a_reminder_with_the_link(world, make_customer, campaig
     Mandate.objects.filter(customer=signed).update(state=MandateState.SIGNED, signed_at=timezone.now())
     assert campaign_remind(campaign=campaign, actor=world.owner_a.user) == 1
     deliver_all()
-    reminder = Dispatch.objects.get(kind=DispatchKind.MANDATE_REMINDER)
+    reminder = Dispatch.objects.get(kind=MANDATE_REMINDER)
     assert reminder.customer_id == customer.pk and reminder.status == DispatchStatus.SENT
     assert reminder.subject.startswith("Herinnering")
     assert signing_url(Mandate.objects.get(customer=customer)) in reminder.text_body

@@ -6,13 +6,14 @@ import pytest
 from django.utils import timezone
 
 from campaigns.bulk_actions import apply_invite_to_sign
+from campaigns.messages import MANDATE_INVITATION
 from campaigns.models import Campaign, Invitation
 from campaigns.services import CampaignError, campaign_close, invitations_create
 from customers.jobs import bulk_job_create, bulk_job_run
 from customers.models import BulkJobStatus, CustomerType
 from mandates.models import Mandate, MandateProfile, MandateState
+from messaging.models import Dispatch
 from organizations.models import ActivityLog
-from reminders.models import Dispatch, DispatchKind
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def test_inviting_creates_a_mandate_an_invitation_and_one_email_per_customer(wor
     assert [m.language for m in mandates] == ["nl", "fr", "de"]
     assert len({m.reference for m in mandates}) == 3 and all(m.reference.startswith("ACME") for m in mandates)
     assert all(m.link_expires_at > timezone.now() + timezone.timedelta(days=29) for m in mandates)
-    dispatches = Dispatch.objects.filter(organization=world.org_a, kind=DispatchKind.MANDATE_INVITATION)
+    dispatches = Dispatch.objects.filter(organization=world.org_a, kind=MANDATE_INVITATION)
     assert sorted(dispatches.values_list("dedupe_key", flat=True)) == sorted(
         f"mandate-invitation:{m.pk}:0" for m in mandates
     )
@@ -58,7 +59,7 @@ def test_a_chunk_that_runs_twice_creates_nothing_the_second_time(world, make_cus
     assert (again.succeeded, again.problems) == (3, [])  # the repeat is not reported as "already invited"
     assert Invitation.objects.filter(customer_id__in=ids).exclude(pk=world.a.invitation.pk).count() == 3
     assert Mandate.objects.filter(customer_id__in=ids).count() == 3
-    assert Dispatch.objects.filter(customer_id__in=ids, kind=DispatchKind.MANDATE_INVITATION).count() == 3
+    assert Dispatch.objects.filter(customer_id__in=ids, kind=MANDATE_INVITATION).count() == 3
     assert Campaign.objects.filter(organization=world.org_a, name="Autumn").count() == 1
 
 

@@ -10,10 +10,10 @@ from django.db import connection
 from django.utils import timezone
 
 from invoices.models import Invoice
+from messaging.models import Dispatch
 from organizations.idempotency import idempotency_keys_expire
 from organizations.models import IdempotencyKey, IdempotencyStatus
 from organizations.tasks import expire_idempotency_keys
-from reminders.models import Dispatch
 
 pytestmark = pytest.mark.django_db
 

@@ -17,9 +17,11 @@ from customers.models import BulkJob
 from invoices.models import Note
 from mailroom.models import StoredEmail
 from mandates.models import CollectionItem, Mandate
+from messaging.models import Dispatch, DispatchInvoice, DispatchStatus
 from organizations.models import MemberInvitation
 from organizations.services import log_action
-from reminders.models import Dispatch, DispatchInvoice, DispatchStatus, FollowUpStep, Task
+from reminders.follow_up_messages import FOLLOW_UP
+from reminders.models import FollowUpStep, Task
 from tests.factories import ContactFactory, CustomerFactory, InvoiceFactory, MembershipFactory, PaymentFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +41,7 @@ def grow(world, count: int) -> None:
         InvoiceFactory(customer=customer, next_follow_up_at=now + timedelta(days=2))
         PaymentFactory(invoice=invoice, amount=Decimal("1.00"))
         dispatch = Dispatch.objects.create(
+            kind=FOLLOW_UP,
             organization=organization,
             customer=customer,
             invoice=invoice,
@@ -119,6 +122,7 @@ def grow_customer(world, count: int) -> None:
         invoice = InvoiceFactory(customer=a.customer, next_follow_up_at=now + timedelta(days=1, minutes=index))
         PaymentFactory(invoice=invoice, amount=Decimal("1.00"))
         dispatch = Dispatch.objects.create(
+            kind=FOLLOW_UP,
             organization=world.org_a,
             customer=a.customer,
             invoice=invoice,
@@ -150,6 +154,7 @@ def grow_invoice(world, count: int) -> None:
     for _index in range(count):
         PaymentFactory(invoice=a.invoice, amount=Decimal("0.01"))
         dispatch = Dispatch.objects.create(
+            kind=FOLLOW_UP,
             organization=world.org_a,
             customer=a.customer,
             invoice=InvoiceFactory(customer=a.customer),

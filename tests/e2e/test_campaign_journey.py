@@ -10,13 +10,14 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from playwright.sync_api import expect
 
+from campaigns.messages import MANDATE_INVITATION
 from campaigns.models import Invitation
 from collect.celery import app as celery_app
 from customers.stats import customers_refresh_stats
 from mailroom.models import StoredEmail
 from mandates.models import MandateState
-from reminders.delivery import deliver_one
-from reminders.models import Dispatch, DispatchKind
+from messaging.delivery import deliver_one
+from messaging.models import Dispatch
 from tests.e2e.test_customers_journey import log_in
 from tests.factories import ContactFactory, CustomerFactory, InvoiceFactory
 
@@ -65,7 +66,8 @@ def test_invite_filtered_customers_sign_as_one_and_see_the_funnel_move(world, li
     invitations = Invitation.objects.filter(campaign__name="Winter 2026")
     assert invitations.count() == 52
     # The invitation e-mails go out through the outbox; deliver them as the worker's tick would.
-    for dispatch in Dispatch.objects.filter(kind=DispatchKind.MANDATE_INVITATION, mandate__invitation__in=invitations):
+    mandate_ids = invitations.values_list("mandate_id", flat=True)
+    for dispatch in Dispatch.objects.filter(kind=MANDATE_INVITATION, subject_id__in=mandate_ids):
         deliver_one(dispatch_id=dispatch.pk)
     mail = StoredEmail.objects.get(to=["bakkerij3@example.be"])
     link = LINK.search(mail.text_body).group(0)

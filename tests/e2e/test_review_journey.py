@@ -14,8 +14,9 @@ from playwright.sync_api import expect
 from customers.services import contact_create, customer_create
 from invoices.services import invoice_create
 from mailroom.models import StoredEmail
+from messaging.models import Dispatch, DispatchStatus
 from reminders.calendar import SendingWindow, next_send_time
-from reminders.models import Dispatch, DispatchStatus, FollowUpPlan, FollowUpStep
+from reminders.models import FollowUpPlan, FollowUpStep
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -14,7 +14,8 @@ from django.core.management import call_command
 from customers.services import contact_create, customer_create
 from invoices.services import invoice_create
 from mailroom.models import StoredEmail
-from reminders.models import FollowUpStep, StepChannel
+from messaging.models import StepChannel
+from reminders.models import FollowUpStep
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 # language -> (the amount 1234.56 in euro, the due date 3 December 2026, the signing day in words)

@@ -18,7 +18,8 @@ from invoices.services import invoice_create
 from mandates.links import signing_path
 from mandates.models import Mandate
 from mandates.services import mandate_prepare, mandate_transition, references_allocate
-from reminders.models import FollowUpStep, StepChannel
+from messaging.models import StepChannel
+from reminders.models import FollowUpStep
 from tests.factories import ContactFactory, CustomerFactory
 
 # A valid Belgian IBAN whose bank schwifty knows (BIC derived: GKCCBEBB).

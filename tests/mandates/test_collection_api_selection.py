@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from mandates.models import CollectionBatch
+from messaging.models import Dispatch
 from organizations.models import ActivityLog
-from reminders.models import Dispatch
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("wednesday_morning")]
 BATCHES = "/api/v1/collection-batches/"

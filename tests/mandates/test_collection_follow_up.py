@@ -14,14 +14,16 @@ from django.core.management import call_command
 from localized.dates import format_date
 from mailroom.models import StoredEmail
 from mandates.collection import batch_build, batch_cancel, batch_mark_submitted, debit_return
+from mandates.messages import PRE_NOTIFICATION
 from mandates.models import Mandate
 from mandates.services import mandate_transition
 from mandates.signals import mandate_ended, mandate_signed
+from messaging.delivery import deliver_one, due_dispatch_ids
+from messaging.models import Dispatch, DispatchStatus
 from organizations.models import ActivityLog
 from reminders.decide import decide_due_cross_tenant
-from reminders.delivery import deliver_one
-from reminders.engine import due_dispatch_ids, explain
-from reminders.models import Dispatch, DispatchKind, DispatchStatus
+from reminders.engine import explain
+from reminders.follow_up_messages import FOLLOW_UP
 
 pytestmark = pytest.mark.django_db
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -51,7 +53,7 @@ def run_followups() -> str:
 
 
 def reminders_for(invoice):
-    return Dispatch.objects.filter(items__invoice=invoice, kind=DispatchKind.FOLLOW_UP)
+    return Dispatch.objects.filter(items__invoice=invoice, kind=FOLLOW_UP)
 
 
 def test_engine_skips_an_invoice_whose_direct_debit_is_requested(world, profile, sign, overdue):
@@ -151,7 +153,7 @@ def test_pre_notification_lists_the_invoices_date_mandate_and_creditor(world, pr
     for text in (first.number, second.number, "€171.00", collection_date, mandate.reference, profile.creditor_id):
         assert text in mail.text_body
     assert collection_date in mail.html_body
-    dispatch = Dispatch.objects.get(kind=DispatchKind.PRE_NOTIFICATION, customer=customer)
+    dispatch = Dispatch.objects.get(kind=PRE_NOTIFICATION, customer=customer)
     assert dispatch.status == DispatchStatus.SENT
     assert ActivityLog.objects.filter(code="pre_notification.sent", subject_id=customer.pk).exists()
 
@@ -177,6 +179,6 @@ def test_pre_notification_of_a_cancelled_batch_is_not_sent(
     batch_cancel(batch=batch)
     for dispatch_id in due_dispatch_ids(now=NOW):
         deliver_one(dispatch_id=dispatch_id, now=NOW)
-    dispatch = Dispatch.objects.get(kind=DispatchKind.PRE_NOTIFICATION, customer=customer)
+    dispatch = Dispatch.objects.get(kind=PRE_NOTIFICATION, customer=customer)
     assert (dispatch.status, dispatch.reason) == (DispatchStatus.SKIPPED, "The direct-debit batch was cancelled.")
     assert not StoredEmail.objects.filter(subject__startswith="Notice of SEPA").exists()

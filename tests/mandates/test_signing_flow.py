@@ -9,8 +9,9 @@ from django.core.management import call_command
 
 from mailroom.models import StoredEmail
 from mandates.models import MandateDocument, MandateState
+from messaging.kinds import concerning
+from messaging.models import Dispatch, DispatchStatus
 from organizations.models import ActivityLog
-from reminders.models import Dispatch, DispatchStatus
 from tests.mandates.conftest import SIGNING_DATA
 
 
@@ -107,7 +108,7 @@ def test_signing_twice_is_impossible(client, prepared, sign_url):
     prepared.refresh_from_db()
     assert prepared.iban == "BE71096123456769"
     assert MandateDocument.objects.filter(mandate=prepared).count() == 1
-    assert Dispatch.objects.filter(mandate=prepared).count() == 1
+    assert Dispatch.objects.filter(concerning(prepared)).count() == 1
 
 
 def test_a_signed_copy_for_a_mandate_cancelled_meanwhile_is_skipped(client, world, english_staff, prepared, sign_url):
@@ -116,7 +117,7 @@ def test_a_signed_copy_for_a_mandate_cancelled_meanwhile_is_skipped(client, worl
     client.post(sign_url, SIGNING_DATA)
     mandate_cancel(mandate=prepared, reason="Signed by mistake", actor=world.owner_a.user)
     call_command("run_followups", stdout=io.StringIO())
-    dispatch = Dispatch.objects.get(mandate=prepared)
+    dispatch = Dispatch.objects.get(concerning(prepared))
     assert dispatch.status == DispatchStatus.SKIPPED and "no longer signed" in dispatch.reason
     assert not StoredEmail.objects.filter(to=["jeanne@example.be"]).exists()
 

@@ -11,18 +11,20 @@ from django.utils import translation
 from customers.models import BulkJobStatus
 from invoices.models import InvoiceStatus
 from mandates.models import MandateState
+from messaging.kinds import HANDLERS
+from messaging.models import DispatchStatus
 from organizations.activity import ACTIVITY_LABELS, describe, summarize
 from organizations.services import log_action
-from reminders.models import DispatchKind, DispatchStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 # A quoted dotted code (or an f-string one) on a line that mentions `code`.
 CODE_LITERAL = re.compile(r'f?"([a-z_{}.]+\.[a-z_{}.]+)"')
 CODE_MENTION = re.compile(r'\bcode\b\s*(=|or\b)|"code":')
-# Outcomes a dispatch can finish with (`delivery._finish`): not the states before sending.
+# Outcomes a dispatch can finish with (`messaging.delivery.finish`): not the states before sending.
 BEFORE_SENDING = (DispatchStatus.QUEUED, DispatchStatus.SENDING, DispatchStatus.AWAITING_APPROVAL)
 OUTCOMES = [s.value for s in DispatchStatus if s not in BEFORE_SENDING]
-HANDLED_KINDS = [k.value for k in DispatchKind if k not in (DispatchKind.FOLLOW_UP, DispatchKind.MANUAL)]
+# Kinds whose outcomes messaging logs as "<kind>.<status>" (follow-up books its own on the invoices).
+HANDLED_KINDS = [kind for kind, handler in HANDLERS.items() if handler.on_finished is None]
 # How each f-string code expands; a new f-string code fails the test until it is listed here.
 EXPANSIONS = {
     "{dispatch.kind}.sent": [f"{kind}.sent" for kind in HANDLED_KINDS],

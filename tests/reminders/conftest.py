@@ -7,7 +7,8 @@ import pytest
 
 from customers.services import contact_create, customer_create
 from invoices.services import invoice_create
-from reminders.models import FollowUpPlan, FollowUpStep, Grouping, StepChannel
+from messaging.models import StepChannel
+from reminders.models import FollowUpPlan, FollowUpStep, Grouping
 
 STEPS = [  # position, name, offset, channel, purpose
     (1, "Friendly reminder", -3, StepChannel.EMAIL, "pre_due"),

@@ -17,11 +17,12 @@ from customers.services import contact_create, customer_create
 from invoices.services import invoice_create, payment_record
 from mailroom.backends import DatabaseEmailBackend
 from mailroom.models import StoredEmail
+from messaging.delivery import BACKOFF, LEASE, claim_many, deliver_many
+from messaging.models import AttemptOutcome, DeliveryAttempt, Dispatch, DispatchStatus
+from messaging.sweep import sweep
+from messaging.transports import message_id
 from organizations.models import ActivityLog
 from reminders.decide import decide_due_cross_tenant
-from reminders.delivery import BACKOFF, deliver_many, message_id, sweep
-from reminders.engine import LEASE, claim_many
-from reminders.models import AttemptOutcome, DeliveryAttempt, Dispatch, DispatchStatus
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))

@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from collect.chaos import judge
+from messaging.models import Dispatch, DispatchStatus
 from reminders.decide import decide_due_cross_tenant
-from reminders.delivery import open_task
-from reminders.models import Dispatch, DispatchStatus
+from reminders.fallback import open_task
 from reminders.task_titles import task_title
 
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))

@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mailroom.models import StoredEmail
+from messaging.delivery import LEASE, check_lease_outlasts_tasks, claim_many, deliver_one
+from messaging.models import AttemptOutcome, DeliveryAttempt, Dispatch, DispatchStatus
+from messaging.sweep import _sweep_one, sweep
+from messaging.transports import message_id
 from reminders.decide import decide_due_cross_tenant
-from reminders.delivery import _sweep_one, deliver_one, message_id, sweep
-from reminders.engine import LEASE, check_lease_outlasts_tasks, claim
-from reminders.models import AttemptOutcome, DeliveryAttempt, Dispatch, DispatchStatus
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))
@@ -26,7 +27,7 @@ def decided(world, make_invoice):
 
 
 def test_died_after_claiming_before_recording_the_attempt_is_retried(decided):
-    assert claim(dispatch_id=decided.pk, now=NOW)
+    assert claim_many(dispatch_ids=[decided.pk], now=NOW) == [decided.pk]
     assert sweep(now=LATER) == {"requeued": 1, "proven_sent": 0, "uncertain": 0}
     deliver_one(dispatch_id=decided.pk, now=LATER)
     assert Dispatch.objects.get(pk=decided.pk).status == DispatchStatus.SENT
@@ -44,7 +45,7 @@ def test_died_after_the_provider_accepted_is_booked_as_sent_not_sent_again(decid
 
 
 def test_died_while_an_external_provider_was_called_is_left_for_a_person(decided, settings):
-    assert claim(dispatch_id=decided.pk, now=NOW)
+    assert claim_many(dispatch_ids=[decided.pk], now=NOW) == [decided.pk]
     DeliveryAttempt.objects.create(organization=decided.organization, dispatch=decided, number=1)
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
     assert sweep(now=LATER)["uncertain"] == 1
@@ -53,8 +54,8 @@ def test_died_while_an_external_provider_was_called_is_left_for_a_person(decided
 
 
 def test_a_claim_is_taken_once(decided):
-    assert claim(dispatch_id=decided.pk, now=NOW) is True
-    assert claim(dispatch_id=decided.pk, now=NOW) is False
+    assert claim_many(dispatch_ids=[decided.pk], now=NOW) == [decided.pk]
+    assert claim_many(dispatch_ids=[decided.pk], now=NOW) == []
 
 
 def test_the_store_keeps_one_copy_of_a_repeated_message(decided):
@@ -65,7 +66,7 @@ def test_the_store_keeps_one_copy_of_a_repeated_message(decided):
 
 
 def test_an_error_after_the_attempt_was_recorded_is_left_for_reconciliation(decided, monkeypatch):
-    from reminders import delivery
+    from messaging import delivery
 
     def booking_fails(*args, **kwargs):
         raise RuntimeError("database went away while booking")
@@ -82,10 +83,10 @@ def test_a_second_sweeper_acting_on_an_old_view_leaves_the_fresh_claim_alone(dec
     """Two ticks overlap and both sweepers read the same stuck claim. The first requeues it, a worker claims it
     afresh and is calling the provider; the second sweeper, acting on what it read before, must not requeue that
     new claim: another worker would then send the message a second time."""
-    assert claim(dispatch_id=decided.pk, now=NOW)  # the worker died after claiming
+    assert claim_many(dispatch_ids=[decided.pk], now=NOW) == [decided.pk]  # the worker died after claiming
     read_by_the_second = Dispatch.objects.select_related("organization", "customer", "step").get(pk=decided.pk)
     assert sweep(now=LATER)["requeued"] == 1
-    assert claim(dispatch_id=decided.pk, now=LATER)
+    assert claim_many(dispatch_ids=[decided.pk], now=LATER) == [decided.pk]
     DeliveryAttempt.objects.create(organization=decided.organization, dispatch=decided, number=2)
 
     counts = {"requeued": 0, "proven_sent": 0, "uncertain": 0}

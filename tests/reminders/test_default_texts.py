@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from reminders.models import TemplatePurpose
-from reminders.templating import InvoiceLine, MessageContext, placeholders_in, render_html, render_text, validate_text
-from reminders.texts import DEFAULTS_DIR
+from messaging.models import TemplatePurpose
+from messaging.templating import InvoiceLine, MessageContext, placeholders_in, render_html, render_text, validate_text
+from messaging.texts import DEFAULTS_DIR
 
 pytestmark = pytest.mark.smoke
 

@@ -14,10 +14,11 @@ from customers.services import contact_mark_email_bounced, customer_create, cust
 from invoices.models import Invoice
 from invoices.services import invoice_change_status, payment_record
 from mailroom.models import StoredEmail
+from messaging.delivery import deliver_one, due_dispatch_ids
+from messaging.models import Dispatch, DispatchStatus
 from reminders.decide import decide_due_cross_tenant
-from reminders.delivery import deliver_one
-from reminders.engine import due_dispatch_ids, explain, settings_for
-from reminders.models import Dispatch, DispatchStatus, Grouping, Task
+from reminders.engine import explain, settings_for
+from reminders.models import Grouping, Task
 
 pytestmark = pytest.mark.django_db
 BRUSSELS = ZoneInfo("Europe/Brussels")

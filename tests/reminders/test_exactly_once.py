@@ -37,21 +37,13 @@ from django.utils import timezone
 
 from customers.services import contact_create, customer_create
 from invoices.services import invoice_create
+from messaging.delivery import BACKOFF, LEASE, deliver_one, due_dispatch_ids
+from messaging.models import AttemptOutcome, DeliveryAttempt, Dispatch, DispatchEvent, DispatchStatus, StepChannel
+from messaging.sweep import sweep
+from messaging.transports import message_id
 from reminders.decide import decide_due_cross_tenant
-from reminders.delivery import BACKOFF, deliver_one, message_id, sweep
-from reminders.engine import LEASE, due_dispatch_ids, settings_for
-from reminders.models import (
-    AttemptOutcome,
-    DeliveryAttempt,
-    Dispatch,
-    DispatchEvent,
-    DispatchStatus,
-    FollowUpPlan,
-    FollowUpStep,
-    Grouping,
-    StepChannel,
-    TaskStatus,
-)
+from reminders.engine import settings_for
+from reminders.models import FollowUpPlan, FollowUpStep, Grouping, TaskStatus
 from tests.factories import OrganizationFactory
 from tests.fake_esp import FakePostmark
 
@@ -241,7 +233,7 @@ def due_reminders(count: int, *, customers: int) -> list[int]:
 def ring(broker: str, dispatch_ids: list[int]) -> None:
     """The tick's doorbell: one `reminders.deliver` message per id, on the given broker."""
     from collect.celery import app
-    from reminders.tasks import deliver
+    from messaging.tasks import deliver
 
     with app.connection_for_write(broker) as broker_connection:
         for dispatch_id in dispatch_ids:

@@ -9,11 +9,12 @@ import pytest
 from django.urls import reverse
 
 from customers.models import EmailStatus
+from messaging.delivery import deliver_one
+from messaging.models import DispatchStatus, FallbackChannel, StepChannel
 from organizations.models import ActivityLog
 from reminders.decide import decide_due_cross_tenant
-from reminders.delivery import deliver_one
 from reminders.forms import member_label
-from reminders.models import DispatchStatus, FallbackChannel, FollowUpStep, StepChannel, Task
+from reminders.models import FollowUpStep, Task
 from tests.fake_esp import FakePostmark
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,8 @@ from datetime import date
 
 import pytest
 
-from reminders.models import Dispatch, FollowUpPlan
+from messaging.models import Dispatch
+from reminders.models import FollowUpPlan
 
 pytestmark = pytest.mark.django_db
 

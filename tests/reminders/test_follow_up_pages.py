@@ -6,9 +6,10 @@ import pytest
 from django.urls import reverse
 
 from mailroom.models import StoredEmail
-from reminders.delivery import deliver_one
+from messaging.delivery import deliver_one
+from messaging.models import Dispatch
 from reminders.engine import settings_for
-from reminders.models import Dispatch, FollowUpPlan, TaskStatus
+from reminders.models import FollowUpPlan, TaskStatus
 
 pytestmark = pytest.mark.django_db
 

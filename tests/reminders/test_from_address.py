@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mailroom.models import StoredEmail
+from messaging.delivery import deliver_one
 from reminders.decide import decide_due_cross_tenant
-from reminders.delivery import deliver_one
 from tests.organizations.test_sender_verification import PLATFORM, last_mail_to, link_in, set_sender
 
 pytestmark = pytest.mark.django_db

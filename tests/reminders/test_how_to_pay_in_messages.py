@@ -16,11 +16,11 @@ from PIL import Image
 
 from invoices.payment_details import epc_payload
 from mailroom.models import StoredEmail
+from messaging.delivery import deliver_many
+from messaging.templating import render_text
+from messaging.texts import sample_context, text_for
 from organizations.bank_accounts import bank_account_save
-from reminders.delivery import deliver_many
 from reminders.manual import reminder_send_now
-from reminders.templating import render_text
-from reminders.texts import sample_context, text_for
 
 
 @pytest.fixture

@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from messaging.delivery import LEASE, deliver_one
+from messaging.models import AttemptOutcome, DispatchStatus
+from messaging.sweep import sweep
+from messaging.transports import may_have_been_accepted, message_id
 from reminders.decide import decide_due_cross_tenant
-from reminders.delivery import deliver_one, message_id, sweep
-from reminders.engine import LEASE
-from reminders.models import AttemptOutcome, DispatchStatus, TaskStatus
-from reminders.providers import may_have_been_accepted
+from reminders.models import TaskStatus
 from tests.fake_esp import FakePostmark
 
 pytestmark = pytest.mark.django_db

@@ -12,10 +12,11 @@ import time_machine
 from customers.services import contact_create, customer_create
 from invoices.services import invoice_create
 from mailroom.models import StoredEmail
+from messaging.delivery import deliver_one, due_dispatch_ids
+from messaging.models import Dispatch, StepChannel
 from reminders.decide import decide_due_cross_tenant
-from reminders.delivery import deliver_one
-from reminders.engine import due_dispatch_ids, explain
-from reminders.models import Dispatch, FollowUpPlan, FollowUpStep, Grouping, StepChannel
+from reminders.engine import explain
+from reminders.models import FollowUpPlan, FollowUpStep, Grouping
 
 pytestmark = pytest.mark.django_db
 BRUSSELS = ZoneInfo("Europe/Brussels")

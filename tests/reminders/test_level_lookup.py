@@ -7,14 +7,17 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
+from messaging.models import Dispatch, DispatchInvoice, DispatchStatus
 from reminders.engine import taken_levels
-from reminders.models import Dispatch, DispatchInvoice, DispatchStatus, FollowUpStep
+from reminders.follow_up_messages import FOLLOW_UP
+from reminders.models import FollowUpStep
 
 pytestmark = pytest.mark.django_db
 
 
 def message(invoice, step, status, *, listing=()):
     dispatch = Dispatch.objects.create(
+        kind=FOLLOW_UP,
         organization=invoice.organization,
         customer=invoice.customer,
         invoice=invoice,

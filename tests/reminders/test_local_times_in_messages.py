@@ -17,10 +17,11 @@ from django.utils import timezone, translation
 from customers.services import contact_create, customer_create
 from invoices.services import invoice_create
 from mailroom.models import StoredEmail
-from reminders.delivery import deliver_one
+from messaging.delivery import deliver_one
+from messaging.models import Dispatch, StepChannel
 from reminders.engine import explain
 from reminders.manual import reminder_send_now
-from reminders.models import Dispatch, FollowUpStep, StepChannel
+from reminders.models import FollowUpStep
 
 
 def at(text: str) -> datetime:

@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from messaging.models import MessageTemplate
+from messaging.texts import text_for
 from organizations.models import ActivityLog
-from reminders.models import MessageTemplate
-from reminders.texts import text_for
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +15,7 @@ def edit_url(world, purpose="reminder_1", language="fr"):
 
 
 def test_without_own_text_the_system_default_in_the_customers_language_applies(world, tmp_path, monkeypatch):
-    from reminders import texts
+    from messaging import texts
 
     (tmp_path / "fr").mkdir()
     (tmp_path / "fr" / "reminder_1.txt").write_text("Subject: Rappel {customer_reference}\n\nBonjour {contact_name},\n")

@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from customers.services import contact_create
+from messaging.delivery import deliver_one
+from messaging.models import AttemptOutcome, DispatchStatus
+from messaging.transports import message_id
 from reminders.decide import decide_due_cross_tenant
-from reminders.delivery import deliver_one, message_id
-from reminders.models import AttemptOutcome, DispatchStatus, Task
+from reminders.models import Task
 from tests.fake_esp import FakePostmark
 
 pytestmark = pytest.mark.django_db

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from messaging.models import Dispatch, DispatchStatus
 from organizations.models import ActivityLog, ApiKeyScope
 from organizations.services import api_key_create
 from reminders.decide import decide_due_cross_tenant
-from reminders.models import Dispatch, DispatchStatus
 
 pytestmark = pytest.mark.django_db
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/Brussels"))

@@ -10,11 +10,13 @@ import pytest
 from django.db import connection
 
 from mailroom.models import StoredEmail
+from messaging.delivery import deliver_one, due_dispatch_ids
+from messaging.models import Dispatch, DispatchStatus, StepChannel
+from messaging.sweep import sweep
 from organizations.models import ActivityLog
 from reminders.decide import decide_due_cross_tenant
-from reminders.delivery import deliver_one, sweep
-from reminders.engine import due_dispatch_ids, explain
-from reminders.models import Dispatch, DispatchStatus, FollowUpStep, StepChannel
+from reminders.engine import explain
+from reminders.models import FollowUpStep
 from reminders.review import awaiting_approval, dispatches_approve, dispatches_postpone, dispatches_skip
 
 BRUSSELS = ZoneInfo("Europe/Brussels")

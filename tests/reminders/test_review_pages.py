@@ -13,9 +13,9 @@ from django.urls import reverse
 from customers.services import contact_create, customer_create
 from invoices.services import invoice_create
 from mailroom.models import StoredEmail
+from messaging.models import Dispatch, DispatchStatus
 from organizations.models import ActivityLog
 from reminders.decide import decide_due_cross_tenant
-from reminders.models import Dispatch, DispatchStatus
 
 pytestmark = pytest.mark.django_db
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/Brussels"))
@@ -140,7 +140,7 @@ def test_saving_the_late_entry_step_and_the_review_switch_on_the_plan_page(world
 
 def test_a_message_whose_invoice_was_paid_meanwhile_says_so_and_sends_nothing(world, client, two_waiting):
     from invoices.services import payment_record
-    from reminders.delivery import deliver_one
+    from messaging.delivery import deliver_one
 
     janssens = two_waiting[0]
     payment_record(invoice=janssens.invoice, amount=janssens.invoice.amount, paid_on=janssens.invoice.due_date)

@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 
 from customers.models import EmailStatus
+from messaging.delivery import deliver_one
 from organizations.models import ActivityLog
 from reminders.decide import decide_due_cross_tenant
-from reminders.delivery import deliver_one
 from reminders.models import Task
 from reminders.tasks_service import task_set_done
 

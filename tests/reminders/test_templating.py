@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from reminders.templating import InvoiceLine, MessageContext, TemplateTextError, render_html, render_text, validate_text
+from messaging.templating import InvoiceLine, MessageContext, TemplateTextError, render_html, render_text, validate_text
 
 pytestmark = pytest.mark.smoke
 

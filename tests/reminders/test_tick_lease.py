@@ -14,8 +14,8 @@ import time_machine
 from django.db import connection
 
 from collect.celery import app as celery_app
+from messaging.models import Dispatch, DispatchStatus
 from reminders.lease import TICK, TICK_TTL, advisory_key, row_lease_release, row_lease_take
-from reminders.models import Dispatch, DispatchStatus
 from reminders.tasks import tick
 
 pytestmark = pytest.mark.django_db

@@ -15,18 +15,11 @@ from django.core.management.base import SystemCheckError
 from django.urls import reverse
 
 from customers.models import Customer, EmailStatus
+from messaging.delivery import LEASE, claim_many, deliver_one
+from messaging.models import AttemptOutcome, DeliveryAttempt, Dispatch, DispatchEvent, DispatchStatus
+from messaging.sweep import sweep
 from reminders.decide import decide_due_cross_tenant
-from reminders.delivery import deliver_one, sweep
-from reminders.engine import LEASE, claim
-from reminders.models import (
-    AttemptOutcome,
-    DeliveryAttempt,
-    Dispatch,
-    DispatchEvent,
-    DispatchStatus,
-    Task,
-    TaskStatus,
-)
+from reminders.models import Task, TaskStatus
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))
@@ -157,7 +150,7 @@ def uncertain(world, make_invoice, settings):
     """A worker died while an external provider was being called: the sweeper could not tell."""
     invoice = make_invoice("U-1", date(2026, 12, 7))
     (dispatch,) = decide_due_cross_tenant(now=NOW)
-    assert claim(dispatch_id=dispatch.pk, now=NOW)
+    assert claim_many(dispatch_ids=[dispatch.pk], now=NOW) == [dispatch.pk]
     DeliveryAttempt.objects.create(organization=dispatch.organization, dispatch=dispatch, number=1)
     settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
     assert sweep(now=LATER) == {"requeued": 0, "proven_sent": 0, "uncertain": 1}
@@ -198,7 +191,7 @@ def test_an_unknown_event_is_stored_but_settles_nothing(uncertain):
 def test_the_sweeper_books_as_sent_what_the_provider_reported_during_the_lease(world, make_invoice, settings):
     make_invoice("L-1", date(2026, 12, 7))
     (dispatch,) = decide_due_cross_tenant(now=NOW)
-    assert claim(dispatch_id=dispatch.pk, now=NOW)
+    assert claim_many(dispatch_ids=[dispatch.pk], now=NOW) == [dispatch.pk]
     DeliveryAttempt.objects.create(organization=dispatch.organization, dispatch=dispatch, number=1)
     signal(dispatch)  # delivered while the (dead) worker still held the claim: nothing changes yet
     assert Dispatch.objects.get(pk=dispatch.pk).status == DispatchStatus.SENDING

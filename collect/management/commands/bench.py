@@ -16,6 +16,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
 
+# isort: off
+import collect.bench.scenarios  # noqa: F401  (the built-in scenarios first in the report, then every page)
+import collect.bench.pages  # noqa: F401
+
+# isort: on
 from collect.bench.data import organization_slug, owner_email
 from collect.bench.registry import BenchContext, scenarios_all
 from collect.bench.runner import format_table, run_scenario, write_reports

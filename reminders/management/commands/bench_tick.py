@@ -18,6 +18,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from messaging.models import Dispatch, DispatchStatus
 from organizations.models import Organization, User
 from reminders.bench_scenarios import (
     DELIVERY_BATCH,
@@ -29,7 +30,6 @@ from reminders.bench_scenarios import (
     _stop_workers,
     _workers_ready,
 )
-from reminders.models import Dispatch, DispatchStatus
 from reminders.tasks import tick_run
 
 

@@ -10,10 +10,9 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from messaging.delivery import deliver_one, due_dispatch_ids
 from organizations.models import Organization
 from reminders.decide import decide_due_cross_tenant, describe
-from reminders.delivery import deliver_one
-from reminders.engine import due_dispatch_ids
 
 
 class Command(BaseCommand):
@@ -64,6 +63,6 @@ class Command(BaseCommand):
         return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
     def _belongs(self, dispatch_id: int, organization_ids: list[int]) -> bool:
-        from reminders.models import Dispatch
+        from messaging.models import Dispatch
 
         return Dispatch.objects.filter(pk=dispatch_id, organization_id__in=organization_ids).exists()

@@ -20,7 +20,7 @@ from invoices.payment_details import PaymentDetails
 from localized import dates
 from localized.context import override as localized_override
 from localized.money import format_money
-from reminders import payment_block
+from messaging import payment_block
 
 PLACEHOLDERS = {
     "customer_name": _("Customer name"),

@@ -10,10 +10,10 @@ here calls one service, `tracking_event_record`. That service:
   hash of the event when the provider gives no id);
 - books a dispatch whose outcome was unknown (`uncertain`, or queued for a retry after an error) as sent
   when the event proves the provider accepted it: the reconciliation the sweeper cannot do by itself for
-  an external provider (see `delivery.provider_has`, which also reads these events);
-- marks the contact's address bounced after a hard bounce, a rejection or a spam complaint, and opens a
-  task for the account manager; for a mandate invitation or reminder it also marks the invitation's e-mail
-  bounced (the campaign's funnel shows it).
+  an external provider (see `transports.provider_has`, which also reads these events);
+- marks the contact's address bounced after a hard bounce, a rejection or a spam complaint, and asks a person
+  (a task for the account manager); the message's kind hears of it too (a mandate invitation marks the
+  invitation's e-mail bounced, which the campaign's funnel shows).
 
 Events about messages we cannot place are logged and dropped: answering with an error would only make
 the provider post them again.
@@ -33,13 +33,12 @@ from django.core import checks
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from customers.models import Contact, EmailStatus
 from customers.services import contact_mark_email_bounced
-from reminders.delivery import mark_sent, open_task
-from reminders.mandate_messages import invitation_email_bounced
-from reminders.models import (
+from messaging.delivery import mark_sent
+from messaging.kinds import handler_for
+from messaging.models import (
     ACCEPTED_EVENT_TYPES,
     ADDRESS_FAILED_EVENT_TYPES,
     AttemptOutcome,
@@ -47,11 +46,8 @@ from reminders.models import (
     DispatchEvent,
     DispatchEventType,
     DispatchStatus,
-    Task,
-    TaskStatus,
 )
-from reminders.task_titles import task_title
-from reminders.tasks_service import task_set_done
+from messaging.people import ask_person, question_answered
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +57,7 @@ RAW_LIMITS = {"depth": 4, "items": 30, "chars": 1000}
 
 
 def on_tracking_event(sender, event: AnymailTrackingEvent, esp_name: str, **kwargs) -> None:
-    """Receiver of anymail's `tracking` signal (connected in RemindersConfig.ready)."""
+    """Receiver of anymail's `tracking` signal (connected in MessagingConfig.ready)."""
     tracking_event_record(event=event, esp_name=esp_name)
 
 
@@ -86,7 +82,7 @@ def tracking_event_record(*, event: AnymailTrackingEvent, esp_name: str = "") ->
         _book_as_sent(dispatch, stored, provider_id=str(event.message_id or ""))
     if stored.event_type in ADDRESS_FAILED_EVENT_TYPES and not _soft(event):
         _address_failed(dispatch, stored)
-        invitation_email_bounced(dispatch=dispatch, at=stored.timestamp)
+        handler_for(dispatch).on_bounced(dispatch, stored.timestamp)
     return stored
 
 
@@ -135,9 +131,8 @@ def _book_as_sent(dispatch: Dispatch, event: DispatchEvent, *, provider_id: str)
     listed = [item.invoice for item in dispatch.items.select_related("invoice")]
     sent_at = last.started_at if last is not None else event.timestamp
     mark_sent(dispatch, listed, sent_at, dispatch.provider_message_id or provider_id)
-    task = getattr(dispatch, "task", None) if was_uncertain else None
-    if task is not None and task.status == TaskStatus.TODO:
-        task_set_done(task=task, done=True, actor=None)  # the "check whether it arrived" task is answered
+    if was_uncertain:
+        question_answered(dispatch)  # the "check whether it arrived" task is answered
 
 
 def _address_failed(dispatch: Dispatch, event: DispatchEvent) -> None:
@@ -151,16 +146,7 @@ def _address_failed(dispatch: Dispatch, event: DispatchEvent) -> None:
             marked.append(contact_mark_email_bounced(contact=contact, detail=detail))
     if not marked:
         return
-    title = task_title("email_bounced", email=event.recipient, customer=dispatch.customer)
-    task = open_task(dispatch, title)
-    if (task.title_code, task.title_params) != (title.code, title.params):
-        # The dispatch already had a task (one per dispatch), e.g. "check whether it arrived": the bounce is
-        # the newer news, and someone has to act on it.
-        with override(dispatch.organization.default_language):
-            text = str(title)[:200]
-        Task.objects.filter(pk=task.pk).update(
-            title=text, title_code=title.code, title_params=title.params, status=TaskStatus.TODO, done_at=None
-        )
+    ask_person(dispatch, "email_bounced", newest=True, email=event.recipient)
 
 
 def _event_type(event: AnymailTrackingEvent) -> str:

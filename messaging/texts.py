@@ -1,6 +1,6 @@
 """Which text a message uses: the organization's own template, else the system default file.
 
-System defaults live in reminders/defaults/<language>/<purpose>.txt ("Subject: …", a blank line, the body).
+System defaults live in messaging/defaults/<language>/<purpose>.txt ("Subject: …", a blank line, the body).
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from django.utils import timezone
 from invoices import references
 from invoices.models import Invoice
 from invoices.payment_details import payment_details
+from messaging.models import Channel, MessageTemplate
+from messaging.templating import InvoiceLine, MessageContext, validate_text
 from organizations.models import Organization
 from organizations.services import Actor, log_action
-from reminders.models import Channel, MessageTemplate
-from reminders.templating import InvoiceLine, MessageContext, validate_text
 
 DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
 FALLBACK_LANGUAGE = "en"
