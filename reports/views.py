@@ -154,10 +154,6 @@ class ReportView(OrganizationView):
             data={"kind": f"report:{report.name}", "format": export_format, "rows": len(rows)},
         )
         headers = [str(column.label) for column in report.columns]
-        if any(column.kind == "money" for column in report.columns) and "currency" not in (
-            column.key for column in report.columns
-        ):
-            headers.append(_("Currency"))
         values = [export_row(report, row) for row in rows]
         return table_response(
             export_format=export_format,
