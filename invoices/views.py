@@ -1,4 +1,4 @@
-"""Invoice pages and the dashboard."""
+"""Invoice pages: the list, an invoice, payments and status changes (the dashboard lives in reports)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ exactly the invoices behind that cell.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -42,7 +42,6 @@ class Report:
     uses_currency: bool = True
     uses_days: bool = False
     chart: str = ""  # the column whose values the bar chart shows ("" for none); "aging" for stacked buckets
-    extra: dict = field(default_factory=dict)
 
 
 def invoice_list_url(scope: Scope, **query) -> str:

@@ -75,13 +75,13 @@ def manager_names(scope: Scope) -> dict[int, str]:
 # --- aging ---------------------------------------------------------------------------------------------------
 
 
-def bucket_condition(today: date, start: int | None, end: int | None, field: str = "due_date") -> Q:
+def bucket_condition(today: date, start: int | None, end: int | None) -> Q:
     """Open invoices `start`..`end` days overdue (None: open-ended), as the invoice list's overdue filters read it."""
     condition = Q()
     if start is not None:
-        condition &= Q(**{f"{field}__lte": today - timedelta(days=start)})
+        condition &= Q(due_date__lte=today - timedelta(days=start))
     if end is not None:
-        condition &= Q(**{f"{field}__gte": today - timedelta(days=end)})
+        condition &= Q(due_date__gte=today - timedelta(days=end))
     return condition
 
 
@@ -549,11 +549,6 @@ def follow_up_next_days(scope: Scope, *, now: datetime, days: int = 7, limit: in
     return {"count": total, "invoices": listed}
 
 
-def outstanding_trend(scope: Scope) -> list[dict]:
-    """The monthly performance rows of the scope's last 12 months (the dashboard's trend)."""
-    return monthly_performance(scope)
-
-
 def collected_this_and_last_month(scope: Scope) -> list[dict]:
     """Per currency: cash collected this month so far, and in the whole of last month."""
     this_month = scope.today.replace(day=1)
@@ -569,7 +564,3 @@ def collected_this_and_last_month(scope: Scope) -> list[dict]:
         .order_by("currency")
     )
     return [{**row, "this_month": cents(row["this_month"]), "last_month": cents(row["last_month"])} for row in rows]
-
-
-def customers_of(scope: Scope):
-    return Customer.objects.filter(organization=scope.organization).filter(scope.customer_condition())

@@ -154,10 +154,6 @@ class ReportView(OrganizationView):
             data={"kind": f"report:{report.name}", "format": export_format, "rows": len(rows)},
         )
         headers = [str(column.label) for column in report.columns]
-        if any(column.kind == "money" for column in report.columns) and "currency" not in (
-            column.key for column in report.columns
-        ):
-            headers.append(_("Currency"))
         values = [export_row(report, row) for row in rows]
         return table_response(
             export_format=export_format,
@@ -178,18 +174,21 @@ def export_row(report: Report, row: dict) -> list:
 
 
 def chart_rows(report: Report, rows: list[dict]) -> list[dict]:
-    """Bars for the report's chart column, as a percentage of the largest value (CSS widths, no script needed)."""
+    """Bars for the report's chart column, as a percentage of the largest value of the same currency (amounts of
+    different currencies are never measured against each other); CSS widths, no script needed."""
     if not report.chart or report.chart == "aging":
         return []
     column = next(column for column in report.columns if column.key == report.chart)
-    values = [row.get(column.key) or 0 for row in rows]
-    largest = max(values, default=0) or 1
+    values = [float(row.get(column.key) or 0) for row in rows]
+    largest: dict[str, float] = {}
+    for row, value in zip(rows, values, strict=True):
+        largest[row.get("currency", "")] = max(largest.get(row.get("currency", ""), 0.0), value)
     label_columns = [c for c in report.columns if c.kind in ("text", "month")][:2]
     return [
         {
             "label": " · ".join(cell_text(row, c) for c in label_columns),
             "text": cell_text(row, column),
-            "percent": float(value) / float(largest) * 100 if value else 0.0,
+            "percent": value / (largest[row.get("currency", "")] or 1.0) * 100,
         }
         for row, value in zip(rows, values, strict=True)
     ]

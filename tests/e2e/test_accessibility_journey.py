@@ -29,6 +29,11 @@ def test_the_main_pages_have_no_accessibility_violations(world, live_server, pag
     base = f"{live_server.url}/o/{world.org_a.slug}"
     pages = {
         "dashboard": f"{base}/",
+        "portfolio": f"{base}/?scope={world.manager_a.pk}",
+        "reports": f"{base}/reports/",
+        "aging report": f"{base}/reports/aging/",
+        "performance report": f"{base}/reports/performance/",
+        "follow-up report": f"{base}/reports/follow-up/",
         "customers": f"{base}/customers/",
         "customer": f"{base}/customers/{world.a.customer.pk}/",
         "customer form": f"{base}/customers/{world.a.customer.pk}/edit/",

@@ -200,3 +200,16 @@ def test_odd_report_filters_never_fail(query, portfolios, owner_a_client, api_a)
         page = owner_a_client.get(reverse("reports:report", args=["acme-be", name]) + "?" + query)
         assert page.status_code == 200
         assert api_a.get(f"/api/v1/reports/{name}/?{query}").status_code in (200, 400)
+
+
+def test_chart_bars_measure_each_currency_against_itself():
+    from reports.registry import REPORTS
+    from reports.views import chart_rows
+
+    rows = [
+        {"currency": "EUR", "month": date(2026, 1, 1), "outstanding": Decimal("100")},
+        {"currency": "EUR", "month": date(2026, 2, 1), "outstanding": Decimal("50")},
+        {"currency": "USD", "month": date(2026, 1, 1), "outstanding": Decimal("10")},
+    ]
+    bars = chart_rows(REPORTS["performance"], rows)
+    assert [bar["percent"] for bar in bars] == [100.0, 50.0, 100.0]
