@@ -34,14 +34,14 @@ from django.db import connection
 from collect.bench.registry import BenchContext, Outcome, scenario
 from customers.models import Customer
 from invoices.models import Invoice
-from mandates.selectors import collection_hold_q, collection_hold_sql
+from mandates.selectors import collection_hold_q
 from messaging.delivery import due_dispatch_ids
 from messaging.models import DeliveryAttempt, Dispatch, DispatchInvoice, DispatchStatus, StepChannel, TemplatePurpose
 from messaging.tasks import DELIVERY_BATCH
 from organizations.models import Organization
 from reminders.calendar import is_sending_day
 from reminders.decide import decide_due_cross_tenant
-from reminders.engine import REACHED
+from reminders.engine import REACHED, owed_sql, under_follow_up_sql
 from reminders.follow_up_messages import FOLLOW_UP
 from reminders.models import FollowUpPlan, FollowUpSettings, FollowUpStep, Task
 
@@ -104,7 +104,7 @@ def follow_up_setup(organization: Organization, *, force: bool = False) -> dict[
         UPDATE {t["invoice"]} AS i SET next_follow_up_at = n.at
         FROM (
             SELECT i0.id,
-                   CASE WHEN i0.open_amount > 0 AND NOT i0.follow_up_paused
+                   CASE WHEN {owed_sql("i0")}
                         THEN ((i0.due_date + s.offset_days) + TIME '09:00') AT TIME ZONE 'Europe/Brussels' END AS at
             FROM {t["invoice"]} AS i0
             JOIN {t["customer"]} AS c ON c.id = i0.customer_id
@@ -213,7 +213,7 @@ def due_set_sql() -> str:
         SELECT DISTINCT customer_id FROM {t["invoice"]} WHERE status = 'open' AND next_follow_up_at <= %(now)s
     ), open_invoices AS (
         SELECT i.* FROM {t["invoice"]} AS i JOIN due_customers AS d ON d.customer_id = i.customer_id
-        WHERE i.status = 'open' AND NOT i.follow_up_paused AND i.open_amount > 0 AND NOT {collection_hold_sql("i")}
+        WHERE {under_follow_up_sql("i")}
           AND i.due_date <= %(today)s - (SELECT MIN(offset_days) FROM {t["step"]})  -- younger: no step reached today
     ), levels AS (
         SELECT di.invoice_id, MAX(CASE WHEN x.status IN ({reached}) THEN s.position ELSE 0 END) AS level,

@@ -37,6 +37,7 @@ from reminders.engine import (
     PlanBook,
     first_reminder,
     late_entry_step,
+    owed_sql,
     reschedule,
     step_moment,
 )
@@ -261,7 +262,7 @@ def _candidate_sql(organization_id: int, now: datetime, latest_due: date) -> tup
     tables = {name: model._meta.db_table for name, model in (("invoice", Invoice), ("customer", Customer),
               ("dispatch", Dispatch), ("item", DispatchInvoice), ("step", FollowUpStep))}  # fmt: skip
     reached = ", ".join(["%s"] * len(REACHED))
-    owed = "(NOT i.follow_up_paused AND i.open_amount > 0)"
+    owed = owed_sql("i")
     if connection.vendor == "postgresql":
         created = "EXTRACT(EPOCH FROM ca.created_at)::float8"  # a float loads ten times faster than a timestamp
     else:
