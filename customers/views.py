@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from collect.pagination import CappedPaginator
 from customers.bulk import BULK_ACTIONS, bulk_action_get
 from customers.filters import NONE, CustomerFilter
 from customers.forms import ContactForm, CustomerForm
@@ -30,6 +29,7 @@ from localized.filters import machine_query
 from localized.money import format_amount_input
 from organizations.selectors import members_list, timeline_for_customer
 from organizations.views_base import OrganizationView
+from tabular.pagination import CappedPaginator
 
 PAGE_SIZE = 50
 SORTS = {

@@ -12,7 +12,6 @@ from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
-from collect.tabular import UnreadableFile, csv_lines, write_csv, write_xlsx
 from customers.filters import CustomerFilter
 from customers.imports import CUSTOMER_EXPORT_COLUMNS, customer_export_rows
 from customers.models import Customer
@@ -32,6 +31,7 @@ from invoices.models import ImportBatch, ImportKind, ImportStatus, Invoice
 from organizations.parsing import parse_id
 from organizations.services import log_action
 from organizations.views_base import OrganizationView
+from tabular.reading import UnreadableFile, csv_lines, write_csv, write_xlsx
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_FORMATS = ("csv", "xlsx")

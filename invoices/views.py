@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from collect.pagination import CappedPaginator
 from invoices.filters import SORTS, InvoiceFilter
 from invoices.forms import InvoiceForm, PaymentByReferenceForm, PaymentForm, StatusForm
 from invoices.hooks import explain_follow_up
@@ -22,6 +21,7 @@ from invoices.services import invoice_change_status, invoice_create, invoice_pau
 from organizations.selectors import activity_for
 from organizations.services import log_action
 from organizations.views_base import OrganizationView
+from tabular.pagination import CappedPaginator
 
 PAGE_SIZE = 50
 

@@ -1,6 +1,6 @@
 """Row-by-row validation of spreadsheet imports, shared by the customer and invoice importers.
 
-An importer reads a `collect.tabular.Table` into an `ImportPlan`: the rows that can be applied, and
+An importer reads a `tabular.reading.Table` into an `ImportPlan`: the rows that can be applied, and
 every problem named by its spreadsheet row (the header is row 1) and column. Nothing is written here;
 the importers' `apply` writes through the services.
 """
@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from collect.tabular import Row, Table, cell_text, parse_date, parse_decimal
+from tabular.reading import Row, Table, cell_text, parse_date, parse_decimal
 
 HEADER_ROW = 1
 SAMPLE_SIZE = 50

@@ -21,8 +21,8 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
-from collect.importing import NEW, UNCHANGED, UPDATE, CellProblem, ImportPlan, RecordRow, RowApplyError, RowImporter
-from collect.tabular import Table
+from tabular.importing import NEW, UNCHANGED, UPDATE, CellProblem, ImportPlan, RecordRow, RowApplyError, RowImporter
+from tabular.reading import Table
 
 MAX_ROWS = 1000
 ALL_OR_NOTHING, PER_ROW = "all_or_nothing", "per_row"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
-from collect.bench.registry import BenchContext, Outcome, scenario
 from customers.jobs import bulk_job_run, selection_queryset
 from customers.models import BulkJob, BulkJobStatus
+from devtools.bench.registry import BenchContext, Outcome, scenario
 from organizations.selectors import members_list
 
 CUSTOMER_FILTER = "valid_email=true&has_overdue_invoices=true&language=nl"

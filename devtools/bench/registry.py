@@ -1,8 +1,8 @@
 """The scenario registry: what `manage.py bench` measures.
 
 A scenario is a named callable that performs its operation once and returns an Outcome. Register one
-with the `scenario` decorator, in collect/bench/scenarios.py or in an app's `bench_scenarios.py`
-(found automatically):
+with the `scenario` decorator, in devtools/bench/scenarios.py or in the module of its app's scenarios
+(devtools/bench/<app>.py, imported by `scenarios_all`):
 
     @scenario("invoices.detail", "GET one invoice page", target_ms=100)
     def invoice_detail(context: BenchContext) -> Outcome:
@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import import_module
 from typing import Any
 
 from django.test import Client
-from django.utils.module_loading import autodiscover_modules
 
 from organizations.models import Organization, User
 
@@ -66,9 +66,13 @@ def scenario(name: str, description: str, *, target_ms: float, runs: int | None 
     return register
 
 
+# The built-in scenarios first, then each app's, from the lowest app up.
+SCENARIO_MODULES = ("devtools.bench.scenarios", "devtools.bench.invoices", "devtools.bench.mandates",
+                    "devtools.bench.campaigns", "devtools.bench.follow_up")  # fmt: skip
+
+
 def scenarios_all() -> list[Scenario]:
     """Every registered scenario, in registration order (built-in ones first)."""
-    import collect.bench.scenarios  # noqa: F401  (registers the built-in scenarios)
-
-    autodiscover_modules("bench_scenarios")
+    for module in SCENARIO_MODULES:  # importing a module registers its scenarios
+        import_module(module)
     return list(SCENARIOS.values())

@@ -1,6 +1,6 @@
 """The chaos run (`make chaos`): thousands of due messages delivered while workers, broker and provider fail.
 
-    CHAOS_MESSAGES=10000 python -m collect.chaos        # the default size; CHAOS_MESSAGES scales it down
+    CHAOS_MESSAGES=10000 python -m devtools.chaos        # the default size; CHAOS_MESSAGES scales it down
 
 A database of its own (`collect_chaos`, dropped and recreated), migrated and seeded through the import services
 with one organization whose one-step plan makes every invoice due today; the real tick decides the messages
@@ -348,7 +348,7 @@ class Run:
             command = [
                 sys.executable,
                 "-m",
-                "collect.chaos",
+                "devtools.chaos",
                 "tick",
                 str(self.config.tick_every),
                 str(self.stop_file),

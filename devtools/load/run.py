@@ -1,6 +1,6 @@
 """`make load`: a bounded load test against production-like servers on loopback; report in bench-results/load.md.
 
-    LOAD_DATABASE_URL=postgres://postgres@127.0.0.1:5432/collect_bench python -m collect.load.run
+    LOAD_DATABASE_URL=postgres://postgres@127.0.0.1:5432/collect_bench python -m devtools.load.run
 
 Steps: create the database if missing, migrate, generate the benchmark tenant if missing (LOAD_SIZES), create an
 API key for the integrator; start gunicorn (collect.settings.load: production settings over plain HTTP, LOAD_WORKERS
@@ -59,7 +59,7 @@ def manage(*args: str, env: dict) -> str:
 
 
 def prepare(env: dict) -> dict[str, str]:
-    subprocess.run([PY, "-m", "collect.bench.database"], cwd=ROOT, env=env, check=True)  # noqa: S603
+    subprocess.run([PY, "-m", "devtools.bench.database"], cwd=ROOT, env=env, check=True)  # noqa: S603
     manage("migrate", "--noinput", env=env)
     print(manage("generate_data", *SIZES, "--tenant", TENANT, "--if-missing", env=env).strip().splitlines()[-1])
     manage("collectstatic", "--noinput", env=env)

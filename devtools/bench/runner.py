@@ -20,7 +20,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from collect.bench.registry import BenchContext, Outcome, Scenario
+from devtools.bench.registry import BenchContext, Outcome, Scenario
 
 SLOWEST_QUERIES_KEPT = 3
 

@@ -31,8 +31,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection
 
-from collect.bench.registry import BenchContext, Outcome, scenario
 from customers.models import Customer
+from devtools.bench.registry import BenchContext, Outcome, scenario
 from invoices.models import Invoice
 from mandates.selectors import collection_hold_q
 from messaging.delivery import due_dispatch_ids

@@ -17,8 +17,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from schwifty import IBAN
 
-from collect.bench.registry import BenchContext, Outcome, scenario
 from customers.models import Customer
+from devtools.bench.registry import BenchContext, Outcome, scenario
 from invoices.models import Invoice
 from mandates.collection import batch_build
 from mandates.collection_selection import Selection

@@ -4,7 +4,7 @@
 parameter per column per row (~1 ms per wide row). Here rows are plain dicts and COPY streams them through
 psycopg's C adapters; the ids are taken from the table's sequence first (one query) and returned in order.
 Fields left out take their default, `auto_now_add`/`auto_now` fields the current time. No signals, no
-conflict handling: callers that may race on a unique key catch IntegrityError (see reminders.kinds.queue).
+conflict handling: callers that may race on a unique key catch IntegrityError (see messaging.kinds.queue_messages).
 """
 
 from __future__ import annotations

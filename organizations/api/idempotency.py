@@ -24,7 +24,7 @@ from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.renderers import JSONRenderer
 
-from collect.api.exceptions import error_component
+from organizations.api.exceptions import error_component
 from organizations.idempotency import (
     MAX_KEY_LENGTH,
     IdempotencyKeyInProgress,

@@ -15,7 +15,7 @@ import time as clock
 
 from django.db import transaction
 
-from collect.bench.registry import BenchContext, Outcome, scenario
+from devtools.bench.registry import BenchContext, Outcome, scenario
 from invoices.batches import import_batch_create, import_batch_queue, import_batch_run
 from invoices.models import Invoice, InvoiceStatus
 

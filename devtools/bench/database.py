@@ -1,4 +1,4 @@
-"""Create the benchmark database if it is missing: `DATABASE_URL=postgres://… python -m collect.bench.database`.
+"""Create the benchmark database if it is missing: `DATABASE_URL=postgres://… python -m devtools.bench.database`.
 
 Runs before Django is set up (a missing database would fail the first query), connecting to the
 server's `postgres` maintenance database. Does nothing for other database engines.

@@ -5,7 +5,7 @@
   the organization last opened in the app; the user must have access to it.
 Subclasses declare `model` and may narrow the queryset in `scope_queryset`; they never see rows of
 another organization, so a foreign id and a missing id both give 404.
-Every POST honours an `Idempotency-Key` header (collect/api/idempotency.py), scoped to that organization.
+Every POST honours an `Idempotency-Key` header (organizations/api/idempotency.py), scoped to that organization.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.renderers import JSONRenderer
 
-from collect.api.idempotency import idempotency_begin, replay_response
 from organizations.api.fields import IdRelatedField
+from organizations.api.idempotency import idempotency_begin, replay_response
 from organizations.idempotency import IdempotencyReplay
 from organizations.middleware import SESSION_KEY
 from organizations.models import ApiKey, Membership, Organization

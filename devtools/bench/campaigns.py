@@ -16,9 +16,9 @@ from django.db import connection, transaction
 
 from campaigns.bulk_actions import INVITE_TO_SIGN
 from campaigns.models import Campaign, Invitation
-from collect.bench.registry import BenchContext, Outcome, scenario
 from customers.jobs import bulk_job_create, bulk_job_run
 from customers.models import BulkJob, BulkJobStatus, Customer
+from devtools.bench.registry import BenchContext, Outcome, scenario
 from mandates.models import Mandate, MandateProfile
 from messaging.models import Dispatch
 from organizations.models import ActivityLog

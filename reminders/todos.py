@@ -1,4 +1,4 @@
-"""Writes for Actions (tasks)."""
+"""Writes for the to-dos on Actions (the `Task` rows); the Celery tasks are in tasks.py."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Locust users for `make load` (collect/load/run.py starts the servers and passes the settings below).
+"""Locust users for `make load` (devtools/load/run.py starts the servers and passes the settings below).
 
 Staff (weight 50 of 51): log in through the login form, then browse with 1-3 s of thinking between pages:
 dashboard, customers (filters, search), a customer, invoices, an invoice, Upcoming, Actions, campaigns,

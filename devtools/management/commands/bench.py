@@ -16,10 +16,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
 
-from collect.bench.data import organization_slug, owner_email
-from collect.bench.registry import BenchContext, scenarios_all
-from collect.bench.runner import format_table, run_scenario, write_reports
 from customers.models import Customer
+from devtools.bench.data import organization_slug, owner_email
+from devtools.bench.registry import BenchContext, scenarios_all
+from devtools.bench.runner import format_table, run_scenario, write_reports
 from invoices.models import Invoice
 from organizations.models import Organization, User
 

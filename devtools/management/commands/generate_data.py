@@ -15,7 +15,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from collect.bench.data import DEFAULT_PASSWORD, BenchData, Phases, Sizes, TenantHasData, owner_email
+from devtools.bench.data import DEFAULT_PASSWORD, BenchData, Phases, Sizes, TenantHasData, owner_email
 from organizations.models import Tenant
 
 

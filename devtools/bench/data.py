@@ -23,9 +23,9 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from collect.bench import rows
 from customers.models import Contact, Customer, CustomerBalance, EmailStatus
 from customers.stats import customers_refresh_stats_for_organization
+from devtools.bench import rows
 from invoices.ledger import ledger_rebuild
 from invoices.models import Invoice, Payment, ReceivablesDay
 from invoices.references import reference_expression
