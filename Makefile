@@ -79,12 +79,12 @@ BENCH_SIZES ?= --organizations 10 --customers 200000 --invoices 1000000
 BENCH_ENV := DATABASE_URL=$(BENCH_DATABASE_URL)
 
 bench: $(VENV)/.test-installed
-	$(BENCH_ENV) $(PY) -m collect.bench.database
+	$(BENCH_ENV) $(PY) -m devtools.bench.database
 	$(BENCH_ENV) $(PY) manage.py migrate --noinput
 	$(BENCH_ENV) $(PY) manage.py generate_data $(BENCH_SIZES) $(if $(filter 1,$(BENCH_REGENERATE)),--replace,--if-missing)
 	$(BENCH_ENV) $(PY) manage.py bench $(BENCH_ARGS)
 
-# The load test (collect/load/run.py): gunicorn with production settings (LOAD_WORKERS x LOAD_THREADS, default 3 x 2)
+# The load test (devtools/load/run.py): gunicorn with production settings (LOAD_WORKERS x LOAD_THREADS, default 3 x 2)
 # on 127.0.0.1:LOAD_PORT, a Celery worker and beat, and Locust headless for LOAD_RUN_TIME with LOAD_USERS staff users
 # and one API integrator; everything stops by itself. Report per endpoint in bench-results/load.md. The database
 # (LOAD_DATABASE_URL, default collect_load) is made afresh for each run as a copy of the bench database (created and
@@ -95,16 +95,16 @@ LOAD_RUN_TIME ?= 3m
 
 load: $(VENV)/.test-installed
 	LOAD_DATABASE_URL=$(LOAD_DATABASE_URL) LOAD_COPY_OF=$(BENCH_DATABASE_URL) LOAD_USERS=$(LOAD_USERS) LOAD_RUN_TIME=$(LOAD_RUN_TIME) \
-		LOAD_SIZES="$(BENCH_SIZES)" $(PY) -m collect.load.run
+		LOAD_SIZES="$(BENCH_SIZES)" $(PY) -m devtools.load.run
 
-# The chaos run (collect/chaos.py): CHAOS_MESSAGES due messages delivered by real workers while they are SIGKILLed
+# The chaos run (devtools/chaos.py): CHAOS_MESSAGES due messages delivered by real workers while they are SIGKILLed
 # (CHAOS_KILLS), Redis restarts empty and the provider fails 30% of calls; exits non-zero on any duplicate or lost
 # message, or when CHAOS_TIME_LIMIT seconds run out. Needs PostgreSQL (its own database collect_chaos, recreated;
 # CHAOS_DATABASE_URL) and redis-server (started on port 6390; the machine's Redis is not touched).
 CHAOS_MESSAGES ?= 10000
 
 chaos: $(VENV)/.test-installed
-	CHAOS_MESSAGES=$(CHAOS_MESSAGES) $(PY) -m collect.chaos
+	CHAOS_MESSAGES=$(CHAOS_MESSAGES) $(PY) -m devtools.chaos
 
 clean:
 	rm -rf $(VENV) staticfiles

@@ -24,13 +24,13 @@ from django.utils.translation import gettext as _
 from campaigns.messages import MANDATE_INVITATION, MANDATE_REMINDER
 from campaigns.models import Campaign, CampaignStatus, Invitation
 from campaigns.selectors import unsigned_invitations
-from collect.bulk_insert import analyze_after_bulk_write, insert_rows
 from customers.models import Customer, CustomerType
 from mandates.models import Mandate, MandateProfile, MandateState, Scheme
 from mandates.services import references_allocate
 from messaging.kinds import Outgoing, about, queue_messages
 from organizations.models import ActivityLog, Organization
 from organizations.services import Actor, log_action, log_actions_bulk
+from tabular.bulk_insert import analyze_after_bulk_write, insert_rows
 
 SIGNED_STATES = (MandateState.SIGNED, MandateState.SUSPENDED)
 

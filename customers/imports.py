@@ -20,16 +20,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from collect.importing import (
-    PlannedRow,
-    Progress,
-    RowApplyError,
-    RowCleaner,
-    RowImporter,
-    chunked,
-    report_progress,
-)
-from collect.tabular import Table, cell_text
 from customers.models import Contact, Customer, CustomerType, EmailStatus
 from customers.services import (
     contact_create,
@@ -44,6 +34,8 @@ from customers.stats import customers_refresh_stats
 from organizations.models import Membership, Organization
 from organizations.selectors import members_list
 from organizations.services import Actor
+from tabular.importing import PlannedRow, Progress, RowApplyError, RowCleaner, RowImporter, chunked, report_progress
+from tabular.reading import Table, cell_text
 
 CUSTOMER_COLUMNS = (
     "external_ref", "name", "type", "email", "phone", "language", "vat_number",

@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from collect.pagination import CappedPaginator
 from customers.bulk import BULK_ACTIONS, bulk_action_get
 from customers.filters import NONE, SHORT_SEARCH, CustomerFilter
 from customers.forms import ContactForm, CustomerForm
@@ -31,6 +30,7 @@ from localized.money import format_amount_input
 from organizations.activity import TIMELINE_KINDS
 from organizations.selectors import account_managers_list, activity_of_kind, timeline_for_customer
 from organizations.views_base import OrganizationView
+from tabular.pagination import CappedPaginator
 
 PAGE_SIZE = 50
 SORTS = {

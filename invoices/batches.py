@@ -28,15 +28,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from collect.bulk_insert import analyze_after_bulk_write
-from collect.importing import Importer, ImportPlan, RowApplyError
-from collect.tabular import read_table
 from customers.imports import CustomerImporter
 from customers.models import Contact, Customer
 from invoices.imports import InvoiceImporter
 from invoices.models import ImportBatch, ImportKind, ImportStatus, Invoice
 from organizations.models import ActivityLog, ApiKey, Organization
 from organizations.services import Actor, log_action
+from tabular.bulk_insert import analyze_after_bulk_write
+from tabular.importing import Importer, ImportPlan, RowApplyError
+from tabular.reading import read_table
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 IMPORTERS: dict[str, Importer] = {
@@ -74,7 +74,7 @@ class ImportOutcome:
 
 
 def import_plan(*, organization: Organization, kind: str, content: bytes, filename: str) -> ImportPlan:
-    """Read and check a file without writing anything. Raises collect.tabular.UnreadableFile."""
+    """Read and check a file without writing anything. Raises tabular.reading.UnreadableFile."""
     importer = IMPORTERS[kind]
     table = read_table(content, filename=filename, columns=importer.columns)
     return importer.plan(organization=organization, table=table)
@@ -112,7 +112,7 @@ def import_batch_confirm(
 
     Without `skip_invalid` a file with any error imports nothing. `expected_rows` is the number of rows
     the user saw on the button; a different count now (someone changed the data) imports nothing.
-    Raises collect.importing.RowApplyError if a service refuses a row and ImportConflict if a concurrent
+    Raises tabular.importing.RowApplyError if a service refuses a row and ImportConflict if a concurrent
     change collides; either way everything is rolled back.
     """
     with transaction.atomic():

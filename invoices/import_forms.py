@@ -7,9 +7,9 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from collect.tabular import MAX_ROWS, MAX_XLSX_UNPACKED_BYTES, UnreadableFile
 from invoices.batches import MAX_UPLOAD_BYTES
 from invoices.models import ImportKind
+from tabular.reading import MAX_ROWS, MAX_XLSX_UNPACKED_BYTES, UnreadableFile
 
 ALLOWED_SUFFIXES = (".csv", ".xlsx")
 

@@ -10,8 +10,6 @@ from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
-from collect.exports import EXPORT_FORMATS, table_response
-from collect.tabular import UnreadableFile, write_csv
 from customers.filters import CustomerFilter
 from customers.imports import CUSTOMER_EXPORT_COLUMNS, customer_export_rows
 from customers.models import Customer
@@ -31,6 +29,8 @@ from invoices.models import ImportBatch, ImportKind, ImportStatus, Invoice
 from organizations.parsing import parse_id
 from organizations.services import log_action
 from organizations.views_base import OrganizationView
+from tabular.exports import EXPORT_FORMATS, table_response
+from tabular.reading import UnreadableFile, write_csv
 
 LIST_URLS = {ImportKind.CUSTOMERS: "customers:list", ImportKind.INVOICES: "invoices:list"}
 

@@ -21,15 +21,6 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from collect.importing import (
-    PlannedRow,
-    Progress,
-    RowApplyError,
-    RowCleaner,
-    RowImporter,
-    chunked,
-)
-from collect.tabular import Table, cell_text
 from customers.models import Customer
 from invoices import references
 from invoices.models import Invoice, InvoiceStatus
@@ -42,6 +33,8 @@ from invoices.services import (
 )
 from organizations.models import Organization
 from organizations.services import Actor
+from tabular.importing import PlannedRow, Progress, RowApplyError, RowCleaner, RowImporter, chunked
+from tabular.reading import Table, cell_text
 
 INVOICE_COLUMNS = (
     "number",

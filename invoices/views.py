@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from collect.pagination import CappedPaginator
 from customers.filters import NONE
 from invoices.filters import SORTS, InvoiceFilter
 from invoices.forms import InvoiceForm, PaymentByReferenceForm, PaymentForm, StatusForm
@@ -24,6 +23,7 @@ from organizations.activity import TIMELINE_KINDS
 from organizations.selectors import activity_for, activity_of_kind, members_list
 from organizations.services import log_action
 from organizations.views_base import OrganizationView
+from tabular.pagination import CappedPaginator
 
 PAGE_SIZE = 50
 

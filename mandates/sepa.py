@@ -5,7 +5,7 @@ organization's time zone). Every refusal is a :class:`SepaError` with a stable `
 translatable ``message`` and, where input came from a structure, the failing ``field``
 (``collections[3].debtor_iban``).
 
-Facts and library quirks behind these rules: docs/contracts.md section 2. XSD validation alone is
+Facts and library quirks behind these rules: ../shared/docs/contracts.md section 2. XSD validation alone is
 not enough (it accepts wrong IBAN checksums and any characters in references), so every value is
 checked here before sepaxml sees it.
 """

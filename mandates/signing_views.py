@@ -8,7 +8,7 @@ within SIGNING_RATE_WINDOW seconds).
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -34,10 +34,6 @@ from organizations.ratelimit import allow, client_ip
 
 INITIAL_FIELDS = ("debtor_name", "debtor_street", "debtor_postal_code", "debtor_city", "debtor_country", "iban",
                   "bic")  # fmt: skip
-
-
-class LinkNotFound(Http404):
-    pass
 
 
 class PublicSigningView(View):

@@ -14,4 +14,4 @@ class MessagingConfig(AppConfig):
         from messaging import delivery  # noqa: F401  (registers the lease check)
         from messaging.tracking import on_tracking_event
 
-        tracking.connect(on_tracking_event, dispatch_uid="reminders.tracking")
+        tracking.connect(on_tracking_event, dispatch_uid="messaging.tracking")

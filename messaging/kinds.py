@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy
 
-from collect.bulk_insert import insert_rows
 from messaging.models import Dispatch, DispatchInvoice, DispatchStatus, StepChannel
 from organizations.activity import register_activity_labels
+from tabular.bulk_insert import insert_rows
 
 
 @dataclass

@@ -37,19 +37,12 @@ class TemplatePurpose(models.TextChoices):
     PAYMENT_PLAN = "payment_plan", _("Payment plan")
 
 
-class Channel(models.TextChoices):
-    EMAIL = "email", _("E-mail")  # sent through the e-mail provider
-    LETTER = "letter", _("Letter by post")  # printed and posted (postal integration)
-    SMS = "sms", _("SMS")  # text message
-
-
 class MessageTemplate(models.Model):
     """An organization's own text for a purpose and language; without one, the system default applies."""
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="message_templates")
     purpose = models.CharField(_("purpose"), max_length=32, choices=TemplatePurpose.choices)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
-    channel = models.CharField(_("default channel"), max_length=16, choices=Channel.choices, default=Channel.EMAIL)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("text"))
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

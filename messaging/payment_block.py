@@ -2,7 +2,7 @@
 
 One block per currency there is a bank account for; a message for several invoices lists one transfer per
 invoice with its own reference (and QR code, up to MAX_QR_CODES), so every payment still finds its invoice.
-In e-mails the QR codes are inline images (`cid:`, attached by reminders.delivery); in browser previews they
+In e-mails the QR codes are inline images (`cid:`, attached by messaging.transports); in browser previews they
 are data: URIs.
 """
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from invoices import references
 from invoices.models import Invoice
 from invoices.payment_details import payment_details
-from messaging.models import Channel, MessageTemplate
+from messaging.models import MessageTemplate
 from messaging.templating import InvoiceLine, MessageContext, validate_text
 from organizations.models import Organization
 from organizations.services import Actor, log_action
@@ -31,7 +31,6 @@ FALLBACK_LANGUAGE = "en"
 class Text:
     subject: str
     body: str
-    channel: str
     language: str
     is_custom: bool
 
@@ -43,7 +42,7 @@ def system_default(purpose: str, language: str) -> Text | None:
         return None
     head, _, body = path.read_text(encoding="utf-8").partition("\n\n")
     subject = head.removeprefix("Subject:").strip()
-    return Text(subject=subject, body=body.strip() + "\n", channel=Channel.EMAIL, language=language, is_custom=False)
+    return Text(subject=subject, body=body.strip() + "\n", language=language, is_custom=False)
 
 
 def text_for(*, organization: Organization, purpose: str, language: str) -> Text:
@@ -54,22 +53,22 @@ def text_for(*, organization: Organization, purpose: str, language: str) -> Text
     for candidate in languages:
         custom = customs.get(candidate)
         if custom:
-            return Text(custom.subject, custom.body, custom.channel, candidate, is_custom=True)
+            return Text(custom.subject, custom.body, candidate, is_custom=True)
         default = system_default(purpose, candidate)
         if default:
             return default
-    return Text(subject="", body="", channel=Channel.EMAIL, language=language, is_custom=False)
+    return Text(subject="", body="", language=language, is_custom=False)
 
 
 @transaction.atomic
 def template_save(
-    *, organization: Organization, purpose: str, language: str, subject: str, body: str, channel: str, actor: Actor
+    *, organization: Organization, purpose: str, language: str, subject: str, body: str, actor: Actor
 ) -> MessageTemplate:
     validate_text(subject)
     validate_text(body)
     template, created = MessageTemplate.objects.update_or_create(
         organization=organization, purpose=purpose, language=language,
-        defaults={"subject": subject, "body": body, "channel": channel,
+        defaults={"subject": subject, "body": body,
                   "updated_by": actor if getattr(actor, "is_authenticated", False) else None},
     )  # fmt: skip
     log_action(organization=organization, subject=template, code="template.saved", actor=actor,

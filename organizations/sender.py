@@ -3,7 +3,7 @@
 The owner or an admin sets `sender_email`; Collect mails a link to that address. The link carries a signed,
 single-purpose token (its own salt) naming the organization and the address, valid for a few days. Opening
 it and confirming marks the address verified. Until then messages go From the platform address in the
-organization's name, with Reply-To the organization (reminders/delivery.py `_from_email`). Changing the
+organization's name, with Reply-To the organization (messaging/delivery.py `from_email`). Changing the
 address clears the verification, and a link for an earlier address no longer works.
 """
 

@@ -12,8 +12,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
-from collect.bulk_insert import insert_rows
 from organizations.models import ActivityLog, ActorType, ApiKey, ApiKeyScope, Organization
+from tabular.bulk_insert import insert_rows
 
 API_KEY_PREFIX = "ck_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)

@@ -23,7 +23,6 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext, override
 
-from collect.bulk_insert import insert_rows, insert_rows_skipping_conflicts
 from customers.models import Customer
 from invoices.models import Invoice, InvoiceStatus
 from mandates.selectors import collection_hold_sql
@@ -37,11 +36,13 @@ from reminders.engine import (
     PlanBook,
     first_reminder,
     late_entry_step,
+    owed_sql,
     reschedule,
     step_moment,
 )
 from reminders.follow_up_messages import FOLLOW_UP
 from reminders.models import REFERS_TO_EARLIER_REMINDERS, FollowUpStep, Grouping
+from tabular.bulk_insert import insert_rows, insert_rows_skipping_conflicts
 
 INSERT_BATCH = 500
 FETCH_BATCH = 5000
@@ -261,7 +262,7 @@ def _candidate_sql(organization_id: int, now: datetime, latest_due: date) -> tup
     tables = {name: model._meta.db_table for name, model in (("invoice", Invoice), ("customer", Customer),
               ("dispatch", Dispatch), ("item", DispatchInvoice), ("step", FollowUpStep))}  # fmt: skip
     reached = ", ".join(["%s"] * len(REACHED))
-    owed = "(NOT i.follow_up_paused AND i.open_amount > 0)"
+    owed = owed_sql("i")
     if connection.vendor == "postgresql":
         created = "EXTRACT(EPOCH FROM ca.created_at)::float8"  # a float loads ten times faster than a timestamp
     else:

@@ -30,7 +30,7 @@ from django.utils import timezone
 from customers.models import Customer
 from invoices.models import Invoice, InvoiceStatus
 from localized.dates import format_date, format_datetime
-from mandates.selectors import held_for_collection_ids
+from mandates.selectors import collection_hold_q, collection_hold_sql, held_for_collection_ids
 from messaging.models import Dispatch, DispatchInvoice, DispatchStatus, StepChannel
 from organizations.models import Organization
 from reminders.calendar import MONDAY_TO_FRIDAY, SendingWindow, next_send_time, step_send_time
@@ -219,10 +219,32 @@ def step_moment(book: PlanBook, due_date: date, offset_days: int, country: str, 
     return moment
 
 
-def follows_up(invoice: Invoice) -> bool:
+# "This invoice is under follow-up": open, something owed, not paused, not left to direct debit (requested, or
+# waiting for the next collection: mandates.selectors.collection_hold_q). One rule, in the three forms the code
+# needs; tests/mandates/test_one_definition_per_rule.py proves they select the same rows. `explain` walks the same
+# conditions one by one to say which one stops an invoice.
+
+
+def owed_sql(alias: str) -> str:
+    """The owed part of the rule on the invoice row aliased `alias` (deciding checks status and hold apart)."""
+    return f"(NOT {alias}.follow_up_paused AND {alias}.open_amount > 0)"
+
+
+def under_follow_up_sql(alias: str) -> str:
+    """The rule as an SQL condition on the invoice row aliased `alias`. Constants only; no parameters."""
+    return f"({alias}.status = '{InvoiceStatus.OPEN.value}' AND {owed_sql(alias)} AND NOT {collection_hold_sql(alias)})"
+
+
+def under_follow_up_q() -> Q:
+    """The rule as a filter on invoices."""
+    return Q(status=InvoiceStatus.OPEN, open_amount__gt=0, follow_up_paused=False) & ~collection_hold_q()
+
+
+def under_follow_up(invoice: Invoice, *, held: set[int]) -> bool:
+    """The rule on a loaded invoice; `held`: the ids direct debit holds (mandates.selectors.held_for_collection_ids)."""
     return (
         invoice.status == InvoiceStatus.OPEN and invoice.open_amount > 0 and not invoice.follow_up_paused
-        and invoice.collection_requested_at is None  # direct debit (mandates.collection) takes care of it
+        and invoice.pk not in held
     )  # fmt: skip
 
 
@@ -266,7 +288,7 @@ def _reschedule_chunk(invoice_ids: list[int], books: dict[int, PlanBook]) -> int
             book = books[invoice.organization_id] = PlanBook.load(Organization.objects.get(pk=invoice.organization_id))
         step = (
             next_step(book.steps_of(invoice.customer), levels.get(invoice.pk, 0), invoice)
-            if follows_up(invoice) and invoice.pk not in held
+            if under_follow_up(invoice, held=held)
             else None
         )
         moment = step_time(book, invoice, step, anchors.get(invoice.pk)) if step else None

@@ -92,7 +92,7 @@ class TaskDesk:
             )
 
     def answered(self, dispatch: Dispatch) -> None:
-        from reminders.tasks_service import task_set_done
+        from reminders.todos import task_set_done
 
         task = Task.objects.filter(dispatch=dispatch).first()
         if task is not None and task.status == TaskStatus.TODO:

@@ -42,7 +42,7 @@ from messaging.templating import render_html, render_text
 from messaging.texts import Text, text_for
 from organizations.services import log_action
 from reminders.calendar import next_send_time
-from reminders.engine import PlanBook, reschedule
+from reminders.engine import PlanBook, reschedule, under_follow_up
 from reminders.fallback import fall_back_with_task, open_task
 from reminders.task_titles import task_title
 
@@ -124,14 +124,7 @@ def owed_invoices(items: list[DispatchInvoice], held: set[int] | None = None) ->
     """The listed invoices that still call for a message now: open, owed, not paused, not left to direct debit
     (`held`: ids a debit is requested for or that wait for collection; read here when not given)."""
     held = held_for_collection_ids([item.invoice_id for item in items]) if held is None else held
-    return [
-        item.invoice
-        for item in items
-        if item.invoice_id not in held
-        and item.invoice.status == InvoiceStatus.OPEN
-        and item.invoice.open_amount > 0
-        and not item.invoice.follow_up_paused
-    ]
+    return [item.invoice for item in items if under_follow_up(item.invoice, held=held)]
 
 
 def _still_owed(

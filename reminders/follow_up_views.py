@@ -21,7 +21,17 @@ from messaging.texts import text_for
 from organizations.parsing import parse_ids
 from organizations.views_base import OrganizationView
 from reminders.engine import PlanBook, explain_many, settings_for, upcoming
-from reminders.forms import CustomerPauseForm, PlanForm, RemindForm, ReviewForm, SettingsForm, StepFormSet
+from reminders.forms import (
+    CustomerPauseForm,
+    PlanForm,
+    RemindForm,
+    ReviewForm,
+    SettingsForm,
+    StepFormSet,
+    plan_data,
+    settings_data,
+    steps_data,
+)
 from reminders.manual import reminder_send_now
 from reminders.models import FollowUpPlan, FollowUpStep, Task, TaskStatus
 from reminders.review import (
@@ -32,7 +42,7 @@ from reminders.review import (
     postponed_count,
     review_rows,
 )
-from reminders.services import plan_save, settings_save
+from reminders.services import plan_write, settings_save
 
 
 class FollowUpOverviewView(OrganizationView):
@@ -61,7 +71,8 @@ class PlanEditView(OrganizationView):
         if not (form.is_valid() and steps.is_valid()):
             return self.render(form, steps, plan, status=400)
         try:
-            plan = plan_save(organization=self.organization, plan_form=form, step_formset=steps, actor=request.user)
+            plan = plan_write(organization=self.organization, plan=plan, data=plan_data(form), steps=steps_data(steps),
+                              actor=request.user)  # fmt: skip
         except ProtectedError:
             messages.error(request, _("A step that already sent messages cannot be removed; change it instead."))
             return self.render(form, steps, plan, status=400)
@@ -87,7 +98,8 @@ class SettingsView(OrganizationView):
         form = SettingsForm(request.POST, instance=settings_for(self.organization))
         if not form.is_valid():
             return self.render(form, status=400)
-        settings_save(form=form, actor=request.user)
+        # A fresh copy: validating the form already wrote the new values on its instance.
+        settings_save(follow_up=settings_for(self.organization), data=settings_data(form), actor=request.user)
         messages.success(request, _("Follow-up settings saved."))
         return redirect("follow_up:settings", organization_slug=organization_slug)
 
@@ -236,7 +248,7 @@ class TaskToggleView(OrganizationView):
     model = Task
 
     def post(self, request, organization_slug, pk):
-        from reminders.tasks_service import task_set_done
+        from reminders.todos import task_set_done
 
         task = task_set_done(task=self.get_object(), done=request.POST.get("done") == "1", actor=request.user)
         messages.success(request, _("Task marked done.") if task.status == TaskStatus.DONE else _("Task reopened."))

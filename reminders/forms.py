@@ -149,3 +149,21 @@ class ReviewForm(forms.Form):
         if data.get("select_all") and (data.get("cutoff") is None or data.get("shown_at") is None):
             self.add_error(None, _("The list has changed: reload the page and select again."))
         return data
+
+
+def plan_data(form: PlanForm) -> dict:
+    """The plan's fields as the service takes them."""
+    return {name: form.cleaned_data[name] for name in form.Meta.fields}
+
+
+def steps_data(formset) -> list[dict]:
+    """The steps kept on the page (named, not deleted), with their ids, as the service takes them."""
+    return [
+        {"id": form.instance.pk, **{name: form.cleaned_data[name] for name in StepForm.Meta.fields}}
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("name")
+    ]
+
+
+def settings_data(form: SettingsForm) -> dict:
+    return {name: form.cleaned_data[name] for name in form.Meta.fields}

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from organizations.models import Organization
 from organizations.services import Actor, log_action
+from reminders.calendar import MONDAY_TO_FRIDAY
 from reminders.models import FollowUpPlan, FollowUpSettings, FollowUpStep
 
 
@@ -16,20 +17,6 @@ def _reschedule_later(organization: Organization) -> None:
     from reminders.tasks import reschedule_organization_task
 
     transaction.on_commit(lambda: reschedule_organization_task.delay(organization.pk))
-
-
-def plan_save(*, organization: Organization, plan_form, step_formset, actor: Actor) -> FollowUpPlan:
-    """Save a plan and its steps from the page's forms (the same rules as the API: see plan_write)."""
-    from reminders.forms import StepForm
-
-    data = {name: plan_form.cleaned_data[name] for name in plan_form.Meta.fields}
-    steps = [
-        {"id": form.instance.pk, **{name: form.cleaned_data[name] for name in StepForm.Meta.fields}}
-        for form in step_formset.forms
-        if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("name")
-    ]
-    plan = plan_form.instance if plan_form.instance.pk else None
-    return plan_write(organization=organization, plan=plan, data=data, steps=steps, actor=actor)
 
 
 def _log_plan_saved(organization: Organization, plan: FollowUpPlan, steps: list, actor: Actor) -> None:
@@ -50,20 +37,32 @@ def _renumber(plan: FollowUpPlan) -> list:
 
 
 @transaction.atomic
-def settings_save(*, form, actor: Actor) -> FollowUpSettings:
-    changed = {name: [str(form.initial.get(name)), str(form.cleaned_data[name])] for name in form.changed_data}
-    follow_up = form.save()
+def settings_save(*, follow_up: FollowUpSettings, data: dict, actor: Actor) -> FollowUpSettings:
+    """Change an organization's follow-up settings; `data`: the new value of each field (as the form or the API
+    read them). The changes are logged and the organization's schedules follow."""
+    before = {name: _shown(follow_up, name) for name in data}
+    for name, value in data.items():
+        setattr(follow_up, name, value)
+    follow_up.save()
+    changed = {name: [str(before[name]), str(value)] for name, value in data.items() if before[name] != value}
     if changed:
         organization = follow_up.organization
         log_action(organization=organization, subject=organization, code="follow_up.settings_changed", actor=actor,
                    data={"changes": changed})  # fmt: skip
-        _reschedule_later(follow_up.organization)
+        _reschedule_later(organization)
     return follow_up
+
+
+def _shown(follow_up: FollowUpSettings, name: str):
+    """A setting as people see it: no sending days stored means Monday to Friday."""
+    value = getattr(follow_up, name)
+    return sorted(MONDAY_TO_FRIDAY) if name == "weekdays" and not value else value
 
 
 @transaction.atomic
 def plan_write(*, organization: Organization, plan: FollowUpPlan | None, data: dict, steps: list[dict], actor: Actor):
-    """Create or update a plan from API data; `steps` replaces the plan's steps (matched by id)."""
+    """Create or update a plan from plain data (the page's forms or the API); `steps` replaces the plan's steps
+    (matched by id)."""
     plan = plan or FollowUpPlan(organization=organization)
     for name, value in data.items():
         setattr(plan, name, value)

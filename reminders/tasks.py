@@ -10,13 +10,13 @@ from datetime import datetime
 from celery import shared_task
 from django.utils import timezone
 
-from collect.bulk_insert import analyze_after_bulk_write
 from messaging.delivery import due_dispatch_ids
 from messaging.models import Dispatch, DispatchInvoice
 from messaging.sweep import sweep
 from messaging.tasks import ring
 from reminders.decide import decide_due_cross_tenant
 from reminders.lease import TICK, TICK_TTL, lease
+from tabular.bulk_insert import analyze_after_bulk_write
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
 
-from messaging.models import Channel, MessageTemplate, TemplatePurpose
+from messaging.models import MessageTemplate, TemplatePurpose
 from messaging.templating import PLACEHOLDERS, TemplateTextError, render_html, render_text, validate_text
 from messaging.texts import sample_context, template_reset, template_save, text_for
 from organizations.views_base import OrganizationView
@@ -28,7 +28,6 @@ def _validated(value: str) -> str:
 
 
 class TemplateForm(forms.Form):
-    channel = forms.ChoiceField(label=gettext_lazy("Default channel"), choices=Channel.choices)
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=200)
     body = forms.CharField(label=gettext_lazy("Text"), widget=forms.Textarea(attrs={"rows": 16}))
 
@@ -73,7 +72,7 @@ class TemplateEditView(OrganizationView):
 
     def get(self, request, organization_slug, purpose, language):
         text = text_for(organization=self.organization, purpose=purpose, language=language)
-        form = TemplateForm(initial={"subject": text.subject, "body": text.body, "channel": text.channel})
+        form = TemplateForm(initial={"subject": text.subject, "body": text.body})
         return self.render(form, purpose, language, is_custom=text.is_custom and text.language == language)
 
     def post(self, request, organization_slug, purpose, language):

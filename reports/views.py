@@ -9,7 +9,6 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from collect.exports import EXPORT_FORMATS, table_response
 from invoices.selectors import receivables_summary
 from organizations.selectors import members_list
 from organizations.services import log_action
@@ -19,6 +18,7 @@ from reports.forms import ReportForm
 from reports.registry import REPORTS, Report, ReportOptions
 from reports.scope import Scope, add_months, month_start, sees_whole_organization
 from reports.templatetags.reports import cell_text
+from tabular.exports import EXPORT_FORMATS, table_response
 
 ORGANIZATION = "organization"
 

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from campaigns.models import Campaign, Invitation
 from campaigns.selectors import STAGE_LABELS, signing_link
-from collect.api.bases import OrganizationScopedSerializer
+from organizations.api.bases import OrganizationScopedSerializer
 from organizations.api.fields import IdField
 
 

@@ -23,10 +23,10 @@ from campaigns.bulk_actions import INVITE_TO_SIGN
 from campaigns.models import Campaign, CampaignStatus
 from campaigns.selectors import STAGE_LABELS, campaigns_with_progress, invitations_for_campaign
 from campaigns.services import CampaignError, campaign_close, campaign_create, campaign_remind, campaign_rename
-from collect.api.bases import OrganizationScopedViewSet
 from customers.filters import CustomerFilter
 from customers.jobs import bulk_job_create
 from customers.models import Customer
+from organizations.api.bases import OrganizationScopedViewSet
 
 
 class CampaignViewSet(OrganizationScopedViewSet):

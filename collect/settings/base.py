@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "reminders",
     "postal",
     "reports",
+    "devtools",
 ]
 
 MIDDLEWARE = [
@@ -197,7 +198,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Collect <no-reply@co
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # JSON, e.g. {"POSTMARK_SERVER_TOKEN": "...", "WEBHOOK_SECRET": "user:long-random-password"}. The ESP posts
 # tracking events (delivered, bounced, …) to https://user:password@<host>/webhooks/anymail/<esp>/tracking/;
-# reminders/tracking.py stores them. `check --deploy` refuses an ESP backend without WEBHOOK_SECRET.
+# messaging/tracking.py stores them. `check --deploy` refuses an ESP backend without WEBHOOK_SECRET.
 ANYMAIL = env.json("ANYMAIL", default={})
 
 # Celery: Redis when REDIS_URL is set; otherwise kombu's filesystem transport, which needs no server
@@ -243,14 +244,14 @@ REST_FRAMEWORK = {
         "organizations.api.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["organizations.api.permissions.OrganizationAccess"],
-    "DEFAULT_PAGINATION_CLASS": "collect.api.pagination.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "organizations.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "collect.api.idempotency.IdempotentAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "organizations.api.idempotency.IdempotentAutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_THROTTLE_CLASSES": ["collect.api.throttling.ApiClientThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["organizations.api.throttling.ApiClientThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api_client": env.str("API_RATE_LIMIT", default="1200/min")},
-    "EXCEPTION_HANDLER": "collect.api.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "organizations.api.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -283,8 +284,8 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "collect.api.idempotency.document_idempotency_responses",
-        "collect.api.exceptions.document_error_responses",
+        "organizations.api.idempotency.document_idempotency_responses",
+        "organizations.api.exceptions.document_error_responses",
     ],
 }
 

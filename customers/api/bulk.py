@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collect.api.bulk import bulk_request_serializer
 from customers.imports import CustomerImporter
+from organizations.api.bulk import bulk_request_serializer
 
 IMPORTER = CustomerImporter()
 HELP_TEXTS = {

@@ -3,9 +3,9 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from collect.api.bases import OrganizationScopedSerializer
 from customers.models import Contact, Customer, CustomerBalance
 from customers.services import CUSTOMER_FIELDS
+from organizations.api.bases import OrganizationScopedSerializer
 from organizations.selectors import account_managers_list
 
 

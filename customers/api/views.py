@@ -7,8 +7,6 @@ from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from collect.api.bases import OrganizationScopedViewSet
-from collect.api.bulk import BulkRefusalSerializer, BulkResultSerializer, bulk_request_response
 from customers.api import bulk as customer_bulk
 from customers.api.serializers import ContactSerializer, CustomerSerializer
 from customers.filters import CustomerFilter
@@ -21,6 +19,8 @@ from customers.services import (
     customer_pause_follow_up,
     customer_update,
 )
+from organizations.api.bases import OrganizationScopedViewSet
+from organizations.api.bulk import BulkRefusalSerializer, BulkResultSerializer, bulk_request_response
 from organizations.filters import IdFilter
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collect.api.bulk import bulk_request_serializer
 from invoices.imports import InvoiceImporter
+from organizations.api.bulk import bulk_request_serializer
 
 IMPORTER = InvoiceImporter()
 HELP_TEXTS = {

@@ -17,8 +17,6 @@ from rest_framework.exceptions import APIException
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from collect.api.bases import OrganizationScopedMixin
-from collect.tabular import UnreadableFile
 from invoices.batches import (
     failure_text,
     import_batch_cancel,
@@ -29,6 +27,8 @@ from invoices.batches import (
 )
 from invoices.import_forms import check_upload, unreadable_message
 from invoices.models import ImportBatch, ImportKind, ImportStatus
+from organizations.api.bases import OrganizationScopedMixin
+from tabular.reading import UnreadableFile
 
 
 class ImportRefused(APIException):

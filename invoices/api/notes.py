@@ -6,9 +6,9 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 from rest_framework import mixins, serializers, viewsets
 
-from collect.api.bases import OrganizationScopedMixin, OrganizationScopedSerializer
 from invoices.models import Note
 from invoices.notes import MAX_LENGTH, note_add
+from organizations.api.bases import OrganizationScopedMixin, OrganizationScopedSerializer
 from organizations.filters import IdFilter
 
 

@@ -4,10 +4,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from collect.api.bases import OrganizationScopedSerializer
 from customers.models import Customer
 from invoices.models import Invoice, InvoiceStatus, Payment
 from invoices.selectors import invoice_for_reference
+from organizations.api.bases import OrganizationScopedSerializer
 from organizations.api.fields import IdRelatedField
 
 MAX_PDF_BYTES = 10 * 1024 * 1024

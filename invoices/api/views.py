@@ -8,8 +8,6 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from collect.api.bases import OrganizationScopedViewSet
-from collect.api.bulk import BulkRefusalSerializer, BulkResultSerializer, bulk_request_response
 from invoices.api import bulk as invoice_bulk
 from invoices.api.serializers import InvoiceSerializer, PaymentSerializer
 from invoices.filters import InvoiceFilter
@@ -23,6 +21,8 @@ from invoices.services import (
     payment_record,
     payment_update,
 )
+from organizations.api.bases import OrganizationScopedViewSet
+from organizations.api.bulk import BulkRefusalSerializer, BulkResultSerializer, bulk_request_response
 from organizations.filters import IdFilter
 from organizations.services import log_action
 

@@ -8,8 +8,6 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from collect.importing import ImportPlan, RowApplyError
-from collect.tabular import UnreadableFile
 from invoices.batches import (
     ImportConflict,
     import_batch_cancel,
@@ -19,6 +17,8 @@ from invoices.batches import (
 )
 from invoices.import_forms import unreadable_message
 from organizations.models import Organization
+from tabular.importing import ImportPlan, RowApplyError
+from tabular.reading import UnreadableFile
 
 
 class ImportCommand(BaseCommand):

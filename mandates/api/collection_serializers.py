@@ -3,12 +3,12 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from collect.api.bases import OrganizationScopedSerializer
 from customers.models import Customer
 from invoices.models import Invoice
 from mandates.collection_selection import Selection
 from mandates.models import CollectionBatch, CollectionItem, MandateProfile
 from mandates.returns import RETURN_REASONS
+from organizations.api.bases import OrganizationScopedSerializer
 from organizations.api.fields import IdField, IdRelatedField
 
 # Ids fit the database's integer column; a request names at most this many.

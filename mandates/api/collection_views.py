@@ -8,7 +8,6 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from collect.api.bases import OrganizationScopedMixin
 from mandates.api.collection_serializers import (
     CollectionBatchCreateSerializer,
     CollectionBatchDetailSerializer,
@@ -29,6 +28,7 @@ from mandates.collection import (
     debit_return,
 )
 from mandates.models import CollectionBatch, CollectionItem
+from organizations.api.bases import OrganizationScopedMixin
 from organizations.filters import IdFilter
 
 

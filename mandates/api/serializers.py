@@ -5,12 +5,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from collect.api.bases import OrganizationScopedSerializer
 from customers.models import Customer
 from mandates.links import signing_url
 from mandates.models import Mandate, MandateProfile, SignatureMethod
 from mandates.services import PROFILE_FIELDS, profile_clean
 from mandates.states import AWAITING_SIGNATURE
+from organizations.api.bases import OrganizationScopedSerializer
 from organizations.api.fields import IdRelatedField
 
 

@@ -10,7 +10,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from collect.api.bases import OrganizationScopedMixin, OrganizationScopedViewSet
 from mandates.api.serializers import (
     CancelSerializer,
     MandateCreateSerializer,
@@ -22,6 +21,7 @@ from mandates.selectors import MandateFilter
 from mandates.services import MandateError, mandate_cancel, mandate_prepare, profile_save
 from mandates.states import TransitionError
 from mandates.views import pdf_response
+from organizations.api.bases import OrganizationScopedMixin, OrganizationScopedViewSet
 
 
 class PdfRenderer(BaseRenderer):

@@ -18,7 +18,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
-from collect.api.bases import OrganizationScopedMixin
+from organizations.api.bases import OrganizationScopedMixin
 from organizations.models import MemberInvitation, Membership, Organization, Role
 from organizations.selectors import members_list
 from organizations.team import invitation_create, invitation_resend, invitation_revoke

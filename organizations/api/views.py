@@ -6,7 +6,7 @@ from rest_framework import mixins, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from collect.api.bases import OrganizationScopedMixin, OrganizationScopedViewSet
+from organizations.api.bases import OrganizationScopedMixin, OrganizationScopedViewSet
 from organizations.bank_accounts import bank_account_delete, bank_account_save
 from organizations.models import BankAccount, Organization
 

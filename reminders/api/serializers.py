@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from collect.api.bases import OrganizationScopedSerializer
 from messaging.models import DeliveryAttempt, Dispatch, DispatchInvoice, TemplatePurpose
+from organizations.api.bases import OrganizationScopedSerializer
 from organizations.api.fields import IdField, IdRelatedField
 from organizations.models import Membership
 from organizations.selectors import members_list

@@ -8,9 +8,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from collect.api.bases import OrganizationScopedMixin, OrganizationScopedViewSet
 from invoices.models import Invoice
 from messaging.models import Dispatch
+from organizations.api.bases import OrganizationScopedMixin, OrganizationScopedViewSet
 from organizations.filters import IdFilter
 from reminders.api.serializers import (
     AwaitingDispatchSerializer,
@@ -34,7 +34,7 @@ from reminders.review import (
     review_rows,
 )
 from reminders.services import plan_write
-from reminders.tasks_service import task_set_done
+from reminders.todos import task_set_done
 
 
 class FollowUpPlanViewSet(OrganizationScopedViewSet):

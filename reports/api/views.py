@@ -9,8 +9,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from collect.api.bases import OrganizationScopedMixin
 from invoices.models import Invoice
+from organizations.api.bases import OrganizationScopedMixin
 from reports.registry import REPORTS, ReportOptions
 from reports.scope import Scope
 

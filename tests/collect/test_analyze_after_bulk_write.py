@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from collect.bulk_insert import ANALYZE_THRESHOLD, analyze_after_bulk_write
 from reminders.models import Lease
+from tabular.bulk_insert import ANALYZE_THRESHOLD, analyze_after_bulk_write
 
 pytestmark = pytest.mark.django_db
 

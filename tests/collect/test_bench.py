@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Sum
 
-from collect.bench.registry import SCENARIOS, Outcome, Scenario
 from customers.models import Contact, Customer, CustomerBalance, EmailStatus
+from devtools.bench.registry import SCENARIOS, Outcome, Scenario
 from invoices.models import Invoice, InvoiceStatus, Payment, ReceivablesDay
 from mandates.models import Mandate, MandateProfile
 from organizations.models import Membership, Organization, Role

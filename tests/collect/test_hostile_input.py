@@ -221,7 +221,7 @@ def test_unreadable_files_get_the_readable_file_message_in_the_command(world, tm
 
 
 def test_a_sheet_claiming_a_far_away_row_stops_at_the_record_limit():
-    from collect.tabular import MAX_RECORDS, UnreadableFile, read_table
+    from tabular.reading import MAX_RECORDS, UnreadableFile, read_table
 
     workbook = openpyxl.Workbook()
     workbook.active["A1"], workbook.active["B1"] = "external_ref", "name"

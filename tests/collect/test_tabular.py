@@ -9,7 +9,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from collect.tabular import (
+from tabular.reading import (
     UnreadableFile,
     csv_value,
     decode_text,
@@ -159,7 +159,7 @@ def test_headers_that_match_a_known_column_take_its_name():
 
 
 def test_a_file_with_too_many_rows_is_refused(monkeypatch):
-    monkeypatch.setattr("collect.tabular.MAX_ROWS", 2)
+    monkeypatch.setattr("tabular.reading.MAX_ROWS", 2)
     assert len(read_table(csv_bytes([["n"], ["1"], [""], [""], ["2"]])).rows) == 2
     with pytest.raises(UnreadableFile, match="too_many_rows"):
         read_table(csv_bytes([["n"], ["1"], ["2"], ["3"]]))

@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from collect.bench.data import customers_refresh_figures
 from customers.models import Customer, CustomerBalance
 from customers.stats import customer_balances, customers_refresh_stats_for_organization
+from devtools.bench.data import customers_refresh_figures
 from invoices.services import invoice_change_status, invoice_create, payment_record
 from tests.factories import CustomerFactory
 

@@ -102,7 +102,7 @@ def test_a_search_is_counted_once(world, people, owner_a_client):
 
 
 def test_a_broad_search_shows_a_capped_total(world, owner_a_client, monkeypatch):
-    monkeypatch.setattr("collect.pagination.COUNT_CAP", 30)
+    monkeypatch.setattr("tabular.pagination.COUNT_CAP", 30)
     monkeypatch.setattr("customers.views.PAGE_SIZE", 10)
     for n in range(45):
         customer_create(organization=world.org_a, name=f"Wide {n}", external_ref=f"W-{n}")

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.db import connection
+from django.test.testcases import LiveServerThread
 
 from mandates.services import mandate_prepare
 from tests.factories import ContactFactory, CustomerFactory
+
+if connection.vendor == "sqlite":
+    # The live server shares the test's one in-memory SQLite connection with every request thread. Two requests at
+    # once (a page and the panels it loads after itself) deadlocked in the sqlite3 module: one thread held the
+    # connection's mutex waiting for the GIL inside a Python SQL function, the other held the GIL waiting for the
+    # mutex. One request at a time (Django's plain server closes each connection, so no keep-alive waits).
+    LiveServerThread.server_class = WSGIServer
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from collect import pagination
 from invoices import views
 from invoices.models import Invoice
+from tabular import pagination
 from tests.factories import InvoiceFactory
 
 pytestmark = pytest.mark.django_db

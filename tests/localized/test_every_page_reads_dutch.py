@@ -27,7 +27,7 @@ def visible_text(page: str) -> str:
     return html.unescape(page)
 
 
-# Message templates and their preview show the e-mail as the customer reads it (reminders/templating.py renders
+# Message templates and their preview show the e-mail as the customer reads it (messaging/templating.py renders
 # message text, not the staff page's own figures).
 MESSAGE_CONTENT = ("configuration/templates/",)
 

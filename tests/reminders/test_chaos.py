@@ -1,4 +1,4 @@
-"""The chaos run (`make chaos`, collect/chaos.py): its verdict, and a small run of the real thing.
+"""The chaos run (`make chaos`, devtools/chaos.py): its verdict, and a small run of the real thing.
 
 The verdict (`judge`) is checked on hand-made outcomes, so a run that doubles or loses a message cannot pass.
 The small run starts everything the big one does (its own database, Redis, fake Postmark, workers, two tick
@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from collect.chaos import judge
+from devtools.chaos import judge
 from messaging.models import Dispatch, DispatchStatus
 from reminders.decide import decide_due_cross_tenant
 from reminders.fallback import open_task
@@ -121,7 +121,7 @@ def test_a_small_chaos_run_sends_each_message_once_and_loses_none(tmp_path):
     }
     try:
         run = subprocess.run(
-            [sys.executable, "-m", "collect.chaos"],
+            [sys.executable, "-m", "devtools.chaos"],
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -165,7 +165,7 @@ def _drop_database(url: str) -> None:
 
 
 def test_the_run_refuses_to_drop_a_database_not_named_for_chaos():
-    from collect.chaos import ChaosError, recreate_database
+    from devtools.chaos import ChaosError, recreate_database
 
     with pytest.raises(ChaosError, match="refusing to drop 'collect'"):
         recreate_database("postgres://postgres@127.0.0.1:5432/collect")

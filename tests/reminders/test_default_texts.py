@@ -19,7 +19,7 @@ CASES = [(language, purpose) for language in LANGUAGES for purpose in PURPOSES]
 
 
 def read(language: str, purpose: str) -> tuple[str, str]:
-    """The subject and the body of a default file, split by the same rule as reminders.texts.system_default."""
+    """The subject and the body of a default file, split by the same rule as messaging.texts.system_default."""
     text = (DEFAULTS_DIR / language / f"{purpose}.txt").read_text(encoding="utf-8")
     head, separator, body = text.partition("\n\n")
     assert separator, "no blank line after the subject"

@@ -13,7 +13,7 @@ from messaging.delivery import deliver_one
 from organizations.models import ActivityLog
 from reminders.decide import decide_due_cross_tenant
 from reminders.models import Task
-from reminders.tasks_service import task_set_done
+from reminders.todos import task_set_done
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))
