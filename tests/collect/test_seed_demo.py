@@ -11,7 +11,7 @@ from customers.models import Contact, Customer, EmailStatus
 from invoices.models import Invoice, InvoiceStatus
 from organizations.models import Organization
 from organizations.services import api_key_create
-from tests.isolation import object_of, object_routes
+from tests.isolation import object_of, object_routes, rows_of
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +59,7 @@ def test_an_api_key_of_other_gets_404_for_every_demo_be_object(seeded, api_clien
         if "get" not in route.methods:
             continue
         model = route.model
-        for obj in model._default_manager.filter(organization=demo_be)[:25]:
+        for obj in rows_of(model, demo_be)[:25]:
             assert api_client.get(reverse(route.name, kwargs={"pk": obj.pk})).status_code == 404
             checked += 1
     assert checked >= 50

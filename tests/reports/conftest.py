@@ -13,8 +13,10 @@ from django.utils import timezone
 
 from invoices.models import InvoiceStatus
 from invoices.services import invoice_change_status, invoice_create, payment_record
+from messaging.models import Dispatch, DispatchInvoice, DispatchStatus
 from organizations.models import Role
-from reminders.models import Dispatch, DispatchInvoice, DispatchStatus, FollowUpPlan, FollowUpStep, Task, TaskStatus
+from reminders.follow_up_messages import FOLLOW_UP
+from reminders.models import FollowUpPlan, FollowUpStep, Task, TaskStatus
 from tests.factories import CustomerFactory, MembershipFactory
 
 TODAY = date(2026, 12, 3)
@@ -68,6 +70,7 @@ def _generate(organization, managers, seed: int) -> None:
                 ).replace(hour=10)
                 dispatch = Dispatch.objects.create(
                     organization=organization,
+                    kind=FOLLOW_UP,
                     customer=customer,
                     invoice=invoice,
                     step=rng.choice(steps),

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from invoices.models import Invoice, Payment
-from reminders.models import DispatchInvoice
+from messaging.models import DispatchInvoice
 from reports import selectors
 from reports.scope import Scope, add_months
 from tests.reports.conftest import TODAY
