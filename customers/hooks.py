@@ -11,6 +11,10 @@ from organizations.hooks import Hook
 explain_follow_up = Hook("the follow-up engine's explanation for a customer")
 register_customer_follow_up_explainer = explain_follow_up.register
 
+# The customer's mandates, as a queryset correlated to the customer row (`customer=OuterRef("pk")`): the agreement
+# filters ask it (registered by mandates).
+customer_mandates = Hook("the mandates of the customer in the outer query")
+
 # The options of customer filters that name another app's records ("profile": mandate profiles, "follow_up_plan":
 # follow-up plans): filter name -> function(organization) -> [(value, label)], registered by the owning app.
 FILTER_CHOICES: dict[str, Callable[[Any], list[tuple[str, str]]]] = {}
