@@ -7,11 +7,12 @@ matched inside the organization, so they never reveal whether another tenant's i
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, Q, QuerySet
 from django.db.models.lookups import In
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from customers.hooks import customer_mandates
 from customers.models import Contact, Customer, CustomerType
 from localized.filters import AmountFilter, use_language
 from organizations.filters import IdFilter
@@ -220,6 +221,4 @@ class CustomerFilter(django_filters.FilterSet):
         return queryset.filter(Exists(mandates))
 
     def _mandates(self):
-        from django.apps import apps
-
-        return apps.get_model("mandates", "Mandate").objects.filter(customer=OuterRef("pk"))
+        return customer_mandates()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.apps import apps
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 from customers.bulk import BULK_ACTIONS, bulk_action_get
 from customers.filters import NONE, SHORT_SEARCH, CustomerFilter
 from customers.forms import ContactForm, CustomerForm
-from customers.hooks import explain_follow_up
+from customers.hooks import explain_follow_up, filter_choices_for
 from customers.jobs import bulk_job_create, selection_queryset
 from customers.models import BulkJob, Contact, Customer, CustomerBalance
 from customers.services import (
@@ -43,15 +42,12 @@ NOT_FILTERS = {"page", "sort"}
 
 
 def filter_choices(organization) -> dict:
-    """Options for the filter panel; related models are read through the app registry."""
-    profile_model = apps.get_model("mandates", "MandateProfile")
-    plan_model = apps.get_model("reminders", "FollowUpPlan")
+    """Options for the filter panel; the other apps' records come from their registrations (customers/hooks.py)."""
     return {
-        "profile": [(str(p.pk), p.name) for p in profile_model.objects.filter(organization=organization)],
+        "profile": filter_choices_for("profile", organization),
         "account_manager": [(NONE, _("None"))]
         + [(str(m.pk), str(m.user)) for m in account_managers_list(organization=organization)],
-        "follow_up_plan": [(NONE, _("Default plan"))]
-        + [(str(p.pk), p.name) for p in plan_model.objects.filter(organization=organization)],
+        "follow_up_plan": [(NONE, _("Default plan"))] + filter_choices_for("follow_up_plan", organization),
     }
 
 

@@ -7,3 +7,6 @@ from organizations.hooks import Hook
 
 explain_follow_up = Hook("the follow-up engine's explanation of an invoice")
 register_follow_up_explainer = explain_follow_up.register
+
+# Whether the organization has a default follow-up plan (every customer without a plan of its own is followed up).
+has_default_follow_up_plan = Hook("whether the organization has a default follow-up plan")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 from customers.filters import NONE
 from invoices.filters import SORTS, InvoiceFilter
 from invoices.forms import InvoiceForm, PaymentByReferenceForm, PaymentForm, StatusForm
-from invoices.hooks import explain_follow_up
+from invoices.hooks import explain_follow_up, has_default_follow_up_plan
 from invoices.models import Invoice, InvoiceStatus
 from invoices.payment_details import payment_details_for_invoice
 from invoices.selectors import payments_for
@@ -69,8 +68,7 @@ def follow_up_applies(organization):
     The follow-up engine will refine this (plan steps, kill switch); this marker already tells users
     which invoices no plan covers.
     """
-    plan_model = apps.get_model("reminders", "FollowUpPlan")
-    has_default = plan_model.objects.filter(organization=organization, is_default=True).exists()
+    has_default = bool(has_default_follow_up_plan(organization))
     return lambda invoice: has_default or invoice.customer.follow_up_plan_id is not None
 
 

@@ -9,6 +9,7 @@ class MandatesConfig(AppConfig):
     verbose_name = _("SEPA mandates")
 
     def ready(self) -> None:
+        from customers.hooks import customer_mandates, register_filter_choices
         from mandates import receivers  # noqa: F401  (connects the collection hand-over)
         from mandates.messages import PRE_NOTIFICATION_HANDLER, SIGNED_COPY_HANDLER
         from mandates.models import MandateProfile, MandateState, SignatureMethod
@@ -34,6 +35,8 @@ class MandatesConfig(AppConfig):
         )
         register_hidden_activity_keys("batch", "end_to_end_id")
         register_kind(SIGNED_COPY_HANDLER)
+        register_filter_choices("profile", _profile_choices)
+        customer_mandates.register(_customer_mandates)
         register_kind(PRE_NOTIFICATION_HANDLER)
 
         states = {"from": MandateState}
@@ -84,3 +87,17 @@ class MandatesConfig(AppConfig):
             "pre_notification.skipped": _("Direct-debit pre-notification not sent"),
             "pre_notification.failed": _("Direct-debit pre-notification failed"),
         })  # fmt: skip
+
+
+def _profile_choices(organization) -> list[tuple[str, str]]:
+    from mandates.models import MandateProfile
+
+    return [(str(profile.pk), profile.name) for profile in MandateProfile.objects.filter(organization=organization)]
+
+
+def _customer_mandates():
+    from django.db.models import OuterRef
+
+    from mandates.models import Mandate
+
+    return Mandate.objects.filter(customer=OuterRef("pk"))

@@ -10,8 +10,8 @@ class RemindersConfig(AppConfig):
 
     def ready(self) -> None:
         from customers.bulk import register_bulk_action
-        from customers.hooks import register_customer_follow_up_explainer
-        from invoices.hooks import register_follow_up_explainer
+        from customers.hooks import register_customer_follow_up_explainer, register_filter_choices
+        from invoices.hooks import has_default_follow_up_plan, register_follow_up_explainer
         from messaging.kinds import register_kind
         from messaging.models import FallbackChannel, StepChannel, TemplatePurpose
         from messaging.people import register_desk
@@ -41,6 +41,8 @@ class RemindersConfig(AppConfig):
         register_bulk_action(ASSIGN_FOLLOW_UP_PLAN)
         register_bulk_action(SEND_REMINDER)
         register_follow_up_explainer(explain)
+        register_filter_choices("follow_up_plan", _plan_choices)
+        has_default_follow_up_plan.register(_has_default_plan)
         register_customer_follow_up_explainer(explain_customer)
         register_activity_values(
             {
@@ -86,6 +88,18 @@ class RemindersConfig(AppConfig):
                 _("Reminder awaiting approval overtaken by %(by)s; not sent"), _("Reminder overtaken by a later one")
             ),
         })  # fmt: skip
+
+
+def _plan_choices(organization) -> list[tuple[str, str]]:
+    from reminders.models import FollowUpPlan
+
+    return [(str(plan.pk), plan.name) for plan in FollowUpPlan.objects.filter(organization=organization)]
+
+
+def _has_default_plan(organization) -> bool:
+    from reminders.models import FollowUpPlan
+
+    return FollowUpPlan.objects.filter(organization=organization, is_default=True).exists()
 
 
 def _task_title(data):
