@@ -21,6 +21,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
@@ -259,14 +260,35 @@ def reschedule(*, invoice_ids: list[int], chunk: int = RESCHEDULE_CHUNK) -> int:
     return sum(_reschedule_chunk(ids[start : start + chunk], books) for start in range(0, len(ids), chunk))
 
 
-# What rescheduling reads of an invoice and its customer (follows_up, next_step, step_time): a busy tick reschedules
-# 100,000s of invoices, and whole rows with their organization made building the instances most of its time.
+@dataclass(slots=True)
+class _Customer:
+    follow_up_plan_id: int | None
+    country: str
+    follow_up_paused_until: date | None
+
+
+@dataclass(slots=True)
+class _Scheduled:
+    """What rescheduling reads of an invoice and its customer (under_follow_up, next_step, step_time), as plain
+    attributes: a busy tick reschedules 100,000s of invoices, and building model instances (an invoice and its
+    customer each) was a third of its time."""
+
+    pk: int
+    organization_id: int
+    status: str
+    open_amount: Decimal
+    follow_up_paused: bool
+    due_date: date
+    next_follow_up_at: datetime | None
+    customer: _Customer
+
+
 RESCHEDULE_FIELDS = (
+    "pk",
     "organization_id",
     "status",
     "open_amount",
     "follow_up_paused",
-    "collection_requested_at",
     "due_date",
     "next_follow_up_at",
     "customer__follow_up_plan_id",
@@ -276,7 +298,10 @@ RESCHEDULE_FIELDS = (
 
 
 def _reschedule_chunk(invoice_ids: list[int], books: dict[int, PlanBook]) -> int:
-    invoices = list(Invoice.objects.filter(pk__in=invoice_ids).select_related("customer").only(*RESCHEDULE_FIELDS))
+    invoices = [
+        _Scheduled(*row[:7], _Customer(*row[7:]))
+        for row in Invoice.objects.filter(pk__in=invoice_ids).values_list(*RESCHEDULE_FIELDS)
+    ]
     levels = taken_levels([invoice.pk for invoice in invoices])
     anchors = schedule_anchors([invoice.pk for invoice in invoices]) if levels else {}
     moves: dict[datetime | None, list[int]] = defaultdict(list)
