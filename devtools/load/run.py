@@ -186,8 +186,9 @@ def background(env: dict, started: datetime) -> str:
     longest = max((float(line.split("succeeded in ")[1].split("s:")[0]) for line in ticks), default=0.0)
     return (
         f"\nMeanwhile the worker (queues deliver, celery, decide, bulk; concurrency 2) wrote {int(decided):,} messages "
-        f"decided by the ticks and sent {int(sent):,}; {len(ticks)} ticks ran (the longest {longest:.1f} s), {skipped} "
-        "of them skipped because another was still running.\n"
+        f"decided by the ticks and sent {int(sent):,}; {len(ticks)} ticks finished (the longest {longest:.1f} s), "
+        f"{skipped} of them skipped because another was still running (a tick still running at the end is not "
+        "counted).\n"
     )
 
 
