@@ -15,7 +15,14 @@ if connection.vendor == "sqlite":
     # once (a page and the panels it loads after itself) deadlocked in the sqlite3 module: one thread held the
     # connection's mutex waiting for the GIL inside a Python SQL function, the other held the GIL waiting for the
     # mutex. One request at a time (Django's plain server closes each connection, so no keep-alive waits).
-    LiveServerThread.server_class = WSGIServer
+
+    class OneRequestAtATime(WSGIServer):
+        """Django's plain server; the live-server thread that runs it already uses the test's connection."""
+
+        def __init__(self, *args, connections_override=None, **kwargs):
+            super().__init__(*args, **kwargs)
+
+    LiveServerThread.server_class = OneRequestAtATime
 
 
 @pytest.fixture
