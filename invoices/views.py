@@ -49,10 +49,17 @@ class InvoiceListView(OrganizationView):
             invoice.days_overdue = max((today - invoice.due_date).days, 0) if owed else 0
             invoice.followed_up_automatically = owed and not invoice.follow_up_paused and automatic(invoice)
         filters_active = any(value for key, value in request.GET.items() if key not in ("page", "sort"))
-        context = {"page_obj": page, "invoices": page.object_list, "filter": filterset, "sort": sort,
-                   "reference_form": PaymentByReferenceForm(organization=self.organization),
-                   "statuses": InvoiceStatus.choices, "filters_active": filters_active,
-                   "managers": manager_choices(self.organization), "nav": "invoices"}  # fmt: skip
+        context = {
+            "page_obj": page,
+            "invoices": page.object_list,
+            "filter": filterset,
+            "sort": sort,
+            "reference_form": PaymentByReferenceForm(organization=self.organization),
+            "statuses": InvoiceStatus.choices,
+            "filters_active": filters_active,
+            "managers": manager_choices(self.organization),
+            "nav": "invoices",
+        }
         return render(request, "invoices/invoice_list.html", context)
 
 

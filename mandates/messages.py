@@ -63,9 +63,13 @@ def _signed_render(dispatch: Dispatch, now: datetime) -> Rendered:
 
 
 SIGNED_COPY_HANDLER = KindHandler(
-    kind=MANDATE_SIGNED, label=gettext_lazy("Signed mandate"), skip_reason=_signed_skip_reason, render=_signed_render,
-    subject_of=lambda dispatch: subject_record(dispatch, Mandate), tags=("mandate-signed",),
-)  # fmt: skip
+    kind=MANDATE_SIGNED,
+    label=gettext_lazy("Signed mandate"),
+    skip_reason=_signed_skip_reason,
+    render=_signed_render,
+    subject_of=lambda dispatch: subject_record(dispatch, Mandate),
+    tags=("mandate-signed",),
+)
 
 
 def _batch(dispatch: Dispatch) -> CollectionBatch | None:
@@ -102,11 +106,15 @@ def _notice_context(dispatch: Dispatch, now: datetime) -> MessageContext:
 
 def _notice_render(dispatch: Dispatch, now: datetime) -> Rendered:
     customer = dispatch.customer
-    text = text_for(organization=dispatch.organization, purpose=TemplatePurpose.PRE_NOTIFICATION,
-                    language=customer.language)  # fmt: skip
+    text = text_for(
+        organization=dispatch.organization, purpose=TemplatePurpose.PRE_NOTIFICATION, language=customer.language
+    )
     context = _notice_context(dispatch, now)
-    return Rendered(subject=render_text(text.subject, context), text_body=render_text(text.body, context),
-                    html_body=render_html(text.body, context))  # fmt: skip
+    return Rendered(
+        subject=render_text(text.subject, context),
+        text_body=render_text(text.body, context),
+        html_body=render_html(text.body, context),
+    )
 
 
 PRE_NOTIFICATION_HANDLER = KindHandler(

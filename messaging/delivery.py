@@ -145,9 +145,13 @@ def deliver_many(*, dispatch_ids: list[int], now: datetime | None = None) -> lis
 
 def _found_after_all(dispatch: Dispatch, batch: Batch, now: datetime, provider_id: str) -> None:
     attempt = DeliveryAttempt.objects.create(
-        organization_id=dispatch.organization_id, dispatch=dispatch, number=dispatch.attempts,
-        outcome=AttemptOutcome.SENT, detail=f"found at the provider: {provider_id}", finished_at=now,
-    )  # fmt: skip
+        organization_id=dispatch.organization_id,
+        dispatch=dispatch,
+        number=dispatch.attempts,
+        outcome=AttemptOutcome.SENT,
+        detail=f"found at the provider: {provider_id}",
+        finished_at=now,
+    )
     logger.info("Dispatch %s: the provider had it after all (attempt %s)", dispatch.pk, attempt.number)
     mark_sent(dispatch, [item.invoice for item in batch.items[dispatch.pk]], now, provider_id)
 
@@ -173,9 +177,10 @@ class Batch:
             self.items[item.dispatch_id].append(item)
         self.contacts: dict[int, list[Contact]] = defaultdict(list)
         contacts = Contact.objects.filter(
-            customer_id__in={dispatch.customer_id for dispatch in dispatches}, notify=True,
+            customer_id__in={dispatch.customer_id for dispatch in dispatches},
+            notify=True,
             email_status=EmailStatus.VALID,
-        )  # fmt: skip
+        )
         for contact in contacts.order_by("id"):
             self.contacts[contact.customer_id].append(contact)
         self.accounts: dict = {}  # bank accounts per (organization, currency), read once per batch
@@ -223,12 +228,16 @@ def _prepare_kind(dispatch: Dispatch, handler: KindHandler, batch: Batch, now: d
         return finish(dispatch, DispatchStatus.SKIPPED, reason)
     rendered = handler.render(dispatch, now)
     content = {
-        "subject": clean_header(rendered.subject)[:300], "text_body": rendered.text_body,
-        "html_body": rendered.html_body, "from_email": from_email(dispatch.organization),
+        "subject": clean_header(rendered.subject)[:300],
+        "text_body": rendered.text_body,
+        "html_body": rendered.html_body,
+        "from_email": from_email(dispatch.organization),
         "reply_to": reply_to_for(dispatch),
-        "recipients": [contact.email for contact in batch.contacts[dispatch.customer_id]], "cc": [], "bcc": [],
+        "recipients": [contact.email for contact in batch.contacts[dispatch.customer_id]],
+        "cc": [],
+        "bcc": [],
         "attachments": [{"filename": name} for name, _content, _mime in rendered.attachments],
-    }  # fmt: skip
+    }
     if not content["recipients"]:
         store_content(dispatch, content)
         reason = _("No contact that receives messages has a valid e-mail address.")
@@ -239,8 +248,17 @@ def _prepare_kind(dispatch: Dispatch, handler: KindHandler, batch: Batch, now: d
     return Ready(dispatch, [], handler, extra=list(rendered.attachments), tags=list(handler.tags))
 
 
-CONTENT_FIELDS = ("subject", "text_body", "html_body", "from_email", "reply_to", "recipients", "cc", "bcc",
-                  "attachments")  # fmt: skip
+CONTENT_FIELDS = (
+    "subject",
+    "text_body",
+    "html_body",
+    "from_email",
+    "reply_to",
+    "recipients",
+    "cc",
+    "bcc",
+    "attachments",
+)
 
 
 def _update_rows(rows: list[Model], names: tuple[str, ...]) -> None:
@@ -256,8 +274,9 @@ def _update_rows(rows: list[Model], names: tuple[str, ...]) -> None:
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
     # Identifiers come from the model, values are parameters.
     sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
-    params = [[field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields] + [row.pk]
-              for row in rows]  # fmt: skip
+    params = [
+        [field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields] + [row.pk] for row in rows
+    ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
 
@@ -280,11 +299,16 @@ def _send_batch(ready: list[Ready], now: datetime) -> None:
     try:
         with transaction.atomic():
             _update_rows([item.dispatch for item in ready], CONTENT_FIELDS)
-            attempts = DeliveryAttempt.objects.bulk_create([
-                DeliveryAttempt(organization_id=item.dispatch.organization_id, dispatch=item.dispatch,
-                                number=item.dispatch.attempts)
-                for item in ready
-            ])  # fmt: skip
+            attempts = DeliveryAttempt.objects.bulk_create(
+                [
+                    DeliveryAttempt(
+                        organization_id=item.dispatch.organization_id,
+                        dispatch=item.dispatch,
+                        number=item.dispatch.attempts,
+                    )
+                    for item in ready
+                ]
+            )
     except Exception:
         # Nothing was recorded, so nothing reached the provider: retrying cannot double a message.
         for item in ready:
@@ -342,8 +366,7 @@ def _book_failure(item: Ready, now: datetime) -> None:
         close_attempt(attempt, AttemptOutcome.TRANSIENT, str(error))
         return retry_or_fail(dispatch, now, str(error))
     # Anything else came from inside the send: the provider may have the message. Never resent blindly.
-    logger.error("Dispatch %s failed after its attempt was recorded; left for the sweeper", dispatch.pk,
-                 exc_info=error)  # fmt: skip
+    logger.error("Dispatch %s failed after its attempt was recorded; left for the sweeper", dispatch.pk, exc_info=error)
     return None
 
 
@@ -361,8 +384,12 @@ def _provider_may_have_it(dispatch: Dispatch) -> bool:
 def release(dispatch: Dispatch, *, until: datetime, reason: str, postpones: bool = False) -> None:
     """Give the claim back without counting an attempt; `postpones`: the wait moves the scheduled time, so
     lateness counts from its end."""
-    changes = {"status": DispatchStatus.QUEUED, "next_attempt_at": until, "reason": reason,
-               "attempts": dispatch.attempts - 1}  # fmt: skip
+    changes = {
+        "status": DispatchStatus.QUEUED,
+        "next_attempt_at": until,
+        "reason": reason,
+        "attempts": dispatch.attempts - 1,
+    }
     if postpones:
         changes["scheduled_for"] = until
     Dispatch.objects.filter(pk=dispatch.pk).update(**changes)
@@ -399,12 +426,20 @@ def message_context(
         else []
     )
     return MessageContext(
-        customer_name=customer.name, customer_reference=customer.external_ref,
-        contact_name=contact.name if contact else "", organization_name=organization.sender_name or organization.name,
-        organization_email=reply_to(organization), organization_address=organization.address,
-        organization_vat=organization.vat_number, invoices=lines, language=customer.language, payments=payments,
-        country=organization.country, time_zone=organization.time_zone, inline_images=True,
-    )  # fmt: skip
+        customer_name=customer.name,
+        customer_reference=customer.external_ref,
+        contact_name=contact.name if contact else "",
+        organization_name=organization.sender_name or organization.name,
+        organization_email=reply_to(organization),
+        organization_address=organization.address,
+        organization_vat=organization.vat_number,
+        invoices=lines,
+        language=customer.language,
+        payments=payments,
+        country=organization.country,
+        time_zone=organization.time_zone,
+        inline_images=True,
+    )
 
 
 def reply_to(organization) -> str:
@@ -432,8 +467,9 @@ def from_email(organization) -> str:
     return f"{name} <{platform}>"
 
 
-def _settle_in_doubt(dispatch: Dispatch, attempt: DeliveryAttempt, listed: list[Invoice], now: datetime,
-                     detail: str) -> None:  # fmt: skip
+def _settle_in_doubt(
+    dispatch: Dispatch, attempt: DeliveryAttempt, listed: list[Invoice], now: datetime, detail: str
+) -> None:
     """The send failed after the request may have reached the provider: ask it before retrying (transports.py).
 
     Found: book it sent. Not found: retry as usual. Cannot tell: the claim and the started attempt stay as
@@ -504,9 +540,15 @@ def _book_sent(handler: KindHandler, sent: list[tuple[Dispatch, list[Invoice]]],
     entries = []
     for dispatch, _listed in sent:
         handler.on_sent(dispatch, now)
-        entries.append({"organization": dispatch.organization, "subject": handler.subject_of(dispatch),
-                        "code": f"{dispatch.kind}.sent", "actor": dispatch.created_by,
-                        "data": {"dispatch": dispatch.pk, "subject": dispatch.subject}})  # fmt: skip
+        entries.append(
+            {
+                "organization": dispatch.organization,
+                "subject": handler.subject_of(dispatch),
+                "code": f"{dispatch.kind}.sent",
+                "actor": dispatch.created_by,
+                "data": {"dispatch": dispatch.pk, "subject": dispatch.subject},
+            }
+        )
     return entries
 
 
@@ -516,16 +558,23 @@ def finish(dispatch: Dispatch, status: str, reason: str) -> None:
     handler = handler_for(dispatch)
     if handler.on_finished is not None:
         return handler.on_finished(dispatch, status, reason)
-    log_action(organization=dispatch.organization, subject=handler.subject_of(dispatch),
-               code=f"{dispatch.kind}.{status}", data={"dispatch": dispatch.pk, "reason": reason})  # fmt: skip
+    log_action(
+        organization=dispatch.organization,
+        subject=handler.subject_of(dispatch),
+        code=f"{dispatch.kind}.{status}",
+        data={"dispatch": dispatch.pk, "reason": reason},
+    )
     return None
 
 
 def retry_or_fail(dispatch: Dispatch, now: datetime, detail: str) -> None:
     attempts = Dispatch.objects.get(pk=dispatch.pk).attempts
     if attempts >= MAX_ATTEMPTS:
-        finish(dispatch, DispatchStatus.FAILED, _("Gave up after %(count)s attempts: %(error)s") % {
-            "count": attempts, "error": detail})  # fmt: skip
+        finish(
+            dispatch,
+            DispatchStatus.FAILED,
+            _("Gave up after %(count)s attempts: %(error)s") % {"count": attempts, "error": detail},
+        )
         ask_person(dispatch, "send_failed")
         return
     wait = BACKOFF[min(attempts - 1, len(BACKOFF) - 1)]

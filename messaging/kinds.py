@@ -166,9 +166,14 @@ def _insert(rows: list[dict], batch_size: int) -> None:
 
 @transaction.atomic
 def queue_messages(
-    *, organization, kind: str, messages: Iterable[Outgoing], actor=None, when: datetime | None = None,
+    *,
+    organization,
+    kind: str,
+    messages: Iterable[Outgoing],
+    actor=None,
+    when: datetime | None = None,
     batch_size: int = 2000,
-) -> int:  # fmt: skip
+) -> int:
     """Queue e-mails of `kind`: inserts the messages not queued before (by dedupe key); returns how many are new."""
     when = when or timezone.now()
     created = 0
@@ -181,24 +186,40 @@ def queue_messages(
             Dispatch.objects.filter(organization=organization, dedupe_key__in=keys).values_list("dedupe_key", flat=True)
         )
         rows = [
-            {"organization_id": organization.pk, "customer_id": message.customer_id, **subject_fields(message.subject),
-             "kind": kind, "dedupe_key": message.dedupe_key, "payload": message.payload,
-             "channel": StepChannel.EMAIL, "status": DispatchStatus.QUEUED, "scheduled_for": when,
-             "next_attempt_at": when, "created_by_id": user.pk if user else None}
-            for message in chunk if message.dedupe_key not in existing
-        ]  # fmt: skip
+            {
+                "organization_id": organization.pk,
+                "customer_id": message.customer_id,
+                **subject_fields(message.subject),
+                "kind": kind,
+                "dedupe_key": message.dedupe_key,
+                "payload": message.payload,
+                "channel": StepChannel.EMAIL,
+                "status": DispatchStatus.QUEUED,
+                "scheduled_for": when,
+                "next_attempt_at": when,
+                "created_by_id": user.pk if user else None,
+            }
+            for message in chunk
+            if message.dedupe_key not in existing
+        ]
         _insert(rows, batch_size)
         if any(message.invoice_amounts for message in chunk):
             ids = dict(
-                Dispatch.objects.filter(organization=organization, dedupe_key__in=[row["dedupe_key"] for row in rows])
-                .values_list("dedupe_key", "pk")
-            )  # fmt: skip
+                Dispatch.objects.filter(
+                    organization=organization, dedupe_key__in=[row["dedupe_key"] for row in rows]
+                ).values_list("dedupe_key", "pk")
+            )
             items = [
-                DispatchInvoice(organization=organization, dispatch_id=ids[message.dedupe_key], invoice_id=invoice_id,
-                                open_amount=amount)
-                for message in chunk if message.dedupe_key in ids and message.dedupe_key not in existing
+                DispatchInvoice(
+                    organization=organization,
+                    dispatch_id=ids[message.dedupe_key],
+                    invoice_id=invoice_id,
+                    open_amount=amount,
+                )
+                for message in chunk
+                if message.dedupe_key in ids and message.dedupe_key not in existing
                 for invoice_id, amount in message.invoice_amounts
-            ]  # fmt: skip
+            ]
             DispatchInvoice.objects.bulk_create(items, batch_size=batch_size, ignore_conflicts=True)
         created += len(rows)
     return created

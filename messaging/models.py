@@ -227,9 +227,15 @@ class DispatchEventType(models.TextChoices):
 
 # Events that prove the provider accepted the message (it went out, whatever happened next).
 ACCEPTED_EVENT_TYPES = (
-    DispatchEventType.QUEUED, DispatchEventType.SENT, DispatchEventType.DELIVERED, DispatchEventType.BOUNCED,
-    DispatchEventType.DEFERRED, DispatchEventType.OPENED, DispatchEventType.CLICKED, DispatchEventType.COMPLAINED,
-)  # fmt: skip
+    DispatchEventType.QUEUED,
+    DispatchEventType.SENT,
+    DispatchEventType.DELIVERED,
+    DispatchEventType.BOUNCED,
+    DispatchEventType.DEFERRED,
+    DispatchEventType.OPENED,
+    DispatchEventType.CLICKED,
+    DispatchEventType.COMPLAINED,
+)
 # Events after which the address must not be used again until a person fixes it.
 ADDRESS_FAILED_EVENT_TYPES = (DispatchEventType.BOUNCED, DispatchEventType.REJECTED, DispatchEventType.COMPLAINED)
 

@@ -82,8 +82,11 @@ class Postmark:
         except (requests.RequestException, ValueError, AttributeError) as error:
             logger.warning("Postmark search for dispatch %s failed: %s", dispatch.pk, error)
             return Lookup(None)
-        ours = [m for m in messages if str((m.get("Metadata") or {}).get("organization_id")) == str(
-            dispatch.organization_id)]  # fmt: skip
+        ours = [
+            m
+            for m in messages
+            if str((m.get("Metadata") or {}).get("organization_id")) == str(dispatch.organization_id)
+        ]
         return Lookup(True, str(ours[0].get("MessageID") or "")) if ours else Lookup(False)
 
 
@@ -207,10 +210,16 @@ def _email(
     dispatch: Dispatch, listed: list[Invoice], *, extra=(), tags=(), connection: BaseEmailBackend | None = None
 ) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
-        subject=dispatch.subject, body=dispatch.text_body, from_email=dispatch.from_email, to=dispatch.recipients,
-        cc=dispatch.cc, bcc=dispatch.bcc, reply_to=dispatch.reply_to, headers={"Message-ID": message_id(dispatch)},
+        subject=dispatch.subject,
+        body=dispatch.text_body,
+        from_email=dispatch.from_email,
+        to=dispatch.recipients,
+        cc=dispatch.cc,
+        bcc=dispatch.bcc,
+        reply_to=dispatch.reply_to,
+        headers={"Message-ID": message_id(dispatch)},
         connection=connection,
-    )  # fmt: skip
+    )
     message.attach_alternative(dispatch.html_body, "text/html")
     for invoice in listed:
         if invoice.pdf and any(a.get("invoice") == invoice.pk for a in dispatch.attachments):
@@ -227,11 +236,24 @@ def _email(
 
 
 # Failures that happen before a request reaches the provider: it cannot have the message.
-NOT_SENT = (requests.ConnectTimeout, NewConnectionError, NameResolutionError, ConnectionRefusedError,
-            socket.gaierror, BrokenPipeError)  # fmt: skip
+NOT_SENT = (
+    requests.ConnectTimeout,
+    NewConnectionError,
+    NameResolutionError,
+    ConnectionRefusedError,
+    socket.gaierror,
+    BrokenPipeError,
+)
 # Failures that can come after the provider received the whole request (and may have accepted it).
-MAYBE_ACCEPTED = (requests.ReadTimeout, requests.ConnectionError, TimeoutError, ConnectionResetError,
-                  ConnectionAbortedError, http.client.RemoteDisconnected, smtplib.SMTPServerDisconnected)  # fmt: skip
+MAYBE_ACCEPTED = (
+    requests.ReadTimeout,
+    requests.ConnectionError,
+    TimeoutError,
+    ConnectionResetError,
+    ConnectionAbortedError,
+    http.client.RemoteDisconnected,
+    smtplib.SMTPServerDisconnected,
+)
 
 
 def may_have_been_accepted(error: BaseException) -> bool:

@@ -68,11 +68,17 @@ def open_task(dispatch: Dispatch, title: TaskTitle) -> Task:
         text = str(title)[:200]
     task, _created = Task.objects.get_or_create(
         dispatch=dispatch,
-        defaults={"organization": dispatch.organization, "customer": dispatch.customer, "invoice": dispatch.invoice,
-                  "title": text, "title_code": title.code, "title_params": title.params,
-                  "assigned_to": task_assignee(dispatch),
-                  "due_on": timezone.localdate(timezone=dispatch.organization.zone)},
-    )  # fmt: skip
+        defaults={
+            "organization": dispatch.organization,
+            "customer": dispatch.customer,
+            "invoice": dispatch.invoice,
+            "title": text,
+            "title_code": title.code,
+            "title_params": title.params,
+            "assigned_to": task_assignee(dispatch),
+            "due_on": timezone.localdate(timezone=dispatch.organization.zone),
+        },
+    )
     return task
 
 

@@ -70,10 +70,12 @@ def prepare(dispatch: Dispatch, batch: Batch, now: datetime) -> Ready | None:
         return finish(dispatch, DispatchStatus.SKIPPED, _nothing_owed_reason(dispatch))
     if dispatch.channel in (StepChannel.TASK, StepChannel.MANUAL, StepChannel.LETTER):
         return _open_task_for_step(dispatch, listed, now)
-    text = batch.memo(("text", dispatch.organization_id, purpose_of(dispatch), dispatch.customer.language),
-                      lambda: _text(dispatch))  # fmt: skip
-    content = render(dispatch, listed, now, contacts=batch.contacts[dispatch.customer_id], text=text,
-                     accounts=batch.accounts)  # fmt: skip
+    text = batch.memo(
+        ("text", dispatch.organization_id, purpose_of(dispatch), dispatch.customer.language), lambda: _text(dispatch)
+    )
+    content = render(
+        dispatch, listed, now, contacts=batch.contacts[dispatch.customer_id], text=text, accounts=batch.accounts
+    )
     if not content["recipients"]:
         store_content(dispatch, content)
         finish(dispatch, DispatchStatus.FAILED, _("No contact that receives messages has a valid e-mail address."))
@@ -158,9 +160,14 @@ def purpose_of(dispatch: Dispatch) -> str:
 
 
 def render(
-    dispatch: Dispatch, listed: list[Invoice], now: datetime, *, contacts=None, text: Text | None = None,
+    dispatch: Dispatch,
+    listed: list[Invoice],
+    now: datetime,
+    *,
+    contacts=None,
+    text: Text | None = None,
     accounts: dict | None = None,
-) -> dict:  # fmt: skip
+) -> dict:
     """Subject, bodies, sender and recipients as they will be sent (`contacts`, `text`, `accounts`: read for a
     batch)."""
     organization = dispatch.organization
@@ -190,9 +197,13 @@ def render(
         "recipients": [contact.email for contact in contacts],
         "cc": [manager] if step and step.cc_account_manager and manager else [],
         "bcc": [reply_to(organization)] if step and step.bcc_sender and reply_to(organization) else [],
-        "attachments": ([{"invoice": i.pk, "filename": f"{i.number}.pdf"} for i in listed if i.pdf]
-                        if not step or step.attach_pdfs else []) + qr_codes,
-    }  # fmt: skip
+        "attachments": (
+            [{"invoice": i.pk, "filename": f"{i.number}.pdf"} for i in listed if i.pdf]
+            if not step or step.attach_pdfs
+            else []
+        )
+        + qr_codes,
+    }
 
 
 def _open_task_for_step(dispatch: Dispatch, listed: list[Invoice], now: datetime) -> None:
@@ -220,8 +231,16 @@ def book_sent(sent: list[tuple[Dispatch, list[Invoice]]], now: datetime) -> list
         with override(dispatch.organization.default_language):
             step = str(dispatch.step or _("Manual reminder"))
         data = {"dispatch": dispatch.pk, "subject": dispatch.subject, "step": step}
-        entries.extend({"organization": dispatch.organization, "subject": invoice, "code": code,
-                        "actor": dispatch.created_by, "data": data} for invoice in listed)  # fmt: skip
+        entries.extend(
+            {
+                "organization": dispatch.organization,
+                "subject": invoice,
+                "code": code,
+                "actor": dispatch.created_by,
+                "data": data,
+            }
+            for invoice in listed
+        )
     if touched:
         Invoice.objects.filter(pk__in=touched).update(last_follow_up_at=now)
     for level, invoice_ids in by_level.items():
@@ -233,8 +252,12 @@ def book_sent(sent: list[tuple[Dispatch, list[Invoice]]], now: datetime) -> list
 
 def on_finished(dispatch: Dispatch, status: str, reason: str) -> None:
     """Logged on the carrying invoice; the listed invoices' schedules move on."""
-    log_action(organization=dispatch.organization, subject=dispatch.invoice, code=f"invoice.dispatch_{status}",
-               data={"dispatch": dispatch.pk, "reason": reason})  # fmt: skip
+    log_action(
+        organization=dispatch.organization,
+        subject=dispatch.invoice,
+        code=f"invoice.dispatch_{status}",
+        data={"dispatch": dispatch.pk, "reason": reason},
+    )
     reschedule(invoice_ids=list(dispatch.items.values_list("invoice_id", flat=True)))
 
 
@@ -244,10 +267,20 @@ def on_failed(dispatch: Dispatch, reason: str) -> None:
 
 
 FOLLOW_UP_HANDLER = KindHandler(
-    kind=FOLLOW_UP, label=gettext_lazy("Follow-up"), prepare=prepare, book_sent=book_sent,
-    on_finished=on_finished, on_failed=on_failed, subject_of=lambda dispatch: dispatch.invoice,
-)  # fmt: skip
+    kind=FOLLOW_UP,
+    label=gettext_lazy("Follow-up"),
+    prepare=prepare,
+    book_sent=book_sent,
+    on_finished=on_finished,
+    on_failed=on_failed,
+    subject_of=lambda dispatch: dispatch.invoice,
+)
 MANUAL_HANDLER = KindHandler(
-    kind=MANUAL, label=gettext_lazy("Manual reminder"), prepare=prepare, book_sent=book_sent,
-    on_finished=on_finished, on_failed=on_failed, subject_of=lambda dispatch: dispatch.invoice,
-)  # fmt: skip
+    kind=MANUAL,
+    label=gettext_lazy("Manual reminder"),
+    prepare=prepare,
+    book_sent=book_sent,
+    on_finished=on_finished,
+    on_failed=on_failed,
+    subject_of=lambda dispatch: dispatch.invoice,
+)

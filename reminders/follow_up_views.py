@@ -71,8 +71,13 @@ class PlanEditView(OrganizationView):
         if not (form.is_valid() and steps.is_valid()):
             return self.render(form, steps, plan, status=400)
         try:
-            plan = plan_write(organization=self.organization, plan=plan, data=plan_data(form), steps=steps_data(steps),
-                              actor=request.user)  # fmt: skip
+            plan = plan_write(
+                organization=self.organization,
+                plan=plan,
+                data=plan_data(form),
+                steps=steps_data(steps),
+                actor=request.user,
+            )
         except ProtectedError:
             messages.error(request, _("A step that already sent messages cannot be removed; change it instead."))
             return self.render(form, steps, plan, status=400)
