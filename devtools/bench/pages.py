@@ -82,6 +82,16 @@ def _api(context: BenchContext) -> Client:
     return Client(SERVER_NAME=host, HTTP_AUTHORIZATION=f"Bearer {_api_secret(context.organization.pk)}")
 
 
+def _api_post(context: BenchContext, path: str, body: dict) -> Outcome:
+    """An integrator's create, with a fresh Idempotency-Key: 201 is the only success."""
+    response = _api(context).post(
+        path, body, content_type="application/json", headers={"Idempotency-Key": str(uuid.uuid4())}
+    )
+    ok = response.status_code == 201
+    reason = "" if ok else f"HTTP {response.status_code}: {response.content[:200]!r}"
+    return Outcome(ok=ok, reason=reason, http_status=response.status_code)
+
+
 def page_campaign(context: BenchContext) -> Campaign:
     """The kept campaign of PAGE_CAMPAIGN_SIZE invitations (made through the bulk job the first time)."""
     organization = context.organization
@@ -113,39 +123,46 @@ def page_campaign(context: BenchContext) -> Campaign:
 # --- staff pages ----------------------------------------------------------------------------------------
 
 
-@scenario("pages.dashboard", "Dashboard (finance cards, aging, DSO)", target_ms=PAGE_TARGET_MS)
-def dashboard(context: BenchContext) -> Outcome:
-    return _get(context, "/")
+# Pages at a fixed path under /o/<slug>: (name, description, path).
+FIXED_PAGES = [
+    ("pages.dashboard", "Dashboard (finance cards, aging, DSO)", "/"),
+    ("pages.customers", "Customer list, first page with count", "/customers/"),
+    (
+        "pages.customers_filtered",
+        "Customer list filtered (valid e-mail, overdue, language nl, balance >= 1,000)",
+        "/customers/?valid_email=true&has_overdue_invoices=true&language=nl&balance_min=1000",
+    ),
+    (
+        "pages.customers_search",
+        f"Customer list searched for {SEARCH!r} (thousands match)",
+        f"/customers/?search={SEARCH}",
+    ),
+    (
+        "pages.customers_search_short",
+        f"Customer list searched for {SHORT_SEARCH!r} (two letters: names and references starting with them)",
+        f"/customers/?search={SHORT_SEARCH}",
+    ),
+    ("pages.invoices", "Invoice list, first page with count", "/invoices/"),
+    (
+        "pages.invoices_overdue",
+        "Invoice list: open and overdue, oldest first",
+        "/invoices/?status=open&overdue_min=1&sort=-days_overdue",
+    ),
+    ("pages.upcoming", "Follow-up > Upcoming: what goes out in the next 7 days", "/follow-up/upcoming/"),
+    ("pages.follow_up", "Follow-up: plans and settings", "/follow-up/"),
+    ("pages.follow_up_messages", "Follow-up > Messages (the outbox)", "/follow-up/messages/"),
+    ("pages.actions", "Actions (open tasks)", "/actions/"),
+    ("pages.mandates", "Mandate list, first page with count", "/mandates/"),
+    ("pages.collections", "Direct-debit collections (batches)", "/collections/"),
+]
 
 
-@scenario("pages.customers", "Customer list, first page with count", target_ms=PAGE_TARGET_MS)
-def customers(context: BenchContext) -> Outcome:
-    return _get(context, "/customers/")
+def _fixed_page(path: str):
+    return lambda context: _get(context, path)
 
 
-@scenario(
-    "pages.customers_filtered",
-    "Customer list filtered (valid e-mail, overdue, language nl, balance >= 1,000)",
-    target_ms=PAGE_TARGET_MS,
-)
-def customers_filtered(context: BenchContext) -> Outcome:
-    return _get(context, "/customers/?valid_email=true&has_overdue_invoices=true&language=nl&balance_min=1000")
-
-
-@scenario(
-    "pages.customers_search", f"Customer list searched for {SEARCH!r} (thousands match)", target_ms=PAGE_TARGET_MS
-)
-def customers_search(context: BenchContext) -> Outcome:
-    return _get(context, f"/customers/?search={SEARCH}")
-
-
-@scenario(
-    "pages.customers_search_short",
-    f"Customer list searched for {SHORT_SEARCH!r} (two letters: names and references starting with them)",
-    target_ms=PAGE_TARGET_MS,
-)
-def customers_search_short(context: BenchContext) -> Outcome:
-    return _get(context, f"/customers/?search={SHORT_SEARCH}")
+for _name, _description, _path in FIXED_PAGES:
+    scenario(_name, _description, target_ms=PAGE_TARGET_MS)(_fixed_page(_path))
 
 
 @scenario("pages.customer_detail", "Customer page of the customer with the most invoices", target_ms=PAGE_TARGET_MS)
@@ -153,41 +170,11 @@ def customer_detail(context: BenchContext) -> Outcome:
     return _get(context, f"/customers/{_busiest_customer(context.organization.pk)}/")
 
 
-@scenario("pages.invoices", "Invoice list, first page with count", target_ms=PAGE_TARGET_MS)
-def invoices(context: BenchContext) -> Outcome:
-    return _get(context, "/invoices/")
-
-
-@scenario("pages.invoices_overdue", "Invoice list: open and overdue, oldest first", target_ms=PAGE_TARGET_MS)
-def invoices_overdue(context: BenchContext) -> Outcome:
-    return _get(context, "/invoices/?status=open&overdue_min=1&sort=-days_overdue")
-
-
 @scenario(
     "pages.invoice_detail", "Invoice page (how to pay, follow-up explanation, timeline)", target_ms=PAGE_TARGET_MS
 )
 def invoice_detail(context: BenchContext) -> Outcome:
     return _get(context, f"/invoices/{_busiest_invoice(context.organization.pk)}/")
-
-
-@scenario("pages.upcoming", "Follow-up > Upcoming: what goes out in the next 7 days", target_ms=PAGE_TARGET_MS)
-def upcoming(context: BenchContext) -> Outcome:
-    return _get(context, "/follow-up/upcoming/")
-
-
-@scenario("pages.follow_up", "Follow-up: plans and settings", target_ms=PAGE_TARGET_MS)
-def follow_up(context: BenchContext) -> Outcome:
-    return _get(context, "/follow-up/")
-
-
-@scenario("pages.follow_up_messages", "Follow-up > Messages (the outbox)", target_ms=PAGE_TARGET_MS)
-def follow_up_messages(context: BenchContext) -> Outcome:
-    return _get(context, "/follow-up/messages/")
-
-
-@scenario("pages.actions", "Actions (open tasks)", target_ms=PAGE_TARGET_MS)
-def actions(context: BenchContext) -> Outcome:
-    return _get(context, "/actions/")
 
 
 @scenario("pages.campaigns", "Campaign list", target_ms=PAGE_TARGET_MS)
@@ -203,16 +190,6 @@ def campaigns(context: BenchContext) -> Outcome:
 )
 def campaign_detail(context: BenchContext) -> Outcome:
     return _get(context, f"/campaigns/{page_campaign(context).pk}/")
-
-
-@scenario("pages.mandates", "Mandate list, first page with count", target_ms=PAGE_TARGET_MS)
-def mandates(context: BenchContext) -> Outcome:
-    return _get(context, "/mandates/")
-
-
-@scenario("pages.collections", "Direct-debit collections (batches)", target_ms=PAGE_TARGET_MS)
-def collections(context: BenchContext) -> Outcome:
-    return _get(context, "/collections/")
 
 
 @scenario("pages.signing", "The debtor's signing page (anonymous, invitation link)", target_ms=PAGE_TARGET_MS)
@@ -258,15 +235,7 @@ def api_invoice_create(context: BenchContext) -> Outcome:
         "amount": "1210.00",
         "currency": "EUR",
     }
-    response = _api(context).post(
-        "/api/v1/invoices/", body, content_type="application/json", headers={"Idempotency-Key": str(uuid.uuid4())}
-    )
-    ok = response.status_code == 201
-    return Outcome(
-        ok=ok,
-        reason="" if ok else f"HTTP {response.status_code}: {response.content[:200]!r}",
-        http_status=response.status_code,
-    )
+    return _api_post(context, "/api/v1/invoices/", body)
 
 
 @scenario(
@@ -288,12 +257,4 @@ def api_payment_create(context: BenchContext) -> Outcome:
         "paid_on": timezone.localdate().isoformat(),
         "method": "bank_transfer",
     }
-    response = _api(context).post(
-        "/api/v1/payments/", body, content_type="application/json", headers={"Idempotency-Key": str(uuid.uuid4())}
-    )
-    ok = response.status_code == 201
-    return Outcome(
-        ok=ok,
-        reason="" if ok else f"HTTP {response.status_code}: {response.content[:200]!r}",
-        http_status=response.status_code,
-    )
+    return _api_post(context, "/api/v1/payments/", body)
